@@ -1,0 +1,35 @@
+import type { Command } from "commander";
+import { runHoldModel } from "../../bench/engine-hold.js";
+import { UsageError } from "./errors.js";
+
+const HOLD_SIZES = [10_000, 100_000, 1_000_000];
+const HOLD_EVENTS = 5_000_000;
+
+/** `clustersim bench <name>`: benchmarks whose figures go into BENCHMARKS.md. */
+export function addBenchCommand(program: Command, out: (line: string) => void): void {
+  program
+    .command("bench")
+    .description("run a benchmark: engine (hold model at 10k, 100k and 1M pending events)")
+    .argument("<name>", "benchmark name: engine")
+    .option("--json", "one JSON object per line")
+    .option("--events <n>", "events per size", String(HOLD_EVENTS))
+    .action((name: string, opts: { json?: boolean; events: string }) => {
+      const events = Number(opts.events);
+      if (!Number.isInteger(events) || events < 1) {
+        throw new UsageError(`--events: expected a positive integer, found '${opts.events}'`);
+      }
+      if (name !== "engine") throw new UsageError(`bench: unknown benchmark '${name}' (expected: engine)`);
+      for (const pending of HOLD_SIZES) {
+        const r = runHoldModel(pending, events);
+        out(
+          opts.json
+            ? JSON.stringify(r)
+            : `hold model  pending ${pad(pending)}  events ${pad(r.events)}  ${r.seconds.toFixed(3)} s  ${(r.eventsPerSecond / 1e6).toFixed(2)} M events/s`,
+        );
+      }
+    });
+}
+
+function pad(n: number): string {
+  return n.toLocaleString("en-US").padStart(9);
+}

@@ -1,0 +1,21 @@
+/**
+ * Errors meant for the user: printed as their message alone (no stack trace),
+ * with an exit code: 1 for bad input files and impossible requests, 2 for
+ * command-line usage errors.
+ */
+export class UserError extends Error {
+  override name = "UserError";
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2 = 1,
+  ) {
+    super(message);
+  }
+}
+
+export class UsageError extends UserError {
+  override name = "UsageError";
+  constructor(message: string) {
+    super(message, 2);
+  }
+}

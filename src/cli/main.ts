@@ -1,0 +1,36 @@
+import { Command, CommanderError } from "commander";
+import { addBenchCommand } from "./bench-command.js";
+import { UserError } from "./errors.js";
+import { packageVersion } from "./version.js";
+
+/** Builds the command-line program; `out` receives each output line. */
+export function buildProgram(out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Command {
+  const program = new Command()
+    .name("clustersim")
+    .description("Discrete-event simulator of ML training on accelerator clusters")
+    .version(packageVersion(), "-V, --version")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  addBenchCommand(program, out);
+  return program;
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 bad input, 2 usage error). */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  for (const cmd of program.commands) cmd.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit through here with code 0.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof UserError) {
+      process.stderr.write(`clustersim: ${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The runtime cluster: what the network, collectives and training models see.
+ * Built from a validated topology file by src/cluster/build.ts. All figures in
+ * SI units with the unit in the name (bytes per second, seconds).
+ *
+ * Links are directed (a full-duplex cable is two links). Link ids are dense
+ * integers 0..linkCount-1 so models can keep per-link state in typed arrays.
+ * Routes are computed on demand (no O(cards^2) tables) and are deterministic:
+ * where several equal-cost paths exist (ECMP), the choice is a hash of flowId.
+ */
+
+export type LinkKind =
+  | "scaleup-up" // card -> scale-up switch (NVSwitch / UB switch)
+  | "scaleup-down" // scale-up switch -> card
+  | "scaleup-direct" // card -> card (mesh / ring, e.g. HCCS)
+  | "nic-up" // card (its NIC) -> tier-1 switch
+  | "nic-down" // tier-1 switch -> card (its NIC)
+  | "tier1-up" // tier-1 (leaf) -> tier-2 (spine)
+  | "tier2-down"
+  | "tier2-up" // tier-2 -> tier-3 (core)
+  | "tier3-down"
+  | "torus"; // chip -> neighbour chip in a torus
+
+export interface LinkTable {
+  readonly count: number;
+  readonly bandwidthBytesPerS: Float64Array;
+  readonly latencyS: Float64Array;
+  /** Index into LINK_KINDS. */
+  readonly kind: Uint8Array;
+  /** Human-readable name, e.g. "card 17 nic-up" or "leaf 3 -> spine 2 #1" (for errors and traces). */
+  name(link: number): string;
+}
+
+export interface ClusterSummary {
+  cards: number;
+  nodes: number;
+  cardsPerNode: number;
+  scaleUpDomainCards: number;
+  switches: number;
+  links: number;
+  /** Bisection bandwidth of the scale-out network, bytes/s, one direction. */
+  bisectionBytesPerS: number;
+}
+
+export interface Cluster {
+  readonly name: string;
+  readonly cards: number;
+  readonly cardsPerNode: number;
+  readonly nodes: number;
+  /** Cards per scale-up domain (8 for DGX; 72 for NVL72; 384 for CloudMatrix384). */
+  readonly scaleUpDomainCards: number;
+  readonly links: LinkTable;
+  /** Node index of a card (cards are numbered node-major: card = node * cardsPerNode + local). */
+  nodeOf(card: number): number;
+  /** Scale-up domain index of a card. */
+  scaleUpDomainOf(card: number): number;
+  /** Rail (NIC index within its node) a card's scale-out traffic uses. */
+  railOf(card: number): number;
+  /**
+   * Directed links from card `src` to card `dst` (src !== dst). Inside a
+   * scale-up domain the route uses scale-up links; otherwise NIC + switch
+   * tiers. ECMP picks among equal-cost next hops by a hash of `flowId`.
+   * Writes into `out` (cleared first) when given, to avoid allocation.
+   */
+  route(src: number, dst: number, flowId: number, out?: number[]): number[];
+  summary(): ClusterSummary;
+}

@@ -1,0 +1,21 @@
+/**
+ * A resolved accelerator: catalog entry merged with the topology file's
+ * overrides. SI units, unit in every name.
+ */
+export type Dtype = "fp32" | "tf32" | "bf16" | "fp8";
+
+export interface Accelerator {
+  name: string;
+  /** Dense (no sparsity) peak FLOP/s per dtype; undefined where the card lacks it. */
+  peakFlopsPerS: Partial<Record<Dtype, number>> & { bf16: number };
+  hbmBytes: number;
+  hbmBytesPerS: number;
+  /**
+   * Achievable fractions of peak: ASSUMPTIONS, documented per card in the
+   * catalog and docs/model.md, overridable in the topology file.
+   * matmul: large GEMMs; memory: streaming kernels vs HBM peak.
+   */
+  efficiency: { matmul: number; memory: number };
+  /** Where each figure comes from (field -> citation). */
+  sources: Record<string, string>;
+}
