@@ -1,3 +1,5 @@
+import type { Accelerator } from "../hardware/types.js";
+
 /**
  * The runtime cluster: what the network, collectives and training models see.
  * Built from a validated topology file by src/cluster/build.ts. All figures in
@@ -44,6 +46,8 @@ export interface ClusterSummary {
 
 export interface Cluster {
   readonly name: string;
+  /** The resolved accelerator (catalog entry plus the file's overrides). */
+  readonly accelerator: Accelerator;
   readonly cards: number;
   readonly cardsPerNode: number;
   readonly nodes: number;
