@@ -1,0 +1,84 @@
+import type { CollectiveOp } from "../collectives/types.js";
+import type { Pass } from "../workload/pipeline-schedule.js";
+
+/**
+ * A training step compiled for the executor. Ranks that run the same program
+ * share it: one schedule and one cost table per pipeline rank, whatever the
+ * data-parallel width. The unit of execution is an *actor*: one tensor- (and
+ * context-) parallel group of `cardsPerActor` cards that runs in lock step,
+ * because its TP collectives synchronise it after every layer. Actor index =
+ * replica * pp + pipelineRank, replica in [0, replicas).
+ */
+export interface StepProgram {
+  pp: number;
+  virtualStages: number;
+  microBatches: number;
+  /** Data-parallel replicas (dp * cp): actors per pipeline rank. */
+  replicas: number;
+  cardsPerActor: number;
+  /** Pass order of each pipeline rank. */
+  schedule: Pass[][];
+  /**
+   * Seconds of one pass on an actor at nominal speed, by pipeline rank, chunk
+   * and kind, split into compute and the exposed tensor/context-parallel
+   * communication inside it (both scale with nothing else here).
+   */
+  passCost(rank: number, chunk: number, kind: "F" | "B"): PassCost;
+  /** Cards of an actor (its TP/CP group), in TP-rank order. */
+  actorCards(actor: number): readonly number[];
+  /** Bytes each card of an actor sends to the next/previous stage per micro-batch. */
+  ppSendBytesPerCard: number;
+  /** Mixture-of-experts all-to-alls inside passes, as synchronising segments. */
+  expertParallel?: ExpertParallelProgram;
+  dataParallel: DataParallelProgram;
+  /** Seconds of the optimizer step on an actor of a pipeline rank. */
+  optimizerS(rank: number): number;
+}
+
+export interface PassCost {
+  computeS: number;
+  tpCommS: number;
+}
+
+/**
+ * Gradient synchronisation across replicas: buckets per (rank, chunk), each
+ * ready at a fraction of the last micro-batch's backward pass of that chunk
+ * (gradients of later layers are final first).
+ */
+export interface DataParallelProgram {
+  /** Collective for gradients: allreduce (ZeRO 0) or reducescatter (ZeRO >= 1). */
+  gradOp: CollectiveOp;
+  /** Bucket sizes in bytes per card (what each TP rank's collective carries), by rank and chunk. */
+  buckets(rank: number, chunk: number): readonly Bucket[];
+  /** Start bucket collectives as soon as they are ready (true) or after the last pass (false). */
+  overlap: boolean;
+  /** Bytes per card of the parameter all-gather after the optimizer (ZeRO >= 1), 0 for none. */
+  paramGatherBytes(rank: number): number;
+}
+
+export interface Bucket {
+  sizeBytes: number;
+  /** Fraction (0, 1] of the pass after which the bucket's gradients are ready. */
+  readyAtFraction: number;
+}
+
+/**
+ * Expert parallelism: the F and B passes of every chunk are cut into
+ * segments; between two segments every member of the actor's EP group joins
+ * an all-to-all (one per TP rank, over the EP group's cards of that TP rank).
+ */
+export interface ExpertParallelProgram {
+  /** EP group size in actors (ep); groups are consecutive replicas. */
+  groupActors: number;
+  /**
+   * Segments of a pass: fractions of the pass's compute that end at each
+   * all-to-all, and the bytes per card of each all-to-all.
+   */
+  segments(rank: number, chunk: number, kind: "F" | "B"): readonly EpSegment[];
+}
+
+export interface EpSegment {
+  /** Fraction of the pass's seconds run before this all-to-all. */
+  computeFraction: number;
+  alltoallBytesPerCard: number;
+}
