@@ -1,5 +1,7 @@
 import type { Command } from "commander";
 import { runHoldModel } from "../../bench/engine-hold.js";
+import { runNetworkBench } from "../../bench/network-allreduce.js";
+import { runClusterBuild } from "../cluster/build-benchmark.js";
 import { UsageError } from "./errors.js";
 
 const HOLD_SIZES = [10_000, 100_000, 1_000_000];
@@ -9,8 +11,10 @@ const HOLD_EVENTS = 5_000_000;
 export function addBenchCommand(program: Command, out: (line: string) => void): void {
   program
     .command("bench")
-    .description("run a benchmark: engine (hold model at 10k, 100k and 1M pending events)")
-    .argument("<name>", "benchmark name: engine")
+    .description(
+      "run a benchmark: engine (hold model at 10k, 100k and 1M pending events); cluster (16,384-card fat-tree build + routes); network (1 GiB all-reduce on 512..8,192 cards)",
+    )
+    .argument("<name>", "benchmark name: engine, cluster, network")
     .option("--json", "one JSON object per line")
     .option("--events <n>", "events per size", String(HOLD_EVENTS))
     .action((name: string, opts: { json?: boolean; events: string }) => {
@@ -18,7 +22,27 @@ export function addBenchCommand(program: Command, out: (line: string) => void): 
       if (!Number.isInteger(events) || events < 1) {
         throw new UsageError(`--events: expected a positive integer, found '${opts.events}'`);
       }
-      if (name !== "engine") throw new UsageError(`bench: unknown benchmark '${name}' (expected: engine)`);
+      if (name === "cluster") {
+        const r = runClusterBuild();
+        out(
+          opts.json
+            ? JSON.stringify(r)
+            : `cluster build  cards ${pad(r.cards)}  links ${pad(r.links)}  ${r.seconds.toFixed(3)} s  rss ${(r.rssBytes / 1e6).toFixed(0)} MB  ${(r.routesPerSecond / 1e6).toFixed(2)} M routes/s`,
+        );
+        return;
+      }
+      if (name === "network") {
+        for (const r of runNetworkBench()) {
+          out(
+            opts.json
+              ? JSON.stringify(r)
+              : `allreduce 1 GiB  cards ${pad(r.cards)}  events ${pad(r.events)}  ${r.seconds.toFixed(3)} s  rss ${(r.rssBytes / 1e6).toFixed(0)} MB  ${r.algo}  simulated ${(r.simulatedS * 1e3).toFixed(3)} ms`,
+          );
+        }
+        return;
+      }
+      if (name !== "engine")
+        throw new UsageError(`bench: unknown benchmark '${name}' (expected: engine, cluster, network)`);
       for (const pending of HOLD_SIZES) {
         const r = runHoldModel(pending, events);
         out(

@@ -1,6 +1,11 @@
 import { Command, CommanderError } from "commander";
 import { addBenchCommand } from "./bench-command.js";
+import { addCollectiveCommand } from "./collective-command.js";
 import { UserError } from "./errors.js";
+import { addMergeCommand } from "./merge-command.js";
+import { addSchemaCommand } from "./schema-command.js";
+import { addSweepCommand } from "./sweep-command.js";
+import { addValidateCommand } from "./validate-command.js";
 import { packageVersion } from "./version.js";
 
 /** Builds the command-line program; `out` receives each output line. */
@@ -12,6 +17,11 @@ export function buildProgram(out: (line: string) => void = (l) => process.stdout
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
   addBenchCommand(program, out);
+  addCollectiveCommand(program, out);
+  addValidateCommand(program, out);
+  addSchemaCommand(program, out);
+  addSweepCommand(program, out);
+  addMergeCommand(program, out);
   return program;
 }
 

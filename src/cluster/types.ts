@@ -23,12 +23,36 @@ export type LinkKind =
   | "tier3-down"
   | "torus"; // chip -> neighbour chip in a torus
 
+/** LinkTable.kind values index this list. */
+export const LINK_KINDS: readonly LinkKind[] = [
+  "scaleup-up",
+  "scaleup-down",
+  "scaleup-direct",
+  "nic-up",
+  "nic-down",
+  "tier1-up",
+  "tier2-down",
+  "tier2-up",
+  "tier3-down",
+  "torus",
+];
+
 export interface LinkTable {
   readonly count: number;
   readonly bandwidthBytesPerS: Float64Array;
   readonly latencyS: Float64Array;
   /** Index into LINK_KINDS. */
   readonly kind: Uint8Array;
+  /**
+   * Endpoints of each link as vertex ids. Vertices 0..cards-1 are the cards
+   * (vertex id = card index; a card's NICs are part of it); switches follow.
+   */
+  readonly src: Int32Array;
+  readonly dst: Int32Array;
+  /** Number of vertices (cards + switches). */
+  readonly vertices: number;
+  /** Human-readable vertex name, e.g. "card 17", "leaf 3", "spine 2", "scale-up switch 0". */
+  vertexName(vertex: number): string;
   /** Human-readable name, e.g. "card 17 nic-up" or "leaf 3 -> spine 2 #1" (for errors and traces). */
   name(link: number): string;
 }
@@ -67,5 +91,11 @@ export interface Cluster {
    * Writes into `out` (cleared first) when given, to avoid allocation.
    */
   route(src: number, dst: number, flowId: number, out?: number[]): number[];
+  /** Software overhead per message on scale-up links, seconds (0 unless the file says). */
+  readonly scaleUpMessageOverheadS: number;
+  /** Software overhead per message on scale-out links, seconds (0 unless the file says). */
+  readonly scaleOutMessageOverheadS: number;
+  /** NICs per node (0 for a torus, whose cards link directly). */
+  readonly nicsPerNode: number;
   summary(): ClusterSummary;
 }

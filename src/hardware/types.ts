@@ -16,6 +16,8 @@ export interface Accelerator {
    * matmul: large GEMMs; memory: streaming kernels vs HBM peak.
    */
   efficiency: { matmul: number; memory: number };
+  /** Scale-up (NVLink / HCCS / UB / ICI) bandwidth per card per direction, bytes/s, where the catalog knows it. */
+  scaleUpBytesPerS?: number;
   /** Where each figure comes from (field -> citation). */
   sources: Record<string, string>;
 }

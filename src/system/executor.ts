@@ -8,19 +8,20 @@ export interface CollectiveRunner {
   run(req: CollectiveRequest, onDone: () => void): void;
 }
 
-/** Per-actor compute speed: a persistent slowdown and transient pauses (see src/stragglers/). */
+/** Per-actor compute speed: persistent slowdowns, jitter and pauses (see src/stragglers/). */
 export interface ComputeTiming {
-  /** Multiplier >= 1 on every compute second of the actor (slowest card of its TP group). */
+  /** Persistent multiplier on the actor's compute (its slowest card), used for the optimizer step. */
   slowdown(actor: number): number;
-  /** Extra seconds of pause drawn for one compute segment of `baseS` seconds. */
-  pauseS(actor: number, baseS: number): number;
+  /** Actual seconds of a compute segment whose nominal length is `nominalS` (draws noise). */
+  computeS(actor: number, nominalS: number): number;
 }
 
-export const NOMINAL_TIMING: ComputeTiming = { slowdown: () => 1, pauseS: () => 0 };
+export const NOMINAL_TIMING: ComputeTiming = { slowdown: () => 1, computeS: (_a, s) => s };
 
 /** Where an actor's time went in one step (seconds). */
 export const TIME_CATEGORIES = [
   "compute",
+  "straggler",
   "tpComm",
   "epComm",
   "ppComm",
@@ -38,7 +39,7 @@ export interface StepRecord {
   meanS: Record<TimeCategory, number>;
 }
 
-const enum Phase {
+enum Phase {
   Ready = 0,
   Compute = 1,
   EpWait = 2,
@@ -65,6 +66,8 @@ export class StepExecutor {
   private readonly segIdx: Int32Array;
   private readonly step: Int32Array;
   private readonly passDurS: Float64Array;
+  private readonly passComputeS: Float64Array;
+  private readonly passTpS: Float64Array;
   private readonly phaseStartS: Float64Array;
   private readonly pendingBuckets: Int32Array;
   private readonly stepStartS: Float64Array;
@@ -79,6 +82,12 @@ export class StepExecutor {
   private readonly bucketArrivals = new Map<string, number>();
   private readonly epArrivals = new Map<string, number>();
   private readonly gatherArrivals = new Map<string, number>();
+  /**
+   * Gradient collectives of one pipeline rank's data-parallel communicators run
+   * one after another, as on one NCCL stream: queued launches and a busy flag per rank.
+   */
+  private readonly dpQueue: Array<Array<() => void>> = [];
+  private readonly dpBusy: Uint8Array;
   private readonly hPassDone: HandlerId;
   private readonly hOptimizerDone: HandlerId;
   private stepsToRun = 0;
@@ -98,6 +107,8 @@ export class StepExecutor {
     this.segIdx = new Int32Array(n);
     this.step = new Int32Array(n);
     this.passDurS = new Float64Array(n);
+    this.passComputeS = new Float64Array(n);
+    this.passTpS = new Float64Array(n);
     this.phaseStartS = new Float64Array(n);
     this.pendingBuckets = new Int32Array(n);
     this.stepStartS = new Float64Array(n);
@@ -105,6 +116,8 @@ export class StepExecutor {
     this.arrivedF = new Int32Array(slots).fill(-1);
     this.arrivedB = new Int32Array(slots).fill(-1);
     this.acc = new Float64Array(n * TIME_CATEGORIES.length);
+    this.dpBusy = new Uint8Array(p.pp);
+    for (let r = 0; r < p.pp; r++) this.dpQueue.push([]);
     this.hPassDone = sim.handler("pass-done", (a) => this.onSegmentDone(a));
     this.hOptimizerDone = sim.handler("optimizer-done", (a) => this.onOptimizerDone(a));
   }
@@ -119,7 +132,9 @@ export class StepExecutor {
       for (let a = 0; a < this.actors && stuck.length < 5; a++) {
         if (this.phase[a] !== Phase.Done) stuck.push(`actor ${a} phase ${this.phase[a]} pass ${this.passIdx[a]}`);
       }
-      throw new Error(`executor invariant violated: deadlock after ${this.stepEndS.length} steps (${stuck.join("; ")})`);
+      throw new Error(
+        `executor invariant violated: deadlock after ${this.stepEndS.length} steps (${stuck.join("; ")})`,
+      );
     }
     return this.stepEndS.map((endS, k) => {
       const sums = this.stepSums[k] as Float64Array;
@@ -169,11 +184,9 @@ export class StepExecutor {
     if (pass.kind === "B" && stage < this.stages - 1 && (this.arrivedB[s] as number) < step) return;
     this.addTime(a, "bubble", this.sim.now - (this.phaseStartS[a] as number));
     const cost = p.passCost(rank, pass.chunk, pass.kind);
-    const slowdown = this.timing.slowdown(a);
-    const computeS = cost.computeS * slowdown;
-    this.passDurS[a] = computeS + cost.tpCommS;
-    this.addTime(a, "compute", computeS);
-    this.addTime(a, "tpComm", cost.tpCommS);
+    this.passComputeS[a] = cost.computeS;
+    this.passTpS[a] = cost.tpCommS;
+    this.passDurS[a] = cost.computeS * this.timing.slowdown(a) + cost.tpCommS;
     this.segIdx[a] = 0;
     if (pass.kind === "B" && pass.microBatch === p.microBatches - 1) this.scheduleBuckets(a, rank, pass.chunk);
     this.startSegment(a);
@@ -187,11 +200,14 @@ export class StepExecutor {
     const seg = this.segIdx[a] as number;
     const prevFrac = seg === 0 ? 0 : (segs[seg - 1]?.computeFraction ?? 0);
     const endFrac = seg < segs.length ? (segs[seg]?.computeFraction as number) : 1;
-    const baseS = (this.passDurS[a] as number) * (endFrac - prevFrac);
-    const pause = this.timing.pauseS(a, baseS);
-    if (pause > 0) this.addTime(a, "compute", pause);
+    const nominalS = (this.passComputeS[a] as number) * (endFrac - prevFrac);
+    const tpS = (this.passTpS[a] as number) * (endFrac - prevFrac);
+    const actualS = this.timing.computeS(a, nominalS);
+    this.addTime(a, "compute", nominalS);
+    this.addTime(a, "straggler", actualS - nominalS);
+    this.addTime(a, "tpComm", tpS);
     this.phase[a] = Phase.Compute;
-    this.sim.after(baseS + pause, this.hPassDone, a);
+    this.sim.after(actualS + tpS, this.hPassDone, a);
   }
 
   private onSegmentDone(a: number): void {
@@ -223,19 +239,13 @@ export class StepExecutor {
     }
     this.epArrivals.delete(key);
     const members = Array.from({ length: ep }, (_, i) => (group * ep + i) * p.pp + rank);
-    this.runPerTpRank(
-      "alltoall",
-      members,
-      bytesPerCard,
-      `ep ${pass.kind}${pass.chunk}.${pass.microBatch}`,
-      () => {
-        for (const m of members) {
-          this.addTime(m, "epComm", this.sim.now - (this.phaseStartS[m] as number));
-          this.segIdx[m] = (this.segIdx[m] as number) + 1;
-          this.startSegment(m);
-        }
-      },
-    );
+    this.runPerTpRank("alltoall", members, bytesPerCard, `ep ${pass.kind}${pass.chunk}.${pass.microBatch}`, () => {
+      for (const m of members) {
+        this.addTime(m, "epComm", this.sim.now - (this.phaseStartS[m] as number));
+        this.segIdx[m] = (this.segIdx[m] as number) + 1;
+        this.startSegment(m);
+      }
+    });
   }
 
   private sendOutput(a: number, pass: Pass): void {
@@ -313,12 +323,36 @@ export class StepExecutor {
     this.bucketArrivals.delete(key);
     const members = Array.from({ length: p.replicas }, (_, r) => r * p.pp + rank);
     const bucket = p.dataParallel.buckets(rank, chunk)[k] as { sizeBytes: number };
-    this.runPerTpRank(p.dataParallel.gradOp, members, bucket.sizeBytes, `dp grad r${rank} c${chunk} b${k}`, () => {
-      for (const m of members) {
-        this.pendingBuckets[m] = (this.pendingBuckets[m] as number) - 1;
-        this.maybeStartOptimizer(m);
-      }
-    });
+    this.enqueueDp(rank, () =>
+      this.runPerTpRank(
+        p.dataParallel.gradOp,
+        members,
+        bucket.sizeBytes,
+        `dp grad r${rank} c${chunk} b${k}`,
+        () => {
+          for (const m of members) {
+            this.pendingBuckets[m] = (this.pendingBuckets[m] as number) - 1;
+            this.maybeStartOptimizer(m);
+          }
+          this.dpBusy[rank] = 0;
+          this.nextDp(rank);
+        },
+        true,
+      ),
+    );
+  }
+
+  private enqueueDp(rank: number, launch: () => void): void {
+    this.dpQueue[rank]?.push(launch);
+    this.nextDp(rank);
+  }
+
+  private nextDp(rank: number): void {
+    if (this.dpBusy[rank] === 1) return;
+    const launch = this.dpQueue[rank]?.shift();
+    if (launch === undefined) return;
+    this.dpBusy[rank] = 1;
+    launch();
   }
 
   private onPassesDone(a: number): void {
@@ -349,7 +383,7 @@ export class StepExecutor {
     const p = this.program;
     const rank = a % p.pp;
     const bytes = p.dataParallel.paramGatherBytes(rank);
-    if (bytes <= 0 || p.replicas === 1) {
+    if (bytes <= 0 || p.replicas * (p.cardsPerActor / p.tp) === 1) {
       this.finishStep(a);
       return;
     }
@@ -363,12 +397,19 @@ export class StepExecutor {
     }
     this.gatherArrivals.delete(key);
     const members = Array.from({ length: p.replicas }, (_, r) => r * p.pp + rank);
-    this.runPerTpRank("allgather", members, bytes, `dp param gather r${rank}`, () => {
-      for (const m of members) {
-        this.addTime(m, "paramGather", this.sim.now - (this.phaseStartS[m] as number));
-        this.finishStep(m);
-      }
-    });
+    this.runPerTpRank(
+      "allgather",
+      members,
+      bytes,
+      `dp param gather r${rank}`,
+      () => {
+        for (const m of members) {
+          this.addTime(m, "paramGather", this.sim.now - (this.phaseStartS[m] as number));
+          this.finishStep(m);
+        }
+      },
+      true,
+    );
   }
 
   private finishStep(a: number): void {
@@ -393,8 +434,11 @@ export class StepExecutor {
   // ---- helpers ----------------------------------------------------------
 
   /**
-   * Runs one collective per TP rank (each over the members' cards of that TP
-   * rank, e.g. the same rail) and calls `onDone` when all have finished.
+   * Runs the group's collectives in parallel and calls `onDone` when all have
+   * finished. Per position (EP all-to-all, PP): one collective per actor card
+   * position, over the members' cards at that position (the same rail).
+   * Merged (DP gradients): one per TP rank, over every member card holding
+   * that TP rank's parameters (all its context-parallel positions).
    */
   private runPerTpRank(
     op: CollectiveRequest["op"],
@@ -402,21 +446,26 @@ export class StepExecutor {
     sizeBytes: number,
     label: string,
     onDone: () => void,
+    mergeContextParallel = false,
   ): void {
-    if (memberActors.length <= 1 && op !== "sendrecv") {
+    if (memberActors.length <= 1 && (!mergeContextParallel || this.program.cardsPerActor === this.program.tp)) {
       this.sim.callAfter(0, label, onDone); // a group of one has nothing to exchange
       return;
     }
     const width = this.program.cardsPerActor;
+    const groups = mergeContextParallel ? this.program.tp : width;
     const cardLists = memberActors.map((m) => this.program.actorCards(m));
-    let remaining = width;
+    const groupCards: number[][] = Array.from({ length: groups }, () => []);
+    for (const list of cardLists) {
+      for (let pos = 0; pos < width; pos++) groupCards[pos % groups]?.push(list[pos] as number);
+    }
+    let remaining = groups;
     const done = () => {
       if (--remaining === 0) onDone();
     };
-    for (let i = 0; i < width; i++) {
-      const cards = cardLists.map((l) => l[i] as number);
-      this.comm.run({ op, cards, sizeBytes, label: `${label} tp${i}` }, done);
-    }
+    groupCards.forEach((cards, i) => {
+      this.comm.run({ op, cards, sizeBytes, label: `${label} g${i}` }, done);
+    });
   }
 
   private addTime(a: number, c: TimeCategory, s: number): void {

@@ -13,9 +13,12 @@ export interface StepProgram {
   pp: number;
   virtualStages: number;
   microBatches: number;
-  /** Data-parallel replicas (dp * cp): actors per pipeline rank. */
+  /** Data-parallel replicas (dp): actors per pipeline rank. */
   replicas: number;
+  /** Cards per actor: tp * cp (a TP group, times its context-parallel peers, in lock step). */
   cardsPerActor: number;
+  /** Tensor-parallel width: actor card positions p and q hold the same parameters when p % tp === q % tp. */
+  tp: number;
   /** Pass order of each pipeline rank. */
   schedule: Pass[][];
   /**

@@ -1,14 +1,5 @@
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-
-const BIN = fileURLToPath(new URL("../../bin/clustersim.mjs", import.meta.url));
-
-/** Runs the real CLI as a user would; returns exit code and output. */
-export function runCli(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 120_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+import { runCli } from "../helpers/run-cli.js";
 
 describe("clustersim CLI", () => {
   it("prints help and version", () => {
@@ -32,7 +23,10 @@ describe("clustersim CLI", () => {
   it("runs the engine benchmark and prints one JSON line per size", () => {
     const r = runCli(["bench", "engine", "--json", "--events", "20000"]);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.pending)).toEqual([10_000, 100_000, 1_000_000]);
     for (const l of lines) {
       expect(l.benchmark).toBe("hold-model");

@@ -45,6 +45,7 @@ function program(s: Shape): StepProgram {
     microBatches: s.m,
     replicas,
     cardsPerActor: tp,
+    tp,
     schedule: Array.from({ length: s.pp }, (_, r) => pipelineSchedule(kind, s.pp, r, s.m, v)),
     passCost: (_r, _c, k) => ({ computeS: (k === "F" ? (s.fS ?? 1) : (s.bS ?? 2)) / v, tpCommS: 0 }),
     actorCards: (a) => {
@@ -109,7 +110,7 @@ describe("StepExecutor", () => {
   });
 
   it("lets one slow actor delay every replica through the gradient sync", () => {
-    const slow: ComputeTiming = { slowdown: (a) => (a === 3 ? 1.5 : 1), pauseS: () => 0 };
+    const slow: ComputeTiming = { slowdown: (a) => (a === 3 ? 1.5 : 1), computeS: (a, s) => (a === 3 ? 1.5 * s : s) };
     const { records } = runSteps({ pp: 1, m: 4, replicas: 4, bucketBytes: 1 }, 1, slow);
     expect(records[0]?.endS).toBeCloseTo(4 * 3 * 1.5 + 1, 9);
   });

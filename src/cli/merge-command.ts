@@ -1,0 +1,38 @@
+import type { Command } from "commander";
+import { mergeResults } from "../sweep/merge.js";
+import { UserError } from "./errors.js";
+
+const MISSING_SHOWN = 20;
+
+/** `clustersim merge CSV... --out CSV [--sweep SWEEP]`: merges sweep results (shards, partial runs). */
+export function addMergeCommand(program: Command, out: (line: string) => void): void {
+  program
+    .command("merge")
+    .description("merge sweep results files: same columns, one row per point, sorted by point index")
+    .argument("<csv...>", "results files to merge")
+    .requiredOption("--out <csv>", "merged file (written atomically)")
+    .option("--sweep <sweep>", "check completeness against this sweep file (exit 1 if points are missing)")
+    .action((inputs: string[], opts: { out: string; sweep?: string }) => {
+      const s = mergeResults({ inputs, outPath: opts.out, ...(opts.sweep ? { sweepPath: opts.sweep } : {}) });
+      out(
+        `merge: ${s.rows} rows from ${s.files} files (${s.duplicates} duplicates dropped` +
+          `${s.partialLines > 0 ? `, ${s.partialLines} partial last lines skipped` : ""}) → ${opts.out}`,
+      );
+      if (s.unknownIds && s.unknownIds.length > 0) {
+        process.stderr.write(`merge: ${s.unknownIds.length} rows are not points of ${opts.sweep}\n`);
+      }
+      if (s.missing === undefined) return;
+      if (s.missing.length === 0) {
+        out(`merge: complete: all ${s.expected} points of ${opts.sweep} are present`);
+        return;
+      }
+      const shown = s.missing
+        .slice(0, MISSING_SHOWN)
+        .map((m) => `  #${m.index} ${m.id}`)
+        .join("\n");
+      const more = s.missing.length > MISSING_SHOWN ? `\n  ... and ${s.missing.length - MISSING_SHOWN} more` : "";
+      throw new UserError(
+        `merge: incomplete: ${s.missing.length} of ${s.expected} points of ${opts.sweep} are missing:\n${shown}${more}`,
+      );
+    });
+}

@@ -1,0 +1,36 @@
+import { renameSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import type { Command } from "commander";
+import { topologyJsonSchema } from "../cluster/topology-json-schema.js";
+import { sweepJsonSchema } from "../sweep/sweep-json-schema.js";
+import { UsageError } from "./errors.js";
+
+/** File kinds with a JSON Schema; later kinds (scenario, model, ...) add an entry here. */
+const SCHEMAS: Record<string, () => Record<string, unknown>> = {
+  topology: topologyJsonSchema,
+  sweep: sweepJsonSchema,
+};
+
+/** The schema text exactly as committed under topologies/schemas/ (2-space JSON, trailing newline). */
+export function schemaText(kind: string): string {
+  const make = SCHEMAS[kind];
+  if (!make) throw new UsageError(`schema: unknown kind '${kind}' (expected: ${Object.keys(SCHEMAS).join(", ")})`);
+  return `${JSON.stringify(make(), null, 2)}\n`;
+}
+
+/** `clustersim schema <kind> [--out FILE]`: prints (or writes, atomically) the JSON Schema of a file kind. */
+export function addSchemaCommand(program: Command, out: (line: string) => void): void {
+  program
+    .command("schema")
+    .description("print the JSON Schema of an input file kind (for editors): topology")
+    .argument("<kind>", `file kind: ${Object.keys(SCHEMAS).join(", ")}`)
+    .option("--out <file>", "write the schema to this file instead of printing it")
+    .action((kind: string, opts: { out?: string }) => {
+      const text = schemaText(kind);
+      if (opts.out) {
+        const tmp = join(dirname(opts.out), `.${basename(opts.out)}.${process.pid}.tmp`);
+        writeFileSync(tmp, text);
+        renameSync(tmp, opts.out);
+      } else out(text.trimEnd());
+    });
+}

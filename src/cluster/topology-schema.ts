@@ -1,0 +1,187 @@
+import { z } from "zod";
+import { AcceleratorOverridesSchema, AcceleratorSpecSchema } from "../hardware/accelerator-spec.js";
+import { ACCELERATOR_CATALOG, CATALOG_NAMES, isCatalogName } from "../hardware/catalog.js";
+import { didYouMean } from "../input/suggest.js";
+import { checkTopology } from "./topology-checks.js";
+
+/**
+ * The topology file format: the single source of truth for its types and
+ * its JSON Schema (`clustersim schema topology`). Units are in field names:
+ * GBps = 10^9 bytes/s, Gbps = 10^9 bits/s, TBps = 10^12 bytes/s, Us = microseconds.
+ * Documented field by field in docs/topology.md.
+ */
+
+/** Largest cluster a file may describe (2^20 cards). */
+export const MAX_CARDS = 1_048_576;
+/** Largest mesh scale-up domain (a mesh has domain*(domain-1) links). */
+export const MAX_MESH_DOMAIN = 64;
+
+const posBandwidth = (desc: string) => z.number().positive().describe(desc);
+const latency = (desc: string) => z.number().positive().describe(desc);
+const count = (desc: string, max: number) => z.int().min(1).max(max).describe(desc);
+
+export const AcceleratorRefSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .min(1)
+      .describe(`Accelerator name: a catalog entry (${CATALOG_NAMES.join(", ")}), or any name when 'spec' is given`)
+      .meta({ examples: CATALOG_NAMES }),
+    spec: AcceleratorSpecSchema.optional().describe("Full inline specification (for a card not in the catalog)"),
+    overrides: AcceleratorOverridesSchema.optional(),
+  })
+  .describe("The accelerator: a catalog name, optionally with per-field overrides, or a full inline spec");
+
+export const ScaleUpSpecSchema = z
+  .strictObject({
+    kind: z
+      .enum(["switched", "mesh", "ring"])
+      .describe(
+        "switched: all-to-all through a switch (NVLink/NVSwitch, UB); mesh: direct card-to-card links (HCCS); ring: neighbours only",
+      ),
+    bandwidthGBps: posBandwidth(
+      "Scale-up bandwidth per card per direction, GB/s (10^9 bytes/s). Defaults to the accelerator's scaleUpGBps",
+    ).optional(),
+    linkGBps: posBandwidth(
+      "mesh/ring only: bandwidth of one card-to-card link per direction, GB/s. Default: bandwidthGBps/(domainCards-1) for a mesh, bandwidthGBps/2 for a ring",
+    ).optional(),
+    latencyUs: latency(
+      "One-way card-to-card latency of one scale-up traversal, microseconds (switched: split evenly between the card->switch and switch->card links; ring: per hop)",
+    ),
+    domainCards: count(
+      "Cards per scale-up domain (default: cardsPerNode). May span nodes (NVL72: 72; CloudMatrix384: 384); must divide or be a multiple of cardsPerNode",
+      MAX_CARDS,
+    ).optional(),
+    messageOverheadUs: z
+      .number()
+      .min(0)
+      .optional()
+      .describe("Software overhead added per message on scale-up, microseconds (default 0)"),
+  })
+  .describe("The scale-up (intra-node or intra-supernode) fabric");
+
+const nicFields = {
+  nicsPerNode: count("NICs per node (give this or nicsPerCard); must be a multiple of cardsPerNode", 4096).optional(),
+  nicsPerCard: count("NICs per card (give this or nicsPerNode)", 64).optional(),
+  nicGbps: posBandwidth("Bandwidth of one NIC per direction, Gb/s (10^9 BITS/s: 400 Gb/s = 50 GB/s)"),
+  latencyUs: latency(
+    "One-way NIC-to-NIC latency through one switch, microseconds (split evenly between the nic-up and nic-down links)",
+  ),
+  messageOverheadUs: z
+    .number()
+    .min(0)
+    .optional()
+    .describe("Software overhead added per message on scale-out, microseconds (default 0)"),
+};
+
+export const FatTreeTierSpecSchema = z
+  .strictObject({
+    radix: count("Ports per switch at this tier (all ports run at the NIC speed)", 4096).min(2),
+    oversubscription: z
+      .number()
+      .min(1)
+      .optional()
+      .describe(
+        "Downlink capacity / uplink capacity of a switch at this tier (default 1 = non-blocking); not allowed on the top tier",
+      ),
+  })
+  .describe("One tier of switches, from the leaves (first) up");
+
+const tiers = z
+  .array(FatTreeTierSpecSchema)
+  .min(2)
+  .max(3)
+  .describe("Switch tiers from the leaf (tier 1) up: 2 or 3 entries");
+
+const hopLatencyUs = latency("One-way latency of each switch-to-switch hop, microseconds");
+
+export const SingleSwitchSpecSchema = z
+  .strictObject({
+    kind: z.literal("single-switch").describe("Every NIC on one non-blocking switch"),
+    ...nicFields,
+  })
+  .describe("One non-blocking switch");
+
+export const FatTreeSpecSchema = z
+  .strictObject({
+    kind: z.literal("fat-tree").describe("Folded Clos; NICs attach to leaves in node order"),
+    ...nicFields,
+    hopLatencyUs,
+    tiers,
+  })
+  .describe("A 2- or 3-tier fat-tree (folded Clos)");
+
+export const RailOptimizedSpecSchema = z
+  .strictObject({
+    kind: z
+      .literal("rail-optimized")
+      .describe("NIC r of every node in a group attaches to rail r's leaf; spines are shared by all rails"),
+    ...nicFields,
+    hopLatencyUs,
+    tiers,
+  })
+  .describe("A rail-optimized fat-tree");
+
+export const TorusSpecSchema = z
+  .strictObject({
+    kind: z.literal("torus").describe("Cards linked directly to their neighbours in a 1-3 dimensional torus (TPU ICI)"),
+    dims: z
+      .array(count("Size of one dimension (at least 2)", MAX_CARDS).min(2))
+      .min(1)
+      .max(3)
+      .describe("Torus dimensions; their product must equal the card count"),
+    linkGBps: posBandwidth("Bandwidth of one neighbour link per direction, GB/s (10^9 bytes/s)"),
+    latencyUs: latency("One-way latency per hop, microseconds"),
+    messageOverheadUs: z
+      .number()
+      .min(0)
+      .optional()
+      .describe("Software overhead added per message, microseconds (default 0)"),
+  })
+  .describe("A torus (TPU-style pod)");
+
+export const ScaleOutSpecSchema = z
+  .discriminatedUnion("kind", [SingleSwitchSpecSchema, FatTreeSpecSchema, RailOptimizedSpecSchema, TorusSpecSchema])
+  .describe("The scale-out network between scale-up domains");
+
+export const TopologyShapeSchema = z
+  .strictObject({
+    name: z.string().min(1).describe("Name of the cluster"),
+    description: z.string().optional().describe("Free text"),
+    nodes: count(`Number of nodes (servers), at most ${MAX_CARDS}`, MAX_CARDS),
+    cardsPerNode: count("Accelerators per node", 1024),
+    cards: count("Total cards; optional, checked against nodes x cardsPerNode", MAX_CARDS).optional(),
+    accelerator: AcceleratorRefSchema,
+    scaleUp: ScaleUpSpecSchema.optional(),
+    scaleOut: ScaleOutSpecSchema,
+  })
+  .describe("A cluster topology (clustersim)");
+
+export type TopologyShape = z.infer<typeof TopologyShapeSchema>;
+
+/** The full topology schema: shape plus the semantic checks of topology-checks.ts. */
+export const TopologySpecSchema = TopologyShapeSchema.superRefine((t, ctx) => {
+  // Semantic checks only on values that passed the field checks (no duplicate or confusing follow-up errors).
+  if (ctx.issues.length > 0) return;
+  if (!t.accelerator.spec && !isCatalogName(t.accelerator.name)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["accelerator", "name"],
+      message: `expected a catalog accelerator (${CATALOG_NAMES.join(", ")}) or an inline 'spec', found '${t.accelerator.name}'${didYouMean(t.accelerator.name, CATALOG_NAMES, false)}`,
+    });
+  }
+  const catalogScaleUp = isCatalogName(t.accelerator.name)
+    ? ACCELERATOR_CATALOG[t.accelerator.name].spec.scaleUpGBps
+    : undefined;
+  for (const p of checkTopology(
+    t,
+    t.accelerator.overrides?.scaleUpGBps ?? t.accelerator.spec?.scaleUpGBps ?? catalogScaleUp,
+  )) {
+    ctx.addIssue({ code: "custom", path: p.path, message: p.message });
+  }
+});
+
+export type TopologySpec = z.infer<typeof TopologySpecSchema>;
+export type ScaleUpSpec = z.infer<typeof ScaleUpSpecSchema>;
+export type ScaleOutSpec = z.infer<typeof ScaleOutSpecSchema>;
+export type FatTreeTierSpec = z.infer<typeof FatTreeTierSpecSchema>;

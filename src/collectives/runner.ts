@@ -1,0 +1,97 @@
+import type { Cluster } from "../cluster/types.js";
+import type { Simulator } from "../engine/simulator.js";
+import type { NetworkModel } from "../network/types.js";
+import {
+  MAX_RING_CHANNELS,
+  NCCL_CHUNK_BYTES,
+  NCCL_LAUNCH_LATENCY_S,
+  NCCL_SCALEOUT_STEP_LATENCY_S,
+  NCCL_SCALEUP_STEP_LATENCY_S,
+} from "./constants.js";
+import { CollectiveContext } from "./context.js";
+import { groupShape, validateRequest } from "./group.js";
+import { buildStage, choosePlan } from "./plan.js";
+import type { CollectivePrediction, CollectiveRequest, Granularity } from "./types.js";
+
+export interface CollectiveRunnerOptions {
+  /** Flow granularity (default "phase"). */
+  granularity?: Granularity;
+  /** Pipeline chunk of trees and chains (default NCCL_CHUNK_BYTES). */
+  chunkBytes?: number;
+  /** Most ring channels (default MAX_RING_CHANNELS). */
+  maxChannels?: number;
+  /** Per-message software overhead; default: the cluster's, else NCCL's per-step latency. */
+  scaleUpMessageOverheadS?: number;
+  scaleOutMessageOverheadS?: number;
+  /** Paid once per collective before any data moves (default NCCL_LAUNCH_LATENCY_S). */
+  launchLatencyS?: number;
+}
+
+/**
+ * The collectives' public entry for the training executor: bound to one
+ * simulator, cluster and network model. `run` starts a collective NOW (the
+ * caller has already waited for all members) and calls `onDone` when it
+ * completes in simulated time; `predict` gives the closed-form alpha-beta
+ * time of the algorithm it would run.
+ */
+export class CollectiveRunner {
+  readonly ctx: CollectiveContext;
+  private readonly granularity: Granularity;
+  private readonly maxChannels: number;
+  private readonly launchS: number;
+  private started = 0;
+
+  constructor(sim: Simulator, cluster: Cluster, network: NetworkModel, options: CollectiveRunnerOptions = {}) {
+    const pick = (given: number | undefined, fromCluster: number, fallback: number) =>
+      given ?? (fromCluster > 0 ? fromCluster : fallback);
+    this.ctx = new CollectiveContext(
+      sim,
+      cluster,
+      network,
+      pick(options.scaleUpMessageOverheadS, cluster.scaleUpMessageOverheadS ?? 0, NCCL_SCALEUP_STEP_LATENCY_S),
+      pick(options.scaleOutMessageOverheadS, cluster.scaleOutMessageOverheadS ?? 0, NCCL_SCALEOUT_STEP_LATENCY_S),
+      options.chunkBytes ?? NCCL_CHUNK_BYTES,
+    );
+    this.granularity = options.granularity ?? "phase";
+    this.maxChannels = options.maxChannels ?? MAX_RING_CHANNELS;
+    this.launchS = options.launchLatencyS ?? NCCL_LAUNCH_LATENCY_S;
+  }
+
+  /** Collectives started so far. */
+  get count(): number {
+    return this.started;
+  }
+
+  /** Validates the request and returns the algorithm it would run with its closed-form time (launch included). */
+  predict(req: CollectiveRequest): CollectivePrediction {
+    validateRequest(this.ctx.cluster, req);
+    const shape = groupShape(this.ctx.cluster, req.cards);
+    const plan = choosePlan(this.ctx, shape, req, this.maxChannels);
+    const out: CollectivePrediction = {
+      op: req.op,
+      algo: plan.algo,
+      cards: shape.n,
+      sizeBytes: req.sizeBytes,
+      timeS: shape.n < 2 ? 0 : plan.predictedS + this.launchS,
+    };
+    if (plan.innerAlgo) out.innerAlgo = plan.innerAlgo;
+    return out;
+  }
+
+  /** Starts the collective now; throws CollectiveError (before anything starts) on a bad request. */
+  run(req: CollectiveRequest, onDone: () => void): CollectivePrediction {
+    const prediction = this.predict(req);
+    this.started++;
+    const sim = this.ctx.sim;
+    if (req.cards.length < 2) {
+      sim.callAfter(0, "collective (single card)", onDone);
+      return prediction;
+    }
+    const shape = groupShape(this.ctx.cluster, req.cards);
+    const plan = { algo: prediction.algo, innerAlgo: prediction.innerAlgo, predictedS: prediction.timeS };
+    const stage = buildStage(this.ctx, shape, req, plan, this.granularity, this.maxChannels);
+    if (this.launchS > 0) sim.callAfter(this.launchS, "collective launch", () => stage.start(onDone));
+    else stage.start(onDone);
+    return prediction;
+  }
+}

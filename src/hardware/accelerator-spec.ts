@@ -1,0 +1,56 @@
+import { z } from "zod";
+
+/**
+ * Input form of an accelerator (catalog entries and inline specs in topology
+ * files). Units are in the field names: TFLOP/s = 1e12 FLOP/s, GB = 1e9 bytes,
+ * TB/s = 1e12 bytes/s, GB/s = 1e9 bytes/s (bytes, not bits).
+ */
+const tflops = (what: string) =>
+  z
+    .number()
+    .positive()
+    .describe(`${what}: dense (no sparsity) peak, TFLOP/s (10^12 floating-point operations per second)`);
+
+const fraction = (what: string) => z.number().gt(0).max(1).describe(what);
+
+export const EfficiencySpecSchema = z
+  .strictObject({
+    matmul: fraction(
+      "Fraction of dense peak FLOP/s that large matrix multiplications reach (an ASSUMPTION; see docs/model.md)",
+    ),
+    memory: fraction("Fraction of HBM peak bandwidth that streaming kernels reach (an ASSUMPTION; see docs/model.md)"),
+  })
+  .describe("Achievable fractions of peak: assumptions, not datasheet figures");
+
+export const AcceleratorSpecSchema = z
+  .strictObject({
+    peakFp32Tflops: tflops("FP32 (non-tensor)").optional(),
+    peakTf32Tflops: tflops("TF32 tensor").optional(),
+    peakBf16Tflops: tflops("BF16/FP16 tensor"),
+    peakFp8Tflops: tflops("FP8 tensor").optional(),
+    hbmGB: z.number().positive().describe("HBM capacity, GB (10^9 bytes)"),
+    hbmTBps: z.number().positive().describe("HBM peak bandwidth, TB/s (10^12 bytes per second)"),
+    scaleUpGBps: z
+      .number()
+      .positive()
+      .optional()
+      .describe("Scale-up (NVLink/HCCS/UB/ICI) bandwidth per card per direction, GB/s (10^9 bytes per second)"),
+    efficiency: EfficiencySpecSchema,
+  })
+  .describe("A full accelerator specification");
+
+export type AcceleratorSpec = z.infer<typeof AcceleratorSpecSchema>;
+
+/** What-if overrides: any field of the spec, efficiency fields individually. */
+export const AcceleratorOverridesSchema = AcceleratorSpecSchema.partial()
+  .extend({ efficiency: EfficiencySpecSchema.partial().optional() })
+  .describe("Per-field overrides of the catalog entry (what-if studies)");
+
+export type AcceleratorOverrides = z.infer<typeof AcceleratorOverridesSchema>;
+
+/** A catalog entry: the spec plus the citation of each figure. */
+export interface CatalogEntry {
+  spec: AcceleratorSpec;
+  /** Field name of `spec` (or "efficiency.matmul" / "efficiency.memory") -> source or ASSUMPTION text. */
+  sources: Record<string, string>;
+}

@@ -1,0 +1,177 @@
+import type { AcceleratorSpec, CatalogEntry } from "./accelerator-spec.js";
+
+/**
+ * The accelerator catalog. Every figure comes from ../shared/reference/hardware.csv
+ * (columns named with their units); the `sources` of each entry repeat the
+ * CSV's source column per figure. Efficiency factors are ASSUMPTIONS (see
+ * EFFICIENCY_* below and docs/model.md, section "Hardware").
+ */
+
+const CSV = "reference/hardware.csv";
+
+// ASSUMPTION (all efficiency factors): not datasheet figures. They say what
+// fraction of peak a well-tuned large kernel reaches; the compute model uses
+// them as-is (never fitted per scenario). Topology files may override them.
+const EFFICIENCY_A100 = {
+  matmul: 0.8, // ASSUMPTION: large BF16 cuBLAS GEMMs commonly run at ~250-280 of 312 TFLOP/s on A100.
+  memory: 0.85, // ASSUMPTION: streaming kernels typically reach ~85% of HBM2e peak.
+};
+const EFFICIENCY_HOPPER = {
+  matmul: 0.75, // ASSUMPTION: Hopper GEMMs are power/clock-limited at 700 W; ~700-800 of 989 TFLOP/s is typical.
+  memory: 0.85, // ASSUMPTION: streaming kernels typically reach ~85% of HBM3/HBM3e peak.
+};
+const EFFICIENCY_B200 = {
+  matmul: 0.7, // ASSUMPTION: new generation, power-limited and less mature kernels: lower fraction than Hopper.
+  memory: 0.85, // ASSUMPTION: as Hopper.
+};
+const EFFICIENCY_ASCEND = {
+  matmul: 0.7, // ASSUMPTION: CANN kernels are reported to reach a lower fraction of peak than cuBLAS.
+  memory: 0.8, // ASSUMPTION: somewhat below NVIDIA's streaming efficiency for the same reason.
+};
+const EFFICIENCY_TPU = {
+  matmul: 0.8, // ASSUMPTION: XLA keeps the MXUs busy on large matmuls; ~80% of peak.
+  memory: 0.85, // ASSUMPTION: as other HBM parts.
+};
+
+const EFFICIENCY_NOTE = "ASSUMPTION (see src/hardware/catalog.ts and docs/model.md)";
+
+function entry(spec: AcceleratorSpec, source: string, extra: Record<string, string> = {}): CatalogEntry {
+  const sources: Record<string, string> = {};
+  for (const key of Object.keys(spec)) {
+    if (key !== "efficiency") sources[key] = `${CSV}: ${source}`;
+  }
+  sources["efficiency.matmul"] = EFFICIENCY_NOTE;
+  sources["efficiency.memory"] = EFFICIENCY_NOTE;
+  return { spec, sources: { ...sources, ...extra } };
+}
+
+export const ACCELERATOR_CATALOG = {
+  "A100-SXM4-80GB": entry(
+    {
+      peakFp32Tflops: 19.5,
+      peakTf32Tflops: 156,
+      peakBf16Tflops: 312,
+      hbmGB: 80,
+      hbmTBps: 2.039,
+      scaleUpGBps: 300, // NVLink3: 600 GB/s total bidirectional = 300 per direction.
+      efficiency: EFFICIENCY_A100,
+    },
+    "NVIDIA A100 datasheet (NVLink 600 GB/s total bidirectional)",
+  ),
+  "A100-SXM4-40GB": entry(
+    {
+      peakFp32Tflops: 19.5,
+      peakTf32Tflops: 156,
+      peakBf16Tflops: 312,
+      hbmGB: 40,
+      hbmTBps: 1.555,
+      scaleUpGBps: 300,
+      efficiency: EFFICIENCY_A100,
+    },
+    "NVIDIA A100 datasheet",
+  ),
+  "H100-SXM5-80GB": entry(
+    {
+      peakFp32Tflops: 67,
+      peakTf32Tflops: 494.7,
+      peakBf16Tflops: 989.5,
+      peakFp8Tflops: 1979,
+      hbmGB: 80,
+      hbmTBps: 3.35,
+      scaleUpGBps: 450, // NVLink4: 900 GB/s total bidirectional = 450 per direction.
+      efficiency: EFFICIENCY_HOPPER,
+    },
+    "NVIDIA H100 datasheet (dense figures; sparsity figures are 2x; NVLink 900 GB/s total bidirectional)",
+  ),
+  "H800-SXM5-80GB": entry(
+    {
+      peakFp32Tflops: 67,
+      peakTf32Tflops: 494.7,
+      peakBf16Tflops: 989.5,
+      peakFp8Tflops: 1979,
+      hbmGB: 80,
+      hbmTBps: 3.35,
+      scaleUpGBps: 200, // NVLink cut to 400 GB/s bidirectional = 200 per direction.
+      efficiency: EFFICIENCY_HOPPER,
+    },
+    "H800 = H100 compute with NVLink cut to 400 GB/s bidirectional (DeepSeek-V3 report measured ~160 GB/s NVLink)",
+  ),
+  "H200-SXM-141GB": entry(
+    {
+      peakFp32Tflops: 67,
+      peakTf32Tflops: 494.7,
+      peakBf16Tflops: 989.5,
+      peakFp8Tflops: 1979,
+      hbmGB: 141,
+      hbmTBps: 4.8,
+      scaleUpGBps: 450,
+      efficiency: EFFICIENCY_HOPPER,
+    },
+    "NVIDIA H200 product page; MLPerf v4.1 system descriptions",
+  ),
+  "B200-HGX": entry(
+    {
+      peakTf32Tflops: 1125,
+      peakBf16Tflops: 2250,
+      peakFp8Tflops: 4500,
+      hbmGB: 180,
+      hbmTBps: 7.7,
+      scaleUpGBps: 900, // NVLink5: 1.8 TB/s total bidirectional = 900 GB/s per direction.
+      efficiency: EFFICIENCY_B200,
+    },
+    "NVIDIA HGX B200 datasheet (NVLink5 1.8 TB/s total bidirectional); GB200 NVL72 per-GPU figures differ (~2500 TF / 8 TB/s / 186 GB); conflicting sources",
+  ),
+  "Ascend-910B": entry(
+    {
+      peakBf16Tflops: 376,
+      hbmGB: 64,
+      hbmTBps: 1.6,
+      scaleUpGBps: 56, // HCCS: 392 GB/s aggregate per 8-card full mesh = 56 GB/s card-to-card.
+      efficiency: EFFICIENCY_ASCEND,
+    },
+    "Huawei Atlas 800T A2 white paper (bins 313 and 376 TF FP16; HCCS 392 GB/s aggregate per 8-card full mesh = 56 GB/s card-to-card)",
+    {
+      scaleUpGBps:
+        `${CSV}: HCCS 56 GB/s card-to-card (392 GB/s aggregate over the 7 peers of an 8-card full mesh); ` +
+        "note: this is the per-peer figure, not a per-card total",
+    },
+  ),
+  "Ascend-910C": entry(
+    {
+      peakBf16Tflops: 752,
+      hbmGB: 128,
+      hbmTBps: 3.2,
+      scaleUpGBps: 392, // Unified Bus: 392 GB/s one way per NPU.
+      efficiency: EFFICIENCY_ASCEND,
+    },
+    "Huawei Hot Chips 2025 keynote and CloudMatrix384 paper (2 dies x 376 TF; Huawei marketing says 800 TF; UB 392 GB/s one way)",
+  ),
+  "TPU-v4": entry(
+    {
+      peakBf16Tflops: 275,
+      hbmGB: 32,
+      hbmTBps: 1.2,
+      efficiency: EFFICIENCY_TPU,
+    },
+    "Google Cloud TPU v4 documentation (3D torus ICI; 4096-chip pods)",
+  ),
+  "TPU-v5p": entry(
+    {
+      peakBf16Tflops: 459,
+      peakFp8Tflops: 459,
+      hbmGB: 95,
+      hbmTBps: 2.765,
+      scaleUpGBps: 600, // ICI 1200 GB/s bidirectional = 600 per direction.
+      efficiency: EFFICIENCY_TPU,
+    },
+    "Google Cloud TPU v5p documentation (ICI 1200 GB/s bidirectional)",
+  ),
+} as const satisfies Record<string, CatalogEntry>;
+
+export type CatalogName = keyof typeof ACCELERATOR_CATALOG;
+
+export const CATALOG_NAMES = Object.keys(ACCELERATOR_CATALOG) as CatalogName[];
+
+export function isCatalogName(name: string): name is CatalogName {
+  return Object.hasOwn(ACCELERATOR_CATALOG, name);
+}

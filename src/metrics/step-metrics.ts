@@ -1,0 +1,79 @@
+import type { StepRecord, TimeCategory } from "../system/executor.js";
+import { TIME_CATEGORIES } from "../system/executor.js";
+
+/**
+ * Headline metrics of a training run. Step times come from the simulated
+ * step records; FLOP counts from src/workload/flops.ts:
+ * - tokensPerSecond = globalBatch · seqLength / stepTime
+ * - tflopsPerCard = model FLOPs per step / (stepTime · cards) / 1e12
+ *   (model FLOPs: forward + backward, no recomputation; the MFU numerator)
+ * - mfu = tflopsPerCard / peak; hfu counts the recomputed forward too
+ * - megatronTflopsPerCard: FLOPs by the Megatron-LM 2021 formula (which
+ *   counts the recomputation forward), for comparison with that paper.
+ */
+export interface StepMetricsInput {
+  records: readonly StepRecord[];
+  /** Time at which the run started (0 for a fresh simulator). */
+  startS: number;
+  cards: number;
+  tokensPerStep: number;
+  modelFlopsPerStep: number;
+  hardwareFlopsPerStep: number;
+  megatronFlopsPerStep: number;
+  peakFlopsPerS: number;
+}
+
+export interface StepMetrics {
+  stepTimes: number[];
+  metrics: Record<string, number>;
+  breakdownS: Record<TimeCategory | "idle", number>;
+}
+
+export function stepMetrics(input: StepMetricsInput): StepMetrics {
+  const stepTimes: number[] = [];
+  let prev = input.startS;
+  for (const r of input.records) {
+    stepTimes.push(r.endS - prev);
+    prev = r.endS;
+  }
+  const n = stepTimes.length;
+  const mean = stepTimes.reduce((a, b) => a + b, 0) / n;
+  const sorted = [...stepTimes].sort((a, b) => a - b);
+  const cards = input.cards;
+  const tflopsPerCard = input.modelFlopsPerStep / (mean * cards) / 1e12;
+  const hardwareTflopsPerCard = input.hardwareFlopsPerStep / (mean * cards) / 1e12;
+  const breakdownS = {} as Record<TimeCategory | "idle", number>;
+  let accounted = 0;
+  for (const c of TIME_CATEGORIES) {
+    const v = input.records.reduce((a, r) => a + r.meanS[c], 0) / n;
+    breakdownS[c] = v;
+    accounted += v;
+  }
+  breakdownS.idle = Math.max(0, mean - accounted);
+  const metrics: Record<string, number> = {
+    cards,
+    steps: n,
+    stepTimeSeconds: mean,
+    stepTimeP50Seconds: quantile(sorted, 0.5),
+    stepTimeP95Seconds: quantile(sorted, 0.95),
+    stepTimeP99Seconds: quantile(sorted, 0.99),
+    tokensPerSecond: input.tokensPerStep / mean,
+    tflopsPerCard,
+    hardwareTflopsPerCard,
+    megatronTflopsPerCard: input.megatronFlopsPerStep / (mean * cards) / 1e12,
+    mfu: (tflopsPerCard * 1e12) / input.peakFlopsPerS,
+    hfu: (hardwareTflopsPerCard * 1e12) / input.peakFlopsPerS,
+  };
+  return { stepTimes, metrics, breakdownS };
+}
+
+/** Quantile by linear interpolation between order statistics (numpy's default). */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  const a = sorted[lo] as number;
+  const b = sorted[hi] as number;
+  return a + (b - a) * (pos - lo);
+}

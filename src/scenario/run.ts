@@ -1,0 +1,156 @@
+import { buildCluster } from "../cluster/build.js";
+import { LINK_KINDS } from "../cluster/types.js";
+import { CollectiveRunner } from "../collectives/runner.js";
+import type { CollectiveRequest } from "../collectives/types.js";
+import { RandomStreams, Simulator } from "../engine/index.js";
+import { InputError } from "../input/issues.js";
+import { stepMetrics } from "../metrics/step-metrics.js";
+import { FlowNetwork } from "../network/flow-network.js";
+import { NoisyComputeTiming } from "../stragglers/compute-timing.js";
+import { degradeLinksInPlace } from "../stragglers/degrade-links.js";
+import { isQuiet } from "../stragglers/noise-spec.js";
+import { compileStep } from "../system/compile.js";
+import { StepExecutor } from "../system/executor.js";
+import { hardwareFlopsPerToken, megatronFlopsPerIteration, modelFlopsPerToken } from "../workload/flops.js";
+import { peakMemoryPerCard } from "../workload/memory.js";
+import { resolveModel } from "../workload/model-spec.js";
+import { checkPlan, formatPlanIssue } from "../workload/plan-check.js";
+import { resolvePlan } from "../workload/plan-spec.js";
+import { loadScenario } from "./load-scenario.js";
+import type { ScenarioSpec } from "./scenario-spec.js";
+import type { RunFailed, RunResult, RunSpec } from "./types.js";
+
+/** Fraction of HBM kept free for the CUDA/CANN context and allocator fragmentation (ASSUMPTION; docs/model.md). */
+export const HBM_RESERVE_FRACTION = 0.05;
+
+/**
+ * The composition root: loads the scenario, checks the plan and memory,
+ * compiles the step, simulates `steps` steps on the engine with the flow
+ * network and the collectives, and returns plain metrics. Problems with the
+ * input come back as data ({ ok: false }), never thrown.
+ */
+export function runScenario(spec: RunSpec): RunResult {
+  let scenario: ScenarioSpec;
+  try {
+    scenario = loadScenario(spec.scenarioPath, spec.sets);
+  } catch (err) {
+    if (err instanceof InputError) return { ok: false, kind: "invalid-input", error: err.message };
+    throw err;
+  }
+  return runLoadedScenario(scenario, spec.seed, spec.steps);
+}
+
+/** Runs an already validated scenario (the claim checker and `scale` build variants in memory). */
+export function runLoadedScenario(scenario: ScenarioSpec, seed: number, steps: number): RunResult {
+  if (!(Number.isInteger(steps) && steps >= 1)) {
+    return { ok: false, kind: "invalid-input", error: `steps: expected an integer >= 1, found ${steps}` };
+  }
+  const model = resolveModel(scenario.model);
+  const plan = resolvePlan(scenario.parallel);
+  const cluster = buildCluster(scenario.topology);
+  const planIssues = checkPlan(model, plan, cluster.cards, cluster.scaleUpDomainCards, {
+    pathPrefix: "parallel",
+    accelerator: cluster.accelerator,
+  });
+  const errors = planIssues.filter((i) => i.severity === "error");
+  const warnings = planIssues.filter((i) => i.severity === "warning").map(formatPlanIssue);
+  if (errors.length > 0) {
+    return { ok: false, kind: "invalid-plan", error: errors.map(formatPlanIssue).join("\n") };
+  }
+  const peak = peakMemoryPerCard(model, plan);
+  const hbm = cluster.accelerator.hbmBytes;
+  const usable = hbm * (1 - HBM_RESERVE_FRACTION);
+  if (peak.breakdown.totalBytes > usable) return outOfMemory(peak, hbm, usable);
+
+  const quiet = isQuiet(scenario.noise);
+  const simulate = (withNoise: boolean) => {
+    const streams = new RandomStreams(seed);
+    const c = withNoise ? cluster : buildCluster(scenario.topology);
+    if (withNoise) degradeLinksInPlace(c, scenario.noise, streams, LINK_KINDS);
+    const sim = new Simulator();
+    const network = new FlowNetwork(sim, c.links);
+    const runner = new CollectiveRunner(sim, c, network, { granularity: scenario.collectives.granularity });
+    const algo = scenario.collectives.algo;
+    const comm = {
+      run: (req: CollectiveRequest, onDone: () => void) => {
+        runner.run(algo === "auto" || req.op === "sendrecv" || req.op === "alltoall" ? req : { ...req, algo }, onDone);
+      },
+    };
+    const program = compileStep(model, plan, c, (req) => runner.predict(req).timeS);
+    const actors = program.replicas * program.pp;
+    const timing = withNoise
+      ? new NoisyComputeTiming(scenario.noise, (a) => program.actorCards(a), actors, streams)
+      : undefined;
+    const records = new StepExecutor(sim, program, comm, timing).run(steps);
+    return { records, events: sim.eventsProcessed, collectives: runner.count, network: network.stats() };
+  };
+
+  const noisy = simulate(!quiet);
+  const tokensPerStep = plan.globalBatchSize * model.seqLength;
+  const result = stepMetrics({
+    records: noisy.records,
+    startS: 0,
+    cards: cluster.cards,
+    tokensPerStep,
+    modelFlopsPerStep: modelFlopsPerToken(model) * tokensPerStep,
+    hardwareFlopsPerStep: hardwareFlopsPerToken(model, plan.recompute) * tokensPerStep,
+    megatronFlopsPerStep: megatronFlopsPerIteration(model, plan.globalBatchSize, {
+      recompute: plan.recompute === "full",
+    }),
+    peakFlopsPerS: cluster.accelerator.peakFlopsPerS[plan.precision] ?? cluster.accelerator.peakFlopsPerS.bf16,
+  });
+  let stragglerShare = 0;
+  if (!quiet) {
+    const base = simulate(false);
+    const baseMean =
+      base.records.reduce((s, r, i, all) => s + (r.endS - (i === 0 ? 0 : (all[i - 1]?.endS ?? 0))), 0) / steps;
+    const mean = result.metrics.stepTimeSeconds as number;
+    stragglerShare = Math.max(0, (mean - baseMean) / mean);
+    result.metrics.noiseFreeStepTimeSeconds = baseMean;
+  }
+  result.metrics.stragglerShare = stragglerShare;
+  result.metrics.peakMemoryBytes = peak.breakdown.totalBytes;
+  result.metrics.events = noisy.events;
+  return {
+    ok: true,
+    metrics: result.metrics,
+    details: {
+      scenario: scenario.name,
+      cluster: cluster.name,
+      accelerator: cluster.accelerator.name,
+      model: model.name,
+      plan: {
+        tp: plan.tp,
+        pp: plan.pp,
+        dp: plan.dp,
+        cp: plan.cp,
+        ep: plan.ep,
+        virtualStages: plan.virtualStages,
+        microBatchSize: plan.microBatchSize,
+        globalBatchSize: plan.globalBatchSize,
+        microBatchesPerStep: plan.microBatchesPerStep,
+        recompute: plan.recompute,
+        zeroStage: plan.zeroStage,
+      },
+      breakdownSeconds: result.breakdownS,
+      stepTimesSeconds: result.stepTimes,
+      memory: { stage: peak.stage, ...peak.breakdown, hbmBytes: hbm },
+      warnings,
+      collectives: noisy.collectives,
+      network: noisy.network,
+    },
+  };
+}
+
+function outOfMemory(peak: ReturnType<typeof peakMemoryPerCard>, hbmBytes: number, usableBytes: number): RunFailed {
+  const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
+  const b = peak.breakdown;
+  return {
+    ok: false,
+    kind: "out-of-memory",
+    error:
+      `out of memory: pipeline stage ${peak.stage} needs ${gb(b.totalBytes)} per card, the card has ${gb(hbmBytes)} ` +
+      `(${gb(usableBytes)} usable): weights ${gb(b.weightsBytes)}, gradients ${gb(b.gradientsBytes)}, ` +
+      `optimizer ${gb(b.optimizerBytes)}, activations ${gb(b.activationsBytes)}, buffers ${gb(b.buffersBytes)}`,
+  };
+}

@@ -1,0 +1,72 @@
+import { z } from "zod";
+import { TopologyShapeSchema, TopologySpecSchema } from "../cluster/topology-schema.js";
+import { FailureSpecSchema } from "../stragglers/failures-spec.js";
+import { NoiseSpecSchema } from "../stragglers/noise-spec.js";
+import { ModelSpecSchema } from "../workload/model-spec.js";
+import { ParallelPlanSchema } from "../workload/plan-spec.js";
+
+const CollectivesSpecSchema = z
+  .strictObject({
+    algo: z
+      .enum(["auto", "ring", "tree", "halving-doubling", "hierarchical"])
+      .default("auto")
+      .describe("Force one collective algorithm for data-parallel and pipeline traffic, or auto (NCCL-like tuner)"),
+    granularity: z
+      .enum(["phase", "fine"])
+      .default("phase")
+      .describe("Flow granularity: phase (one flow per rank per algorithm phase) or fine (per step; slow at scale)"),
+  })
+  .describe("How collectives run on the network");
+
+const scenarioFields = {
+  name: z.string().min(1).describe("Name of the scenario"),
+  description: z.string().optional().describe("Free text: what this scenario reproduces, with its source"),
+  set: z
+    .array(z.string())
+    .default([])
+    .describe(
+      "Overrides applied to the merged tree before the command line's --set ones, same syntax (e.g. topology.nodes=4): lets a scenario use a subset of a shipped cluster",
+    ),
+  parallel: ParallelPlanSchema,
+  noise: NoiseSpecSchema.default(NoiseSpecSchema.parse({})),
+  failures: FailureSpecSchema.optional().describe("Failure rates and checkpointing (used by run --job-days)"),
+  collectives: CollectivesSpecSchema.default({ algo: "auto", granularity: "phase" }),
+};
+
+/**
+ * A training scenario: a cluster, a model, a parallel plan, and the
+ * imperfections to simulate. In a file, `topology` and `model` are paths
+ * (relative to the scenario file) or inline objects; the loader grafts the
+ * referenced files into one tree before `--set` overrides and validation, so
+ * `--set topology.scaleOut.nicGbps=200` works on a referenced file.
+ */
+export const ScenarioSpecSchema = z
+  .strictObject({
+    ...scenarioFields,
+    topology: TopologySpecSchema,
+    model: ModelSpecSchema,
+  })
+  .describe("A clustersim training scenario");
+
+export type ScenarioSpec = z.infer<typeof ScenarioSpecSchema>;
+
+/** The file-side shape (for the editor's JSON Schema): topology and model may be file paths. */
+export const ScenarioFileSchema = z
+  .strictObject({
+    ...scenarioFields,
+    topology: z
+      .union([z.string().describe("Path of a topology file, relative to this file"), TopologyShapeSchema])
+      .describe("The cluster: a topology file path or an inline topology"),
+    model: z
+      .union([z.string().describe("Path of a model file, relative to this file"), ModelSpecSchema])
+      .describe("The model: a model file path or an inline model"),
+  })
+  .describe("A clustersim training scenario");
+
+export function scenarioJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(ScenarioFileSchema, { io: "input", target: "draft-2020-12", unrepresentable: "any" }),
+    $id: "https://clustersim.dev/schemas/scenario.schema.json",
+    title: "clustersim scenario",
+  };
+}

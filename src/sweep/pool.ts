@@ -1,0 +1,101 @@
+import { fileURLToPath } from "node:url";
+import { Piscina } from "piscina";
+import type { RunSpec } from "../scenario/types.js";
+import type { PointResult } from "./result-columns.js";
+import type { RunnerRef, WorkerReply } from "./worker.js";
+
+/** The real runner: `runScenario` of src/scenario/run.ts. */
+export function defaultRunner(): RunnerRef {
+  return { module: fileURLToPath(new URL("../scenario/run.ts", import.meta.url)), exportName: "runScenario" };
+}
+
+/** Parses `path[#export]` (the CLUSTERSIM_SWEEP_RUNNER form); the export defaults to runScenario. */
+export function parseRunnerRef(text: string): RunnerRef {
+  const hash = text.lastIndexOf("#");
+  return hash > 0
+    ? { module: text.slice(0, hash), exportName: text.slice(hash + 1) }
+    : { module: text, exportName: "runScenario" };
+}
+
+/** How one point went. */
+export interface PointOutcome {
+  result: PointResult;
+  /** Time inside the runner, measured in the worker (s). */
+  runSeconds: number;
+  /** Dispatch to reply on the main thread, including queueing and transfer (s). */
+  roundTripSeconds: number;
+  /** 1, or 2 when a worker crash made the point run again. */
+  attempts: number;
+}
+
+/** The runner module could not be loaded: the sweep cannot run at all. */
+export class RunnerLoadError extends Error {
+  override name = "RunnerLoadError";
+}
+
+/** The pool was destroyed while the point ran (its result is abandoned). */
+export class PointAbandonedError extends Error {
+  override name = "PointAbandonedError";
+}
+
+/**
+ * A piscina pool of sweep workers. A point whose worker dies (process.exit,
+ * out of memory, an uncaught error) is run once more on the replacement
+ * worker piscina starts; if that dies too, the point is a failed result of
+ * kind "worker-crash".
+ */
+export class SweepPool {
+  private readonly piscina: Piscina<RunSpec, WorkerReply>;
+  private destroyed = false;
+
+  constructor(threads: number, runner: RunnerRef) {
+    this.piscina = new Piscina({
+      filename: new URL("./worker-bootstrap.mjs", import.meta.url).href,
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: 60_000,
+      workerData: runner,
+    });
+    // Worker deaths reject the task they ran; keep them from also being an unhandled 'error'.
+    this.piscina.on("error", () => {});
+  }
+
+  async run(spec: RunSpec): Promise<PointOutcome> {
+    const t0 = performance.now();
+    let lastError = "";
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      let reply: WorkerReply;
+      try {
+        reply = await this.piscina.run(spec);
+      } catch (err) {
+        if (this.destroyed) throw new PointAbandonedError("sweep stopped");
+        lastError = err instanceof Error ? err.message : String(err);
+        continue;
+      }
+      if (reply.kind === "load-error") throw new RunnerLoadError(reply.message);
+      return {
+        result: reply.result,
+        runSeconds: reply.runSeconds,
+        roundTripSeconds: (performance.now() - t0) / 1000,
+        attempts: attempt,
+      };
+    }
+    return {
+      result: { ok: false, kind: "worker-crash", error: `the worker died twice running this point: ${lastError}` },
+      runSeconds: 0,
+      roundTripSeconds: (performance.now() - t0) / 1000,
+      attempts: 2,
+    };
+  }
+
+  /** Waits for running points, then stops the workers. */
+  async close(): Promise<void> {
+    await this.piscina.close();
+  }
+
+  /** Stops the workers now; running points are abandoned. */
+  async destroy(): Promise<void> {
+    this.destroyed = true;
+    await this.piscina.destroy();
+  }
+}

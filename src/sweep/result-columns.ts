@@ -1,0 +1,83 @@
+import { metricColumns } from "../scenario/metric-columns.js";
+import type { RunResult } from "../scenario/types.js";
+import type { SweepPoint } from "./expand.js";
+import { formatValue } from "./format-value.js";
+import { RUN_FIELD_PATHS } from "./sweep-spec.js";
+
+/** Fixed leading columns of a results file. */
+export const ID_COLUMN = "point_id";
+export const INDEX_COLUMN = "point_index";
+
+/** What a results row records of a run: the RunResult without its (large) details. */
+export type PointResult = { ok: true; metrics: Record<string, number> } | { ok: false; kind: string; error: string };
+
+/** The columns of a results file: the header line and which cells hold what. */
+export interface ResultColumns {
+  header: string[];
+  /** Axis paths (without seed/steps), in header order. */
+  axisPaths: string[];
+  /** Metric keys, in header order. */
+  metrics: string[];
+}
+
+const LEADING = [ID_COLUMN, INDEX_COLUMN, "seed", "steps"];
+const STATUS = ["ok", "error_kind", "error"];
+
+/**
+ * The header of a sweep's results file: point_id, point_index, seed, steps,
+ * one column per axis (named by its `--set` path), ok, error_kind, error, then
+ * the metric columns (src/scenario/metric-columns.ts; one named like a fixed
+ * column is left out). Fixed before the first
+ * result, so every row of every shard has the same columns. An axis path that
+ * equals another column's name (e.g. an axis `cards` and the metric `cards`)
+ * gets the column name `axis:<path>`.
+ */
+export function resultColumns(allAxisPaths: readonly string[]): ResultColumns {
+  const axisPaths = allAxisPaths.filter((p) => !(RUN_FIELD_PATHS as readonly string[]).includes(p));
+  const fixed = new Set([...LEADING, ...STATUS]);
+  const metrics = metricColumns().filter((m) => !fixed.has(m));
+  const taken = new Set([...LEADING, ...STATUS, ...metrics]);
+  const axisNames = axisPaths.map((p) => (taken.has(p) ? `axis:${p}` : p));
+  return { header: [...LEADING, ...axisNames, ...STATUS, ...metrics], axisPaths, metrics };
+}
+
+/** The cells of one row, in header order. Numbers as `String(x)`; no wall times. */
+export function resultCells(columns: ResultColumns, point: SweepPoint, result: PointResult): string[] {
+  const axes = columns.axisPaths.map((p) => {
+    const v = point.values[p];
+    return v === undefined ? "" : formatValue(v);
+  });
+  const status = result.ok ? ["true", "", ""] : ["false", oneLine(result.kind), oneLine(result.error)];
+  const metrics = columns.metrics.map((k) => {
+    const v = result.ok ? result.metrics[k] : undefined;
+    return typeof v === "number" ? formatValue(v) : "";
+  });
+  return [
+    point.id,
+    String(point.index),
+    String(point.spec.seed),
+    String(point.spec.steps),
+    ...axes,
+    ...status,
+    ...metrics,
+  ];
+}
+
+/** Error text on one physical line, so every row is exactly one line of the file. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\r?\n\s*/g, " | ").trim();
+}
+
+/** Reduces a RunResult (possibly malformed, from a user runner) to what a row records. */
+export function toPointResult(r: RunResult | unknown): PointResult {
+  if (typeof r === "object" && r !== null && "ok" in r) {
+    const o = r as Record<string, unknown>;
+    if (o.ok === true && typeof o.metrics === "object" && o.metrics !== null) {
+      const metrics: Record<string, number> = {};
+      for (const [k, v] of Object.entries(o.metrics)) if (typeof v === "number") metrics[k] = v;
+      return { ok: true, metrics };
+    }
+    if (o.ok === false) return { ok: false, kind: String(o.kind ?? "internal"), error: String(o.error ?? "") };
+  }
+  return { ok: false, kind: "internal", error: `the runner returned no RunResult: ${JSON.stringify(r)}` };
+}

@@ -1,0 +1,140 @@
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, truncateSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import { UserError } from "../cli/errors.js";
+import { writeFileAtomic } from "./atomic-write.js";
+import { csvLine, parseCsv, splitTrailingPartial } from "./csv.js";
+import { ID_COLUMN, INDEX_COLUMN } from "./result-columns.js";
+
+/** The contents of a results file. */
+export interface ResultsTable {
+  header: string[];
+  rows: string[][];
+  /** Bytes after the last newline: a row cut short by a kill (ignored). */
+  partialBytes: number;
+}
+
+/** Reads a results file; a trailing line without its newline is reported, not parsed. */
+export function readResults(path: string): ResultsTable {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new UserError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  const { complete, partial } = splitTrailingPartial(text);
+  let records: string[][];
+  try {
+    records = parseCsv(complete);
+  } catch (err) {
+    throw new UserError(`${path}: not a valid CSV file: ${(err as Error).message}`);
+  }
+  const [header, ...rows] = records;
+  if (header === undefined) return { header: [], rows: [], partialBytes: Buffer.byteLength(partial) };
+  if (header[0] !== ID_COLUMN || header[1] !== INDEX_COLUMN) {
+    throw new UserError(`${path}:1:1: not a sweep results file (expected columns ${ID_COLUMN},${INDEX_COLUMN},...)`);
+  }
+  rows.forEach((r, i) => {
+    if (r.length !== header.length) {
+      throw new UserError(`${path}:${i + 2}: expected ${header.length} cells, found ${r.length}`);
+    }
+  });
+  return { header, rows, partialBytes: Buffer.byteLength(partial) };
+}
+
+/**
+ * Appends result rows to a CSV file, each row with one write of one complete
+ * line, so a kill (even SIGKILL) leaves whole rows and at most one partial
+ * trailing line, which resuming removes.
+ */
+export class ResultsWriter {
+  private fd: number | undefined;
+
+  private constructor(
+    readonly path: string,
+    fd: number,
+  ) {
+    this.fd = fd;
+  }
+
+  /**
+   * Opens `path` for a sweep with this header. A new file gets the header
+   * (written atomically). An existing file is an error unless `resume`; then
+   * its header must match, a partial trailing line is truncated away, and the
+   * rows already there are returned by point id.
+   */
+  static open(
+    path: string,
+    header: readonly string[],
+    resume: boolean,
+  ): { writer: ResultsWriter; done: Map<string, string[]>; truncatedBytes: number } {
+    try {
+      return ResultsWriter.openUnchecked(path, header, resume);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === undefined) throw err;
+      throw new UserError(`${path}: cannot write the results file: ${code}`);
+    }
+  }
+
+  private static openUnchecked(
+    path: string,
+    header: readonly string[],
+    resume: boolean,
+  ): { writer: ResultsWriter; done: Map<string, string[]>; truncatedBytes: number } {
+    const done = new Map<string, string[]>();
+    let truncatedBytes = 0;
+    if (existsSync(path)) {
+      if (!resume) {
+        throw new UserError(`${path} already exists: pass --resume to finish it, or choose another --out`);
+      }
+      const table = readResults(path);
+      if (table.header.length === 0) {
+        writeFileAtomic(path, csvLine(header));
+      } else {
+        if (table.header.join(",") !== header.join(",")) {
+          throw new UserError(
+            `${path}: its columns differ from this sweep's, cannot resume\n  file:  ${table.header.join(",")}\n  sweep: ${header.join(",")}`,
+          );
+        }
+        if (table.partialBytes > 0) {
+          truncatedBytes = table.partialBytes;
+          truncateSync(path, statSync(path).size - table.partialBytes);
+        }
+        for (const row of table.rows) done.set(row[0] as string, row);
+      }
+    } else {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileAtomic(path, csvLine(header));
+    }
+    return { writer: new ResultsWriter(path, openSync(path, "a")), done, truncatedBytes };
+  }
+
+  /** Appends one row (a single write of a complete line). */
+  append(cells: readonly string[]): void {
+    if (this.fd === undefined) throw new Error(`results file ${this.path} is closed`);
+    const buf = Buffer.from(csvLine(cells));
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/** Sorts rows by point index (then id) for a deterministic file. */
+export function sortRows(rows: string[][]): string[][] {
+  return [...rows].sort((a, b) => Number(a[1]) - Number(b[1]) || ((a[0] ?? "") < (b[0] ?? "") ? -1 : 1));
+}
+
+/** Writes a complete results table atomically. */
+export function writeResultsAtomic(path: string, header: readonly string[], rows: readonly string[][]): void {
+  writeFileAtomic(path, [header, ...rows].map((r) => csvLine(r)).join(""));
+}
+
+/** Rewrites a results file sorted by point index (atomically). */
+export function sortResultsFile(path: string): void {
+  const table = readResults(path);
+  writeResultsAtomic(path, table.header, sortRows(table.rows));
+}

@@ -1,0 +1,179 @@
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { UserError } from "../cli/errors.js";
+import { expandSweep, type SweepPlan } from "./expand.js";
+import { type LoadedSweep, loadSweep } from "./load-sweep.js";
+import { defaultRunner, PointAbandonedError, RunnerLoadError, SweepPool } from "./pool.js";
+import { type ProgressSink, silentProgress } from "./progress.js";
+import { resultCells, resultColumns } from "./result-columns.js";
+import { ResultsWriter, sortResultsFile } from "./results-file.js";
+import { inShard, type Shard } from "./shard.js";
+import type { RunnerRef } from "./worker.js";
+
+export interface SweepRunOptions {
+  sweepPath: string;
+  /** Results CSV (created, or continued with `resume`). */
+  outPath: string;
+  /** Worker threads (default: os.availableParallelism()). */
+  workers?: number;
+  /** Continue an existing results file, skipping the points already in it. */
+  resume?: boolean;
+  /** Run only shard k of n. */
+  shard?: Shard;
+  /** The module that runs a point (default: runScenario of src/scenario/run.ts). */
+  runner?: RunnerRef;
+  /** When aborted: dispatch no new points; running ones finish and are written. */
+  stop?: AbortSignal;
+  /** When aborted: also abandon the running points (their rows are not written). */
+  abandon?: AbortSignal;
+  progress?: ProgressSink;
+}
+
+export interface SweepRunSummary {
+  /** Points in the whole sweep, and in this shard. */
+  totalPoints: number;
+  shardPoints: number;
+  /** Rows already in the file when the run started (resume). */
+  alreadyDone: number;
+  /** Points run (rows written) by this run, and how many of them failed. */
+  ran: number;
+  failed: number;
+  /** Points run twice because a worker died. */
+  retried: number;
+  /** Points of this shard still missing from the file. */
+  remaining: number;
+  /** Stopped by `stop`/`abandon` before every point was done. */
+  interrupted: boolean;
+  workers: number;
+  /** Bytes of a partial last row removed on resume. */
+  truncatedBytes: number;
+  wallSeconds: number;
+  /** Mean time inside the runner per point (s). */
+  meanRunSeconds: number;
+  /** Mean per-point overhead: main-thread round trip minus time in the runner (s); includes worker start-up. */
+  meanOverheadSeconds: number;
+  /** Median of the same: the steady-state cost of dispatch and transfer per point (s). */
+  medianOverheadSeconds: number;
+  /** Pool creation to the first reply, minus that point's run time: worker start-up (tsx, runner import) (s). */
+  startupSeconds: number;
+}
+
+/** Loads, validates and expands a sweep file (UserError on bad input). */
+export function planSweep(sweepPath: string): { loaded: LoadedSweep; plan: SweepPlan } {
+  const loaded = loadSweep(sweepPath);
+  try {
+    return { loaded, plan: expandSweep(loaded.spec, loaded.scenarioPath) };
+  } catch (err) {
+    if (err instanceof RangeError) throw new UserError(`${sweepPath}: ${err.message}`);
+    throw err;
+  }
+}
+
+/**
+ * Runs a sweep (or one shard of it) on a worker pool, appending one CSV row
+ * per finished point. When every point of the shard is in the file, the file
+ * is rewritten sorted by point index, so it is byte-identical whatever the
+ * worker count.
+ */
+export async function runSweep(opts: SweepRunOptions): Promise<SweepRunSummary> {
+  const t0 = performance.now();
+  const progress = opts.progress ?? silentProgress;
+  const { loaded, plan } = planSweep(opts.sweepPath);
+  if (!loaded.scenarioExists) {
+    throw new UserError(`${opts.sweepPath}: scenario file not found: ${loaded.scenarioPath}`);
+  }
+  const runner = opts.runner ?? defaultRunner();
+  if (runner.module.startsWith("/") && !existsSync(runner.module)) {
+    throw new UserError(`the point runner module does not exist: ${runner.module}`);
+  }
+  const columns = resultColumns(plan.axisPaths);
+  const mine = plan.points.filter((p) => inShard(p.index, opts.shard));
+  const { writer, done, truncatedBytes } = ResultsWriter.open(opts.outPath, columns.header, opts.resume === true);
+  const todo = mine.filter((p) => !done.has(p.id));
+  const alreadyDone = mine.length - todo.length;
+  const workers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), todo.length));
+
+  let next = 0;
+  let ran = 0;
+  let failed = 0;
+  let retried = 0;
+  let runSeconds = 0;
+  const overheads: number[] = [];
+  let startupSeconds = 0;
+  let abandoned = false;
+  let destroyed: Promise<void> | undefined;
+  let fatal: Error | undefined;
+  const poolStart = performance.now();
+  const pool = todo.length > 0 ? new SweepPool(workers, runner) : undefined;
+  const abandonNow = () => {
+    if (abandoned) return;
+    abandoned = true;
+    destroyed = pool?.destroy();
+  };
+  opts.abandon?.addEventListener("abort", abandonNow);
+  if (opts.abandon?.aborted) abandonNow();
+
+  const loop = async (): Promise<void> => {
+    if (pool === undefined) return;
+    while (!abandoned && fatal === undefined && opts.stop?.aborted !== true && next < todo.length) {
+      const point = todo[next++];
+      if (point === undefined) return;
+      try {
+        const outcome = await pool.run(point.spec);
+        if (abandoned) return;
+        writer.append(resultCells(columns, point, outcome.result));
+        ran++;
+        if (!outcome.result.ok) failed++;
+        if (outcome.attempts > 1) retried++;
+        runSeconds += outcome.runSeconds;
+        overheads.push(Math.max(0, outcome.roundTripSeconds - outcome.runSeconds));
+        if (ran === 1) startupSeconds = (performance.now() - poolStart) / 1000 - outcome.runSeconds;
+        progress.point(point, outcome);
+      } catch (err) {
+        if (err instanceof PointAbandonedError) return;
+        fatal ??= err as Error;
+        abandonNow();
+        return;
+      }
+    }
+  };
+
+  progress.start(mine.length, alreadyDone);
+  try {
+    await Promise.all(Array.from({ length: pool ? workers : 0 }, loop));
+  } finally {
+    progress.stop();
+    opts.abandon?.removeEventListener("abort", abandonNow);
+    writer.close();
+    if (pool && !abandoned) await pool.close();
+    await destroyed;
+  }
+  if (fatal instanceof RunnerLoadError) throw new UserError(fatal.message);
+  if (fatal) throw fatal;
+  const remaining = todo.length - ran;
+  if (remaining === 0) sortResultsFile(opts.outPath);
+  return {
+    totalPoints: plan.points.length,
+    shardPoints: mine.length,
+    alreadyDone,
+    ran,
+    failed,
+    retried,
+    remaining,
+    interrupted: remaining > 0,
+    workers,
+    truncatedBytes,
+    wallSeconds: (performance.now() - t0) / 1000,
+    meanRunSeconds: ran > 0 ? runSeconds / ran : 0,
+    meanOverheadSeconds: ran > 0 ? overheads.reduce((a, b) => a + b, 0) / ran : 0,
+    medianOverheadSeconds: median(overheads),
+    startupSeconds,
+  };
+}
+
+function median(xs: readonly number[]): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}

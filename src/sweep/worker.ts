@@ -1,0 +1,52 @@
+import { isAbsolute } from "node:path";
+import { pathToFileURL } from "node:url";
+import { workerData } from "node:worker_threads";
+import type { RunResult, RunSpec } from "../scenario/types.js";
+import { type PointResult, toPointResult } from "./result-columns.js";
+
+/**
+ * Sweep worker (runs in a piscina worker thread, loaded through
+ * worker-bootstrap.mjs so it can import TypeScript). One function over
+ * structured-clonable data: a RunSpec in, a row's worth of result out.
+ */
+
+/** Which module and export run a point (passed as piscina workerData). */
+export interface RunnerRef {
+  /** Absolute path or file: URL of the runner module. */
+  module: string;
+  /** Name of the exported `(spec: RunSpec) => RunResult` function. */
+  exportName: string;
+}
+
+export type WorkerReply =
+  | { kind: "result"; result: PointResult; runSeconds: number }
+  | { kind: "load-error"; message: string };
+
+type Runner = (spec: RunSpec) => RunResult | Promise<RunResult>;
+
+const runner: Runner | string = await loadRunner(workerData as RunnerRef);
+
+async function loadRunner(ref: RunnerRef): Promise<Runner | string> {
+  const url = isAbsolute(ref.module) ? pathToFileURL(ref.module).href : ref.module;
+  try {
+    const mod = (await import(url)) as Record<string, unknown>;
+    const fn = mod[ref.exportName];
+    if (typeof fn !== "function") return `runner module ${ref.module} has no exported function '${ref.exportName}'`;
+    return fn as Runner;
+  } catch (err) {
+    return `cannot load runner module ${ref.module}: ${(err as Error).message}`;
+  }
+}
+
+/** Runs one point; a runner that throws becomes a failed result (kind "internal"). */
+export async function runPoint(spec: RunSpec): Promise<WorkerReply> {
+  if (typeof runner === "string") return { kind: "load-error", message: runner };
+  const t0 = performance.now();
+  let result: PointResult;
+  try {
+    result = toPointResult(await runner(spec));
+  } catch (err) {
+    result = { ok: false, kind: "internal", error: err instanceof Error ? err.message : String(err) };
+  }
+  return { kind: "result", result, runSeconds: (performance.now() - t0) / 1000 };
+}

@@ -1,0 +1,208 @@
+import type { Cluster } from "../cluster/types.js";
+import type { CollectiveRequest } from "../collectives/types.js";
+import { type MatmulPrecision, opTimeS } from "../hardware/roofline.js";
+import { type LayerWork, layerWorkByKind } from "../workload/layer-ops.js";
+import type { LayerKind, Model } from "../workload/model-spec.js";
+import type { CommNeed, Op } from "../workload/ops.js";
+import { dataParallelWork, optimizerOps } from "../workload/optimizer.js";
+import { pipelineSchedule } from "../workload/pipeline-schedule.js";
+import { type ResolvedPlan, rankOf, stageLayerIndices } from "../workload/plan-spec.js";
+import { pipelineMessageBytes, stageExtras } from "../workload/stage-ops.js";
+import type { Bucket, EpSegment, PassCost, StepProgram } from "./step-program.js";
+
+/** Closed-form collective time for a group (the collectives' alpha-beta predictor). */
+export type PredictS = (req: CollectiveRequest) => number;
+
+/**
+ * Compiles a training job into the executor's StepProgram. Per pipeline rank
+ * and chunk it sums the roofline time of every op of its layers (cached per
+ * layer kind: dense or MoE), adds the exposed tensor/context-parallel (and
+ * ZeRO-3) collectives of each layer as predicted on the actor's own cards,
+ * and cuts passes at MoE all-to-alls. Everything is computed once per rank
+ * and shared by all data-parallel replicas: an 8,192-card job compiles to a
+ * few kilobytes.
+ *
+ * Simplifications (docs/model.md "Training step"):
+ * - TP/CP collectives inside a layer are exposed (not overlapped), as in
+ *   Megatron-LM 2021; their time is the alpha-beta prediction on the group.
+ * - Gradient buckets of a chunk become ready evenly through the backward of
+ *   its last micro-batch; expert-gradient buckets are reduced over the same
+ *   data-parallel group as dense ones.
+ */
+export function compileStep(model: Model, plan: ResolvedPlan, cluster: Cluster, predictS: PredictS): StepProgram {
+  const acc = cluster.accelerator;
+  const precision: MatmulPrecision = plan.precision;
+  const { tp, cp, pp, dp } = plan;
+  const v = plan.virtualStages;
+  const m = plan.microBatchesPerStep;
+  const layout = stageLayerIndices(model.layers, plan);
+  const time = (ops: readonly Op[]) => ops.reduce((s, op) => s + opTimeS(op, acc, precision), 0);
+
+  const actorCards = (actor: number): number[] => {
+    const rank = actor % pp;
+    const replica = Math.floor(actor / pp);
+    const cards: number[] = [];
+    for (let j = 0; j < cp; j++)
+      for (let i = 0; i < tp; i++) cards.push(rankOf(plan, { tp: i, cp: j, dp: replica, pp: rank }));
+    return cards;
+  };
+
+  // Cards of each in-layer communication group, as seen from replica 0 of a rank.
+  const groupCards = (rank: number, group: CommNeed["group"]): number[] => {
+    const own = actorCards(rank);
+    if (group === "tp") return own.slice(0, tp);
+    if (group === "cp") return Array.from({ length: cp }, (_, j) => own[j * tp] as number);
+    // dp (ZeRO-3 gathers): the card's data-parallel peers.
+    return Array.from({ length: dp }, (_, r) => rankOf(plan, { tp: 0, cp: 0, dp: r, pp: rank }));
+  };
+  const commS = (rank: number, c: CommNeed): number => {
+    const cards = groupCards(rank, c.group);
+    if (cards.length < 2) return 0;
+    return predictS({ op: c.op, cards, sizeBytes: c.sizeBytes, label: c.label });
+  };
+
+  const workByKind = new Map<LayerKind, LayerWork>();
+  const work = (kind: LayerKind): LayerWork => {
+    let w = workByKind.get(kind);
+    if (w === undefined) {
+      w = layerWorkByKind(model, plan, kind);
+      workByKind.set(kind, w);
+    }
+    return w;
+  };
+
+  interface CompiledPass {
+    cost: PassCost;
+    segments: EpSegment[];
+  }
+  const passes = new Map<string, CompiledPass>();
+  const buckets = new Map<string, Bucket[]>();
+
+  for (let rank = 0; rank < pp; rank++) {
+    const extras = stageExtras(model, plan, rank);
+    const dpWork = dataParallelWork(model, plan, rank);
+    const rankBucketBytes = [...dpWork.denseBuckets, ...dpWork.expertBuckets];
+    const rankLayers = layout[rank]?.reduce((s, c) => s + c.length, 0) ?? 0;
+    for (let c = 0; c < v; c++) {
+      const layers = layout[rank]?.[c] ?? [];
+      const first = rank === 0 && c === 0;
+      const last = rank === pp - 1 && c === v - 1;
+      for (const kind of ["F", "B"] as const) {
+        // Ops in execution order, with in-layer collectives.
+        const steps: Array<{ s: number; tp: number; a2aBytes?: number }> = [];
+        const addOps = (ops: readonly Op[]) => {
+          for (const op of ops) steps.push({ s: opTimeS(op, acc, precision), tp: 0 });
+        };
+        const addComms = (needs: readonly CommNeed[], phases: readonly CommNeed["phase"][]) => {
+          for (const n of needs) {
+            if (!phases.includes(n.phase)) continue;
+            if (n.group === "ep") steps.push({ s: 0, tp: 0, a2aBytes: n.sizeBytes });
+            else if (n.group === "tp" || n.group === "cp" || n.group === "dp") steps.push({ s: 0, tp: commS(rank, n) });
+          }
+        };
+        const addLayer = (w: LayerWork, phaseOps: Op[][], phases: CommNeed["phase"][]) => {
+          // EP all-to-alls cut the pass right after their afterOp; TP/CP/ZeRO-3 comms are exposed, summed.
+          const a2a = (n: CommNeed) => steps.push({ s: 0, tp: 0, a2aBytes: n.sizeBytes });
+          const ops = phaseOps.flat();
+          const names = new Set(ops.map((o) => o.name));
+          const epNeeds = w.comms.filter((n) => n.group === "ep" && phases.includes(n.phase));
+          for (const n of epNeeds) if (n.afterOp === null) a2a(n);
+          for (const op of ops) {
+            steps.push({ s: opTimeS(op, acc, precision), tp: 0 });
+            for (const n of epNeeds) if (n.afterOp === op.name) a2a(n);
+          }
+          for (const n of epNeeds) if (n.afterOp !== null && !names.has(n.afterOp)) a2a(n);
+          addComms(
+            w.comms.filter((n) => n.group !== "ep"),
+            phases,
+          );
+        };
+        if (kind === "F") {
+          if (first) addOps(extras.forwardHead);
+          for (const l of layers) {
+            const w = work(model.layerKinds[l] ?? "dense");
+            addLayer(w, [w.forward], ["forward"]);
+          }
+          if (last) addOps(extras.forwardTail);
+          addComms(extras.comms, ["forward"]);
+        } else {
+          if (last) addOps(extras.backwardTail);
+          for (let i = layers.length - 1; i >= 0; i--) {
+            const w = work(model.layerKinds[layers[i] as number] ?? "dense");
+            addLayer(w, [w.recompute, w.backward], ["recompute", "backward"]);
+          }
+          if (first) addOps(extras.backwardHead);
+          addComms(extras.comms, ["backward"]);
+        }
+        const computeS = steps.reduce((s, x) => s + x.s, 0);
+        const tpCommS = steps.reduce((s, x) => s + x.tp, 0);
+        const segments: EpSegment[] = [];
+        let before = 0;
+        for (const x of steps) {
+          before += x.s + x.tp;
+          if (x.a2aBytes !== undefined) {
+            segments.push({
+              computeFraction: computeS + tpCommS > 0 ? before / (computeS + tpCommS) : 0,
+              alltoallBytesPerCard: x.a2aBytes,
+            });
+          }
+        }
+        passes.set(`${rank}:${c}:${kind}`, { cost: { computeS, tpCommS }, segments });
+      }
+      // This chunk's share of the rank's gradient buckets, ready evenly through its last backward.
+      const share = rankLayers > 0 ? layers.length / rankLayers : 1 / v;
+      // Without overlap the whole gradient buffer is reduced in one collective, as Megatron-LM 2021's
+      // contiguous-buffer DDP does; with overlap, bucket by bucket as they fill.
+      const scaled = rankBucketBytes.map((b) => b * share).filter((b) => b > 0);
+      const total = scaled.reduce((a, b) => a + b, 0);
+      const chunkBytes = plan.overlapGradReduce ? scaled : total > 0 ? [total] : [];
+      buckets.set(
+        `${rank}:${c}`,
+        chunkBytes.map((sizeBytes, k) => ({ sizeBytes, readyAtFraction: (k + 1) / chunkBytes.length })),
+      );
+    }
+  }
+
+  const optimizer = Array.from({ length: pp }, (_, r) => time(optimizerOps(model, plan, r)));
+  const gather = Array.from({ length: pp }, (_, r) => {
+    const g = dataParallelWork(model, plan, r).paramGatherBytes;
+    return g.dense + g.expert;
+  });
+  const gradOp = dataParallelWork(model, plan, 0).gradOp;
+  const pass = (rank: number, chunk: number, kind: "F" | "B"): CompiledPass => {
+    const p = passes.get(`${rank}:${chunk}:${kind}`);
+    if (p === undefined) throw new Error(`compileStep invariant violated: no pass ${rank}:${chunk}:${kind}`);
+    return p;
+  };
+  const hasEp = plan.ep > 1 && [...passes.values()].some((p) => p.segments.length > 0);
+
+  return {
+    pp,
+    virtualStages: v,
+    microBatches: m,
+    replicas: dp,
+    cardsPerActor: tp * cp,
+    tp,
+    schedule: Array.from({ length: pp }, (_, r) =>
+      pipelineSchedule(v > 1 ? "interleaved-1f1b" : plan.schedule === "gpipe" ? "gpipe" : "1f1b", pp, r, m, v),
+    ),
+    passCost: (rank, chunk, kind) => pass(rank, chunk, kind).cost,
+    actorCards,
+    ppSendBytesPerCard: pipelineMessageBytes(model, plan),
+    ...(hasEp
+      ? {
+          expertParallel: {
+            groupActors: plan.ep,
+            segments: (rank: number, chunk: number, kind: "F" | "B") => pass(rank, chunk, kind).segments,
+          },
+        }
+      : {}),
+    dataParallel: {
+      gradOp,
+      buckets: (rank, chunk) => buckets.get(`${rank}:${chunk}`) ?? [],
+      overlap: plan.overlapGradReduce,
+      paramGatherBytes: (rank) => gather[rank] ?? 0,
+    },
+    optimizerS: (rank) => optimizer[rank] ?? 0,
+  };
+}

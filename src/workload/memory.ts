@@ -1,0 +1,179 @@
+import { asModel, type LayerKind, type Model, type ModelSpec } from "./model-spec.js";
+import { ACTIVATION_BYTES } from "./ops.js";
+import {
+  dataParallelGroups,
+  gradientBytesPerParam,
+  OPTIMIZER_STATE_BYTES_PER_PARAM,
+  weightBytesPerParam,
+} from "./optimizer.js";
+import { paramsPerCard } from "./params.js";
+import { type ParallelPlan, type ResolvedPlan, resolvePlan, stageLayerIndices } from "./plan-spec.js";
+import { CROSS_ENTROPY_BYTES_PER_LOGIT } from "./stage-ops.js";
+
+/**
+ * Per-card memory of a pipeline stage, bytes. Activations follow Korthikanti
+ * et al. 2022 ("Reducing Activation Recomputation in Large Transformer
+ * Models", §4): per layer and micro-batch s·b·h·(34 + 5·a·s/h) bytes with no
+ * parallelism, generalised term by term to GQA, gated FFNs, MoE, MLA and
+ * flash attention (docs/model.md).
+ */
+export interface MemoryBreakdown {
+  weightsBytes: number;
+  gradientsBytes: number;
+  optimizerBytes: number;
+  activationsBytes: number;
+  buffersBytes: number;
+  totalBytes: number;
+}
+
+/**
+ * ASSUMPTION: NCCL keeps ~128 MiB of buffers per communicator a card is in
+ * (NCCL_BUFFSIZE 4 MiB default × ~16 channels × send and receive); counted for
+ * each parallel group of size > 1.
+ */
+export const NCCL_BYTES_PER_COMMUNICATOR = 128 * 1024 * 1024;
+
+/** Activation bytes of one layer for one micro-batch on one card, by recomputation mode. */
+export interface LayerActivationBytes {
+  /** Everything the backward needs (no recomputation). */
+  none: number;
+  /** Without the attention-core s×s tensors (selective recomputation). */
+  selective: number;
+  /** The layer input only (full recomputation). */
+  full: number;
+}
+
+export function layerActivationBytes(
+  modelSpec: ModelSpec | Model,
+  plan: ParallelPlan,
+  kind: LayerKind,
+): LayerActivationBytes {
+  const m = asModel(modelSpec);
+  const p = resolvePlan(plan);
+  const A = ACTIVATION_BYTES;
+  const tp = p.tp;
+  const sp = p.sequenceParallel && tp > 1;
+  const T = (p.microBatchSize * m.seqLength) / p.cp;
+  const h = m.hiddenSize;
+  const a = m.attentionHeads;
+  const spDiv = sp ? tp : 1;
+  // Per token. Sequence-parallel-shardable: the two norm inputs (4h), the QKV and MLP inputs
+  // (the norm outputs, 2h each), the residual dropout masks (2 × 1 byte × h).
+  let shardable = A * 2 * h + A * 2 * h + (m.dropout ? 2 * h : 0);
+  let tpSharded = 0;
+  let replicated = 0;
+  if (m.mla) {
+    const { qLoraRank: qr, kvLoraRank: kvr, qkRopeHeadDim: rope } = m.mla;
+    // Compressed q and kv and their norm inputs, replicated on TP ranks (down-projections are).
+    replicated += A * (2 * qr + 2 * kvr + rope);
+  }
+  const kvHeads = m.mla ? a : m.kvHeads;
+  // Q and K kept for QKᵀ, V for AV, the context for the output projection.
+  tpSharded += A * (a * m.qkHeadDim + kvHeads * m.qkHeadDim) + A * kvHeads * m.vHeadDim + A * a * m.vHeadDim;
+  // Attention core: unfused keeps softmax output (2), dropout mask (1) and output (2) per score: 5·a·s;
+  // flash keeps only the fp32 log-sum-exp per head.
+  const scoresPerToken = p.flashAttention ? 0 : a * m.seqLength * (A + (m.dropout ? 1 + A : 0));
+  const lsePerToken = p.flashAttention ? 4 * a : 0;
+  tpSharded += lsePerToken;
+  const g = m.gatedFfn ? 2 : 1;
+  let routed = 0;
+  if (kind === "moe" && m.moe) {
+    const { experts: E, topK, expertFfnHiddenSize: fe, sharedExperts: ns, sharedExpertFfnHiddenSize: fs } = m.moe;
+    // Router logits (fp32) per routed token; per token-expert pair: its permuted input,
+    // up-projection outputs and activation output.
+    shardable += 4 * E;
+    routed = topK * A * (h + g * fe + fe);
+    tpSharded += ns * A * (g * fs + fs);
+  } else {
+    tpSharded += A * (g * m.ffnHiddenSize + m.ffnHiddenSize);
+  }
+  // Routed tokens are the card's sequence shard (Tn = T/tp with SP): divide like the shardable part.
+  const selective = T * ((shardable + routed) / spDiv + tpSharded / tp + replicated);
+  const none = selective + (T * scoresPerToken) / tp;
+  const full = (T * A * h) / spDiv;
+  return { none, selective, full };
+}
+
+/** Layer-chunks (of layersPerChunk layers) whose activations a pipeline rank holds at its peak. */
+export function inFlightChunks(plan: ParallelPlan, stage: number, microBatches: number): number {
+  const { pp, virtualStages: v } = plan;
+  if (plan.schedule === "gpipe") return microBatches * v;
+  if (plan.schedule === "1f1b") return Math.min(pp - stage, microBatches);
+  // Megatron's interleaved schedule: (pp − r − 1)·2 + (v − 1)·pp warm-up forwards, plus the one
+  // in progress (all forwards first when micro-batches = pp). On rank 0 this is Korthikanti's
+  // factor (1 + (pp − 1)/(pp·v)) over pp micro-batches of the rank's layers.
+  const total = microBatches * v;
+  const warmup = microBatches === pp ? total : Math.min((pp - stage - 1) * 2 + (v - 1) * pp, total);
+  return Math.min(warmup + 1, total);
+}
+
+export function memoryPerCard(modelSpec: ModelSpec | Model, plan: ParallelPlan, stage: number): MemoryBreakdown {
+  const m = asModel(modelSpec);
+  const p: ResolvedPlan = resolvePlan(plan);
+  const params = paramsPerCard(m, p, stage);
+  const groups = dataParallelGroups(p);
+  const dense = params.dense;
+  const expert = params.expert;
+  const shard = (stageMin: number) =>
+    p.zeroStage >= stageMin ? dense / groups.dense + expert / groups.expert : dense + expert;
+  const weightsBytes = shard(3) * weightBytesPerParam(p);
+  const gradientsBytes = shard(2) * gradientBytesPerParam(p);
+  const optimizerBytes = shard(1) * OPTIMIZER_STATE_BYTES_PER_PARAM;
+
+  // Activations.
+  const chunks = stageLayerIndices(m.layers, p)[stage] ?? [];
+  const mbs = Math.max(1, Math.floor(p.microBatchesPerStep));
+  const inFlight = inFlightChunks(p, stage, mbs);
+  let perChunkAvg = 0;
+  let worstLayerNone = 0;
+  const kinds = new Map<LayerKind, LayerActivationBytes>();
+  const actOf = (kind: LayerKind) => {
+    let a = kinds.get(kind);
+    if (!a) {
+      a = layerActivationBytes(m, p, kind);
+      kinds.set(kind, a);
+    }
+    return a;
+  };
+  for (const chunk of chunks) {
+    for (const l of chunk) {
+      const a = actOf(m.layerKinds[l] ?? "dense");
+      perChunkAvg += a[p.recompute];
+      worstLayerNone = Math.max(worstLayerNone, a.none);
+    }
+  }
+  perChunkAvg /= Math.max(1, chunks.length);
+  let activationsBytes = inFlight * perChunkAvg;
+  // Recomputation rebuilds one layer's full activations while its backward runs.
+  if (p.recompute === "full") activationsBytes += worstLayerNone;
+  const T = (p.microBatchSize * m.seqLength) / p.cp;
+  if (stage === p.pp - 1) {
+    // Logits and the fp32 softmax of the micro-batch in its loss (one at a time).
+    activationsBytes += T * (m.vocabSize / p.tp) * (ACTIVATION_BYTES + CROSS_ENTROPY_BYTES_PER_LOGIT);
+  }
+
+  // Buffers: NCCL communicators plus two gradient buckets in flight (ASSUMPTION: double-buffered bucket staging).
+  const communicators = [p.tp, p.cp, p.dp * p.cp, p.pp > 1 ? 2 : 1, p.ep].filter((n) => n > 1).length;
+  const buffersBytes = communicators * NCCL_BYTES_PER_COMMUNICATOR + (p.dp * p.cp > 1 ? 2 * p.gradientBucketBytes : 0);
+  const totalBytes = weightsBytes + gradientsBytes + optimizerBytes + activationsBytes + buffersBytes;
+  return { weightsBytes, gradientsBytes, optimizerBytes, activationsBytes, buffersBytes, totalBytes };
+}
+
+/** The stage with the largest total, and its breakdown. */
+export function peakMemoryPerCard(
+  modelSpec: ModelSpec | Model,
+  plan: ParallelPlan,
+): { stage: number; breakdown: MemoryBreakdown } {
+  const m = asModel(modelSpec);
+  let best = { stage: 0, breakdown: memoryPerCard(m, plan, 0) };
+  for (let s = 1; s < plan.pp; s++) {
+    const b = memoryPerCard(m, plan, s);
+    if (b.totalBytes > best.breakdown.totalBytes) best = { stage: s, breakdown: b };
+  }
+  return best;
+}
+
+/** Whether the breakdown fits in the card's HBM, keeping `reserveBytes` free (CUDA context, fragmentation). */
+export function fitsIn(breakdown: MemoryBreakdown, hbmBytes: number, reserveBytes = 0): boolean {
+  return breakdown.totalBytes + reserveBytes <= hbmBytes;
+}

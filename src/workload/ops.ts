@@ -1,0 +1,75 @@
+import type { CollectiveOp } from "../collectives/types.js";
+
+/**
+ * One compute kernel on one card: FLOPs and HBM traffic (bytes read +
+ * written). The roofline (src/hardware/roofline.ts) turns it into seconds.
+ */
+export interface Op {
+  name: string;
+  /** matmul: tensor-core bound when large; memory: streaming, bandwidth bound. */
+  kind: "matmul" | "memory";
+  flops: number;
+  bytes: number;
+}
+
+/** The parallel group a communication runs over (from one card's point of view). */
+export type CommGroup = "tp" | "cp" | "ep" | "dp" | "expert-dp" | "pp" | "embedding";
+
+/**
+ * A collective a layer (or stage, or step) needs. sizeBytes follows the
+ * CollectiveRequest convention (nccl-tests): full gathered output for
+ * allgather, full input for reducescatter, full buffer for allreduce,
+ * per-card send buffer for alltoall.
+ * Placement: it can start when `afterOp` has finished (null: at the start of
+ * the phase) and `beforeOp` cannot start until it has finished (null: only
+ * the end of the phase waits for it). Ops listed between the two overlap it.
+ */
+export interface CommNeed {
+  group: CommGroup;
+  op: CollectiveOp;
+  sizeBytes: number;
+  phase: "forward" | "backward" | "recompute" | "step";
+  afterOp: string | null;
+  beforeOp: string | null;
+  label: string;
+}
+
+/** Bytes per element of a matmul operand in the chosen precision (fp8: 1; bf16: 2). */
+export function operandBytes(precision: "bf16" | "fp8"): number {
+  return precision === "fp8" ? 1 : 2;
+}
+
+/** Bytes per element of activations written by kernels and read by memory-bound ops (bf16). */
+export const ACTIVATION_BYTES = 2;
+
+/**
+ * ASSUMPTION: memory-bound kernels do about 4 FLOPs per element they touch
+ * (norms, softmax, GeLU are a handful of vector ops); only used where no HBM
+ * figure binds, which the roofline makes rare.
+ */
+export const MEMORY_OP_FLOPS_PER_ELEMENT = 4;
+
+/**
+ * ASSUMPTION: the backward of a memory-bound op moves 1.5× the bytes of its
+ * forward (reads the saved input and the output gradient, writes the input
+ * gradient: 3 tensors where the forward touched 2).
+ */
+export const MEMORY_OP_BACKWARD_BYTES_FACTOR = 1.5;
+
+export function memoryOp(name: string, bytes: number, elements: number): Op {
+  return { name, kind: "memory", flops: MEMORY_OP_FLOPS_PER_ELEMENT * elements, bytes };
+}
+
+/**
+ * A (M×K)·(K×N) matmul, repeated `batch` times: 2·M·K·N·batch FLOPs; bytes:
+ * both operands read once in the operand precision, the output written in bf16
+ * (ideal tiling: each operand crosses HBM once).
+ */
+export function matmulOp(name: string, M: number, K: number, N: number, ein: number, batch = 1): Op {
+  return {
+    name,
+    kind: "matmul",
+    flops: 2 * M * K * N * batch,
+    bytes: batch * (M * K * ein + K * N * ein + M * N * ACTIVATION_BYTES),
+  };
+}

@@ -1,0 +1,153 @@
+import { z } from "zod";
+
+/**
+ * The parallel plan of a training job (the `parallel` block of a scenario).
+ * Rank order ("tp-inner", the default and only placement so far): a global
+ * rank r decomposes, fastest-varying first, as
+ *   tpRank = r % tp, cpRank = (r / tp) % cp, dpRank = (r / (tp·cp)) % dp, ppRank = r / (tp·cp·dp)
+ * so TP groups are adjacent cards (inside one scale-up domain when tp divides
+ * it), then CP, then DP, with pipeline stages outermost (Megatron-LM's default
+ * order tp-cp-ep-dp-pp; Narayanan et al. 2021 §3.3 place TP inside a node).
+ * EP groups are carved out of the DP×CP ranks: ep consecutive (cp, dp)
+ * replicas with the same tp rank and stage form one EP group
+ * (Megatron-Core: expert parallelism over the data-parallel dimension).
+ */
+
+const posInt = (desc: string) => z.int().min(1).describe(desc);
+
+/** PyTorch DDP's default gradient bucket: bucket_cap_mb = 25, i.e. 25 MiB (torch.nn.parallel.DistributedDataParallel). */
+export const DEFAULT_GRADIENT_BUCKET_BYTES = 25 * 1024 * 1024;
+
+export const ParallelPlanSchema = z
+  .strictObject({
+    tp: posInt("Tensor-parallel size: each layer's matrices are split over tp cards (Megatron-LM)").default(1),
+    pp: posInt("Pipeline-parallel size: layers split into pp stages").default(1),
+    dp: posInt("Data-parallel size: model replicas"),
+    cp: posInt("Context-parallel size: the sequence split over cp cards (ring attention)").default(1),
+    ep: posInt(
+      "Expert-parallel size (MoE only): experts split over ep cards carved out of the dp·cp replicas; must divide dp·cp",
+    ).default(1),
+    virtualStages: posInt(
+      "Model chunks per pipeline rank (interleaved 1F1B, Narayanan et al. 2021 §2.2.2); 1 = not interleaved",
+    ).default(1),
+    schedule: z
+      .enum(["1f1b", "interleaved-1f1b", "gpipe"])
+      .default("1f1b")
+      .describe("Pipeline schedule; interleaved-1f1b needs virtualStages > 1"),
+    sequenceParallel: z
+      .boolean()
+      .optional()
+      .describe("Sequence parallelism with TP (Korthikanti et al. 2022); defaults to true when tp > 1"),
+    zeroStage: z
+      .union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)])
+      .default(0)
+      .describe(
+        "ZeRO stage over the dp·cp group: 0 none; 1 optimizer states sharded (Megatron distributed optimizer); 2 + gradients; 3 + weights",
+      ),
+    microBatchSize: posInt("Sequences per micro-batch per model replica").default(1),
+    globalBatchSize: posInt("Sequences per optimizer step over all replicas"),
+    recompute: z
+      .enum(["none", "selective", "full"])
+      .default("none")
+      .describe("Activation recomputation: none; selective (attention core only); full (whole layer, input kept)"),
+    precision: z.enum(["bf16", "fp8"]).default("bf16").describe("Matmul precision (fp8: Transformer Engine style)"),
+    flashAttention: z
+      .boolean()
+      .default(true)
+      .describe("Fused flash attention (no s×s scores in HBM); false = unfused scores, softmax, dropout as in 2021"),
+    gradReducePrecision: z
+      .enum(["fp32", "bf16"])
+      .default("fp32")
+      .describe(
+        "Dtype of the gradient buffer and its data-parallel reduction (Megatron-LM forces fp32 with bf16 params: accumulate_allreduce_grads_in_fp32)",
+      ),
+    overlapGradReduce: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Start data-parallel gradient bucket collectives during the backward as buckets fill (Megatron-Core --overlap-grad-reduce, PyTorch DDP); false = after the last backward, as Megatron-LM 2021",
+      ),
+    gradientBucketBytes: z
+      .number()
+      .positive()
+      .default(DEFAULT_GRADIENT_BUCKET_BYTES)
+      .describe("Bytes per data-parallel gradient bucket (PyTorch DDP default 25 MiB)"),
+    placement: z
+      .enum(["tp-inner"])
+      .default("tp-inner")
+      .describe("Rank order: tp-inner = TP adjacent (inside the scale-up domain), then CP, then DP, PP outermost"),
+    stageLayers: z
+      .array(posInt("Layers on one pipeline rank"))
+      .min(1)
+      .optional()
+      .describe("Layers per pipeline rank, for an uneven split (length pp, sum = layers)"),
+  })
+  .describe("Parallelism, batch, recomputation and precision of a training job");
+
+export type ParallelPlanSpec = z.input<typeof ParallelPlanSchema>;
+export type ParallelPlan = z.infer<typeof ParallelPlanSchema>;
+
+/** A plan with every default resolved and the derived counts. */
+export interface ResolvedPlan extends ParallelPlan {
+  sequenceParallel: boolean;
+  /** Micro-batches per step on each pipeline: globalBatch / (microBatch · dp). */
+  microBatchesPerStep: number;
+  /** Cards: tp · pp · dp · cp. */
+  cards: number;
+}
+
+export function resolvePlan(plan: ParallelPlan): ResolvedPlan {
+  return {
+    ...plan,
+    sequenceParallel: plan.sequenceParallel ?? plan.tp > 1,
+    microBatchesPerStep: plan.globalBatchSize / (plan.microBatchSize * plan.dp),
+    cards: plan.tp * plan.pp * plan.dp * plan.cp,
+  };
+}
+
+export interface RankCoordinates {
+  tp: number;
+  cp: number;
+  dp: number;
+  pp: number;
+}
+
+/** Coordinates of a global rank under the plan's placement (see the file comment). */
+export function rankCoordinates(plan: ParallelPlan, rank: number): RankCoordinates {
+  const { tp, cp, dp } = plan;
+  return {
+    tp: rank % tp,
+    cp: Math.floor(rank / tp) % cp,
+    dp: Math.floor(rank / (tp * cp)) % dp,
+    pp: Math.floor(rank / (tp * cp * dp)),
+  };
+}
+
+/** Global rank of the given coordinates (inverse of rankCoordinates). */
+export function rankOf(plan: ParallelPlan, c: RankCoordinates): number {
+  return c.tp + plan.tp * (c.cp + plan.cp * (c.dp + plan.dp * c.pp));
+}
+
+/**
+ * Layers of each pipeline rank and chunk: `result[rank][chunk]` lists 0-based
+ * layer indices. Megatron's interleaved assignment: the model is cut into
+ * pp·v chunks in order, chunk c of rank r is global chunk c·pp + r. With
+ * stageLayers each rank's layers are split evenly over its v chunks.
+ * Assumes a plan that passed checkPlan.
+ */
+export function stageLayerIndices(layers: number, plan: ParallelPlan): number[][][] {
+  const { pp, virtualStages: v } = plan;
+  const perRank = plan.stageLayers ?? new Array<number>(pp).fill(layers / pp);
+  const chunkSizes = (r: number) => (perRank[r] ?? 0) / v;
+  const out: number[][][] = Array.from({ length: pp }, () => []);
+  let next = 0;
+  for (let c = 0; c < v; c++) {
+    for (let r = 0; r < pp; r++) {
+      const n = chunkSizes(r);
+      const chunk: number[] = [];
+      for (let i = 0; i < n; i++) chunk.push(next++);
+      out[r]?.push(chunk);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,149 @@
+import { describe, expect, it } from "vitest";
+import { checkPlan, formatPlanIssue } from "../../src/workload/plan-check.js";
+import {
+  ParallelPlanSchema,
+  rankCoordinates,
+  rankOf,
+  resolvePlan,
+  stageLayerIndices,
+} from "../../src/workload/plan-spec.js";
+import { A100, loadModel, plan } from "./helpers.js";
+
+const gpt3 = loadModel("gpt3-175b");
+const llama8 = loadModel("llama3-8b");
+const ds = loadModel("deepseek-v3");
+
+function errors(...args: Parameters<typeof checkPlan>): string[] {
+  return checkPlan(...args)
+    .filter((i) => i.severity === "error")
+    .map(formatPlanIssue);
+}
+
+describe("parallel plan schema", () => {
+  it("fills defaults and derives micro-batches", () => {
+    const p = resolvePlan(plan({ tp: 8, pp: 8, dp: 48, globalBatchSize: 1536 }));
+    expect(p.cp).toBe(1);
+    expect(p.ep).toBe(1);
+    expect(p.sequenceParallel).toBe(true);
+    expect(p.gradientBucketBytes).toBe(25 * 1024 * 1024);
+    expect(p.microBatchesPerStep).toBe(32);
+    expect(p.cards).toBe(3072);
+    expect(resolvePlan(plan({ dp: 4, globalBatchSize: 8 })).sequenceParallel).toBe(false);
+  });
+  it("rejects unknown keys and bad enums", () => {
+    expect(ParallelPlanSchema.safeParse({ dp: 1, globalBatchSize: 1, tensorParallel: 2 }).success).toBe(false);
+    expect(ParallelPlanSchema.safeParse({ dp: 1, globalBatchSize: 1, zeroStage: 4 }).success).toBe(false);
+  });
+});
+
+describe("checkPlan", () => {
+  it("accepts the Megatron GPT-3 setup", () => {
+    expect(
+      checkPlan(gpt3, plan({ tp: 8, pp: 8, dp: 48, globalBatchSize: 1536 }), 3072, 8, { accelerator: A100 }),
+    ).toEqual([]);
+  });
+  it("TP must divide the heads", () => {
+    expect(errors(llama8, plan({ tp: 12, dp: 1, globalBatchSize: 4 }), 12, 16)).toContain(
+      "parallel.tp: 12 does not divide attentionHeads 32",
+    );
+    expect(errors(llama8, plan({ tp: 16, dp: 1, globalBatchSize: 4 }), 16, 16)).toContain(
+      "parallel.tp: 16 does not divide kvHeads 8 (Megatron needs whole KV groups per TP rank)",
+    );
+  });
+  it("the product must equal the cards", () => {
+    expect(errors(gpt3, plan({ tp: 8, pp: 8, dp: 96, globalBatchSize: 1536 }), 3072, 8)).toContain(
+      "parallel.dp: tp·pp·dp·cp = 8·8·96·1 = 6144 but the cluster has 3072 cards",
+    );
+  });
+  it("the global batch must divide into micro-batches", () => {
+    expect(errors(gpt3, plan({ tp: 8, pp: 1, dp: 100, globalBatchSize: 1536 }), 800, 8)).toContain(
+      "parallel.globalBatchSize: 1536 is not divisible by microBatchSize·dp = 1·100",
+    );
+  });
+  it("PP must divide the layers unless stageLayers splits them", () => {
+    expect(errors(gpt3, plan({ tp: 8, pp: 7, dp: 1, globalBatchSize: 7 }), 56, 8)).toContain(
+      "parallel.pp: 7 does not divide layers 96 (give stageLayers to split unevenly)",
+    );
+    const uneven = plan({ tp: 8, pp: 7, dp: 1, globalBatchSize: 7, stageLayers: [12, 14, 14, 14, 14, 14, 14] });
+    expect(errors(gpt3, uneven, 56, 8)).toEqual([]);
+    expect(stageLayerIndices(96, uneven)[1]?.[0]?.[0]).toBe(12);
+    const bad = plan({ tp: 8, pp: 2, dp: 1, globalBatchSize: 2, stageLayers: [40, 50] });
+    expect(errors(gpt3, bad, 16, 8)).toEqual(["parallel.stageLayers: sums to 90 but the model has 96 layers"]);
+  });
+  it("TP beyond the scale-up domain is a warning, not an error", () => {
+    const issues = checkPlan(gpt3, plan({ tp: 16, dp: 1, globalBatchSize: 4 }), 16, 8);
+    expect(issues).toEqual([
+      {
+        path: "parallel.tp",
+        message: "16 exceeds the scale-up domain of 8 cards: TP collectives cross the scale-out network",
+        severity: "warning",
+      },
+    ]);
+  });
+  it("checks expert parallelism", () => {
+    expect(errors(ds, plan({ dp: 64, ep: 48, globalBatchSize: 64 }), 64, 8)).toEqual([
+      "parallel.ep: 48 must divide experts 256",
+      "parallel.ep: 48 must divide dp·cp = 64·1 (EP groups are carved out of them)",
+    ]);
+    expect(errors(ds, plan({ dp: 64, ep: 64, globalBatchSize: 64 }), 64, 8)).toEqual([]);
+    expect(errors(gpt3, plan({ tp: 8, dp: 2, ep: 2, globalBatchSize: 2 }), 16, 8)).toContain(
+      "parallel.ep: ep 2 but the model has no MoE layers",
+    );
+  });
+  it("checks the interleaved schedule", () => {
+    const p = plan({ tp: 8, pp: 8, dp: 4, virtualStages: 4, schedule: "interleaved-1f1b", globalBatchSize: 4 * 12 });
+    expect(errors(gpt3, p, 256, 8)).toEqual([
+      "parallel.globalBatchSize: interleaved-1f1b needs micro-batches per step (48/(1·4) = 12) divisible by pp 8",
+    ]);
+    expect(
+      errors(
+        gpt3,
+        plan({ tp: 8, pp: 8, dp: 4, virtualStages: 5, schedule: "interleaved-1f1b", globalBatchSize: 32 }),
+        256,
+        8,
+      ),
+    ).toContain("parallel.virtualStages: 5 does not divide the 12 layers per pipeline stage (layers 96 / pp 8)");
+    expect(errors(gpt3, plan({ pp: 8, dp: 1, virtualStages: 2, globalBatchSize: 8 }), 8, 8)).toContain(
+      "parallel.schedule: virtualStages 2 needs schedule interleaved-1f1b, found 1f1b",
+    );
+  });
+  it("checks context parallelism, sequence parallelism and precision", () => {
+    expect(errors(llama8, plan({ cp: 3, dp: 1, globalBatchSize: 1 }), 3, 8)).toContain(
+      "parallel.cp: seqLength 8192 is not divisible by 2·cp = 6 (load-balanced causal split)",
+    );
+    expect(errors(ds, plan({ tp: 2, dp: 4, sequenceParallel: false, globalBatchSize: 4 }), 8, 8).join()).toMatch(
+      /MoE with tp 2 needs sequenceParallel/,
+    );
+    expect(errors(llama8, plan({ dp: 8, precision: "fp8", globalBatchSize: 8 }), 8, 8, { accelerator: A100 })).toEqual([
+      "parallel.precision: fp8 but A100-SXM4-80GB has no fp8 peak in the catalog",
+    ]);
+  });
+});
+
+describe("rank placement (tp-inner)", () => {
+  it("puts TP ranks adjacent, then CP, then DP, PP outermost, and inverts", () => {
+    const p = plan({ tp: 4, cp: 2, dp: 3, pp: 2, globalBatchSize: 3 });
+    expect(rankCoordinates(p, 0)).toEqual({ tp: 0, cp: 0, dp: 0, pp: 0 });
+    expect(rankCoordinates(p, 3)).toEqual({ tp: 3, cp: 0, dp: 0, pp: 0 });
+    expect(rankCoordinates(p, 4)).toEqual({ tp: 0, cp: 1, dp: 0, pp: 0 });
+    expect(rankCoordinates(p, 8)).toEqual({ tp: 0, cp: 0, dp: 1, pp: 0 });
+    expect(rankCoordinates(p, 24)).toEqual({ tp: 0, cp: 0, dp: 0, pp: 1 });
+    for (let r = 0; r < 48; r++) expect(rankOf(p, rankCoordinates(p, r))).toBe(r);
+  });
+  it("assigns interleaved chunks in Megatron order", () => {
+    const layers = stageLayerIndices(
+      16,
+      plan({ pp: 2, dp: 1, virtualStages: 2, schedule: "interleaved-1f1b", globalBatchSize: 2 }),
+    );
+    expect(layers).toEqual([
+      [
+        [0, 1, 2, 3],
+        [8, 9, 10, 11],
+      ],
+      [
+        [4, 5, 6, 7],
+        [12, 13, 14, 15],
+      ],
+    ]);
+  });
+});
