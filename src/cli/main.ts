@@ -1,8 +1,11 @@
 import { Command, CommanderError } from "commander";
 import { addBenchCommand } from "./bench-command.js";
+import { addCheckCommand } from "./check-command.js";
 import { addCollectiveCommand } from "./collective-command.js";
 import { UserError } from "./errors.js";
 import { addMergeCommand } from "./merge-command.js";
+import { addRunCommand } from "./run-command.js";
+import { addScaleCommand } from "./scale-command.js";
 import { addSchemaCommand } from "./schema-command.js";
 import { addSweepCommand } from "./sweep-command.js";
 import { addValidateCommand } from "./validate-command.js";
@@ -17,11 +20,14 @@ export function buildProgram(out: (line: string) => void = (l) => process.stdout
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
   addBenchCommand(program, out);
+  addRunCommand(program, out);
   addCollectiveCommand(program, out);
   addValidateCommand(program, out);
   addSchemaCommand(program, out);
   addSweepCommand(program, out);
   addMergeCommand(program, out);
+  addScaleCommand(program, out);
+  addCheckCommand(program, out);
   return program;
 }
 

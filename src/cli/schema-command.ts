@@ -1,14 +1,18 @@
 import { renameSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Command } from "commander";
+import { claimJsonSchema } from "../claims/claim-spec.js";
 import { topologyJsonSchema } from "../cluster/topology-json-schema.js";
+import { scenarioJsonSchema } from "../scenario/scenario-spec.js";
 import { sweepJsonSchema } from "../sweep/sweep-json-schema.js";
 import { UsageError } from "./errors.js";
 
 /** File kinds with a JSON Schema; later kinds (scenario, model, ...) add an entry here. */
 const SCHEMAS: Record<string, () => Record<string, unknown>> = {
   topology: topologyJsonSchema,
+  scenario: scenarioJsonSchema,
   sweep: sweepJsonSchema,
+  claim: claimJsonSchema,
 };
 
 /** The schema text exactly as committed under topologies/schemas/ (2-space JSON, trailing newline). */

@@ -59,6 +59,7 @@ export function buildCluster(topology: TopologySpec): Cluster {
       nicBytesPerS: (so.nicGbps / 8) * GB, // Gb/s -> bytes/s: 8 bits per byte.
       latencyS: so.latencyUs * US,
       hopLatencyS: "hopLatencyUs" in so ? so.hopLatencyUs * US : 0,
+      routing: "routing" in so ? so.routing : "ecmp",
       plan,
     });
   }

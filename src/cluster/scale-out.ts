@@ -13,6 +13,8 @@ export interface NicLayout {
   latencyS: number;
   /** Per switch-to-switch hop, seconds. */
   hopLatencyS: number;
+  /** Uplink choice: hash of the flow id (ECMP) or the destination NIC (D-mod-K, InfiniBand). */
+  routing: "ecmp" | "destination";
   plan?: FatTreePlan | undefined;
 }
 
@@ -26,6 +28,10 @@ export interface ScaleOut {
  * NICs and switch tiers (docs/model.md, "Cluster graph"). NIC e = node *
  * nicsPerNode + rail; a card with k NICs owns rails local*k .. local*k+k-1 and
  * picks one per flow by the ECMP hash. Link 2e is NIC e's nic-up, 2e+1 its nic-down.
+ * Between switch tiers the uplink is chosen by the ECMP hash of the flow, or,
+ * with routing "destination", by the destination NIC (D-mod-K: Zahavi et al.,
+ * "D-Mod-K Routing Providing Non-Blocking Traffic for Shift Permutations on
+ * Real Life Fat Trees", 2010; OpenSM's ftree routing).
  */
 export function buildNicScaleOut(g: GraphBuilder, s: NicLayout): ScaleOut {
   const K = s.nicsPerNode;
@@ -95,7 +101,7 @@ export function buildNicScaleOut(g: GraphBuilder, s: NicLayout): ScaleOut {
         const ld = leafOf(ed);
         out.push(nicBase + 2 * es);
         if (ls !== ld) {
-          const sp = ecmpHash(flowId, 21) % S;
+          const sp = s.routing === "destination" ? ed % S : ecmpHash(flowId, 21) % S;
           out.push(base + 2 * (ls * S + sp), base + 2 * (ld * S + sp) + 1);
         }
         out.push(nicBase + 2 * ed + 1);
@@ -139,12 +145,12 @@ export function buildNicScaleOut(g: GraphBuilder, s: NicLayout): ScaleOut {
       const ld = leafOf(ed);
       out.push(nicBase + 2 * es);
       if (ls !== ld) {
-        const a = ecmpHash(flowId, 21) % A;
+        const a = s.routing === "destination" ? ed % A : ecmpHash(flowId, 21) % A;
         const ps = Math.floor(ls / P);
         const pd = Math.floor(ld / P);
         out.push(laBase + 2 * (ls * A + a));
         if (ps !== pd) {
-          const c = ecmpHash(flowId, 22) % C;
+          const c = s.routing === "destination" ? Math.floor(ed / A) % C : ecmpHash(flowId, 22) % C;
           out.push(acBase + 2 * ((ps * A + a) * C + c), acBase + 2 * ((pd * A + a) * C + c) + 1);
         }
         out.push(laBase + 2 * (ld * A + a) + 1);

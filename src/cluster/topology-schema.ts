@@ -95,6 +95,13 @@ const tiers = z
 
 const hopLatencyUs = latency("One-way latency of each switch-to-switch hop, microseconds");
 
+const routing = z
+  .enum(["ecmp", "destination"])
+  .default("ecmp")
+  .describe(
+    "Uplink choice between switch tiers: ecmp = a hash of the flow (Ethernet/RoCE ECMP; flows can collide on one uplink); destination = by destination NIC (D-mod-K, what InfiniBand subnet managers' fat-tree routing does; shift patterns such as rings do not collide)",
+  );
+
 export const SingleSwitchSpecSchema = z
   .strictObject({
     kind: z.literal("single-switch").describe("Every NIC on one non-blocking switch"),
@@ -107,6 +114,7 @@ export const FatTreeSpecSchema = z
     kind: z.literal("fat-tree").describe("Folded Clos; NICs attach to leaves in node order"),
     ...nicFields,
     hopLatencyUs,
+    routing,
     tiers,
   })
   .describe("A 2- or 3-tier fat-tree (folded Clos)");
@@ -118,6 +126,7 @@ export const RailOptimizedSpecSchema = z
       .describe("NIC r of every node in a group attaches to rail r's leaf; spines are shared by all rails"),
     ...nicFields,
     hopLatencyUs,
+    routing,
     tiers,
   })
   .describe("A rail-optimized fat-tree");

@@ -22,6 +22,23 @@ export const ALGOS_FOR: Record<CollectiveOp, readonly ConcreteAlgo[]> = {
   sendrecv: ["direct"],
 };
 
+/**
+ * What automatic choice considers: the algorithms NCCL's tuner picks from
+ * (ring, tree; hierarchical stands for its intra-node chain + inter-node
+ * ring/tree). Halving-doubling (MPI, Gloo, HCCL) runs only when forced: its
+ * closed form ignores the spine congestion its long-distance exchanges
+ * cause in a multi-tier fabric, so the tuner would pick it where it loses.
+ */
+export const AUTO_ALGOS_FOR: Record<CollectiveOp, readonly ConcreteAlgo[]> = {
+  allreduce: ["ring", "tree", "hierarchical"],
+  reducescatter: ["ring"],
+  allgather: ["ring"],
+  broadcast: ["ring", "tree"],
+  reduce: ["ring", "tree"],
+  alltoall: ["direct"],
+  sendrecv: ["direct"],
+};
+
 /** Why `algo` cannot run `op` on this group, or undefined when it can. */
 export function unfit(shape: GroupShape, op: CollectiveOp, algo: ConcreteAlgo): string | undefined {
   const list = ALGOS_FOR[op];
@@ -126,7 +143,7 @@ export function choosePlan(
     return predictPlan(ctx, shape, req, forced, maxChannels);
   }
   let best: Plan | undefined;
-  for (const algo of ALGOS_FOR[req.op]) {
+  for (const algo of AUTO_ALGOS_FOR[req.op]) {
     if (unfit(shape, req.op, algo)) continue;
     const p = predictPlan(ctx, shape, req, algo, maxChannels);
     if (!best || p.predictedS < best.predictedS) best = p;

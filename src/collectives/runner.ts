@@ -11,6 +11,7 @@ import {
 import { CollectiveContext } from "./context.js";
 import { groupShape, validateRequest } from "./group.js";
 import { buildStage, choosePlan } from "./plan.js";
+import { PointToPoint } from "./point-to-point.js";
 import type { CollectivePrediction, CollectiveRequest, Granularity } from "./types.js";
 
 export interface CollectiveRunnerOptions {
@@ -40,6 +41,7 @@ export class CollectiveRunner {
   private readonly maxChannels: number;
   private readonly launchS: number;
   private started = 0;
+  private readonly p2p: PointToPoint;
 
   constructor(sim: Simulator, cluster: Cluster, network: NetworkModel, options: CollectiveRunnerOptions = {}) {
     const pick = (given: number | undefined, fromCluster: number, fallback: number) =>
@@ -55,6 +57,20 @@ export class CollectiveRunner {
     this.granularity = options.granularity ?? "phase";
     this.maxChannels = options.maxChannels ?? MAX_RING_CHANNELS;
     this.launchS = options.launchLatencyS ?? NCCL_LAUNCH_LATENCY_S;
+    this.p2p = new PointToPoint(this.ctx, this.launchS);
+  }
+
+  /**
+   * A point-to-point send (pipeline traffic): one flow, started now, without
+   * the group machinery of `run`. Cards must exist (the caller's plan checked them).
+   */
+  send(src: number, dst: number, sizeBytes: number, onDone: () => void, label?: string): void {
+    this.p2p.send(src, dst, sizeBytes, onDone, label);
+  }
+
+  /** Point-to-point sends so far. */
+  get sends(): number {
+    return this.p2p.count;
   }
 
   /** Collectives started so far. */

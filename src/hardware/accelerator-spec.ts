@@ -19,6 +19,9 @@ export const EfficiencySpecSchema = z
       "Fraction of dense peak FLOP/s that large matrix multiplications reach (an ASSUMPTION; see docs/model.md)",
     ),
     memory: fraction("Fraction of HBM peak bandwidth that streaming kernels reach (an ASSUMPTION; see docs/model.md)"),
+    scaleUp: fraction(
+      "Fraction of the scale-up link rate that collectives' data reaches (protocol efficiency); default: the network's",
+    ).optional(),
   })
   .describe("Achievable fractions of peak: assumptions, not datasheet figures");
 

@@ -50,7 +50,11 @@ export function toAccelerator(name: string, spec: AcceleratorSpec, sources: Reco
     peakFlopsPerS,
     hbmBytes: spec.hbmGB * GIGA,
     hbmBytesPerS: spec.hbmTBps * TERA,
-    efficiency: { matmul: spec.efficiency.matmul, memory: spec.efficiency.memory },
+    efficiency: {
+      matmul: spec.efficiency.matmul,
+      memory: spec.efficiency.memory,
+      ...(spec.efficiency.scaleUp === undefined ? {} : { scaleUp: spec.efficiency.scaleUp }),
+    },
     sources,
   };
   if (spec.scaleUpGBps !== undefined) acc.scaleUpBytesPerS = spec.scaleUpGBps * GIGA;

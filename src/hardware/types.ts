@@ -15,7 +15,7 @@ export interface Accelerator {
    * catalog and docs/model.md, overridable in the topology file.
    * matmul: large GEMMs; memory: streaming kernels vs HBM peak.
    */
-  efficiency: { matmul: number; memory: number };
+  efficiency: { matmul: number; memory: number; scaleUp?: number };
   /** Scale-up (NVLink / HCCS / UB / ICI) bandwidth per card per direction, bytes/s, where the catalog knows it. */
   scaleUpBytesPerS?: number;
   /** Where each figure comes from (field -> citation). */

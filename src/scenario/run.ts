@@ -1,13 +1,15 @@
 import { buildCluster } from "../cluster/build.js";
-import { LINK_KINDS } from "../cluster/types.js";
+import { type Cluster, LINK_KINDS } from "../cluster/types.js";
 import { CollectiveRunner } from "../collectives/runner.js";
 import type { CollectiveRequest } from "../collectives/types.js";
 import { RandomStreams, Simulator } from "../engine/index.js";
 import { InputError } from "../input/issues.js";
 import { stepMetrics } from "../metrics/step-metrics.js";
+import { PROTOCOL_EFFICIENCY } from "../network/constants.js";
 import { FlowNetwork } from "../network/flow-network.js";
 import { NoisyComputeTiming } from "../stragglers/compute-timing.js";
 import { degradeLinksInPlace } from "../stragglers/degrade-links.js";
+import { noiseCardsError } from "../stragglers/noise-cards.js";
 import { isQuiet } from "../stragglers/noise-spec.js";
 import { compileStep } from "../system/compile.js";
 import { StepExecutor } from "../system/executor.js";
@@ -48,6 +50,8 @@ export function runLoadedScenario(scenario: ScenarioSpec, seed: number, steps: n
   const model = resolveModel(scenario.model);
   const plan = resolvePlan(scenario.parallel);
   const cluster = buildCluster(scenario.topology);
+  const noiseError = noiseCardsError(scenario.noise, cluster.cards);
+  if (noiseError !== undefined) return { ok: false, kind: "invalid-input", error: noiseError };
   const planIssues = checkPlan(model, plan, cluster.cards, cluster.scaleUpDomainCards, {
     pathPrefix: "parallel",
     accelerator: cluster.accelerator,
@@ -69,12 +73,15 @@ export function runLoadedScenario(scenario: ScenarioSpec, seed: number, steps: n
     if (withNoise) degradeLinksInPlace(c, scenario.noise, streams, LINK_KINDS);
     const sim = new Simulator();
     const network = new FlowNetwork(sim, c.links);
+    applyScaleUpEfficiency(c, network);
     const runner = new CollectiveRunner(sim, c, network, { granularity: scenario.collectives.granularity });
     const algo = scenario.collectives.algo;
     const comm = {
       run: (req: CollectiveRequest, onDone: () => void) => {
         runner.run(algo === "auto" || req.op === "sendrecv" || req.op === "alltoall" ? req : { ...req, algo }, onDone);
       },
+      send: (src: number, dst: number, bytes: number, onDone: () => void, label?: string) =>
+        runner.send(src, dst, bytes, onDone, label),
     };
     const program = compileStep(model, plan, c, (req) => runner.predict(req).timeS);
     const actors = program.replicas * program.pp;
@@ -82,7 +89,13 @@ export function runLoadedScenario(scenario: ScenarioSpec, seed: number, steps: n
       ? new NoisyComputeTiming(scenario.noise, (a) => program.actorCards(a), actors, streams)
       : undefined;
     const records = new StepExecutor(sim, program, comm, timing).run(steps);
-    return { records, events: sim.eventsProcessed, collectives: runner.count, network: network.stats() };
+    return {
+      records,
+      events: sim.eventsProcessed,
+      collectives: runner.count,
+      sends: runner.sends,
+      network: network.stats(),
+    };
   };
 
   const noisy = simulate(!quiet);
@@ -137,9 +150,21 @@ export function runLoadedScenario(scenario: ScenarioSpec, seed: number, steps: n
       memory: { stage: peak.stage, ...peak.breakdown, hbmBytes: hbm },
       warnings,
       collectives: noisy.collectives,
+      sends: noisy.sends,
       network: noisy.network,
     },
   };
+}
+
+/** Scale-up links run at the accelerator's sourced scale-up efficiency where the catalog has one. */
+function applyScaleUpEfficiency(cluster: Cluster, network: FlowNetwork): void {
+  const eff = cluster.accelerator.efficiency.scaleUp;
+  if (eff === undefined) return;
+  for (let l = 0; l < cluster.links.count; l++) {
+    if (LINK_KINDS[cluster.links.kind[l] as number]?.startsWith("scaleup")) {
+      network.setLinkBandwidthScale(l, eff / PROTOCOL_EFFICIENCY);
+    }
+  }
 }
 
 function outOfMemory(peak: ReturnType<typeof peakMemoryPerCard>, hbmBytes: number, usableBytes: number): RunFailed {

@@ -6,6 +6,8 @@ import type { StepProgram } from "./step-program.js";
 /** What the executor needs from the network: run a collective starting now. */
 export interface CollectiveRunner {
   run(req: CollectiveRequest, onDone: () => void): void;
+  /** Point-to-point send of `sizeBytes` from card `src` to card `dst`, starting now. */
+  send(src: number, dst: number, sizeBytes: number, onDone: () => void, label?: string): void;
 }
 
 /** Per-actor compute speed: persistent slowdowns, jitter and pauses (see src/stragglers/). */
@@ -279,15 +281,7 @@ export class StepExecutor {
       this.tryStartPass(to);
     };
     for (let i = 0; i < from.length; i++) {
-      this.comm.run(
-        {
-          op: "sendrecv",
-          cards: [from[i] as number, dest[i] as number],
-          sizeBytes: p.ppSendBytesPerCard,
-          label: `pp ${kind} mb ${mb}`,
-        },
-        done,
-      );
+      this.comm.send(from[i] as number, dest[i] as number, p.ppSendBytesPerCard, done, "pp");
     }
   }
 

@@ -1,6 +1,7 @@
 import { asModel, type LayerKind, type Model, type ModelSpec } from "./model-spec.js";
 import { ACTIVATION_BYTES } from "./ops.js";
 import {
+  bucketBytes,
   dataParallelGroups,
   gradientBytesPerParam,
   OPTIMIZER_STATE_BYTES_PER_PARAM,
@@ -154,7 +155,7 @@ export function memoryPerCard(modelSpec: ModelSpec | Model, plan: ParallelPlan, 
 
   // Buffers: NCCL communicators plus two gradient buckets in flight (ASSUMPTION: double-buffered bucket staging).
   const communicators = [p.tp, p.cp, p.dp * p.cp, p.pp > 1 ? 2 : 1, p.ep].filter((n) => n > 1).length;
-  const buffersBytes = communicators * NCCL_BYTES_PER_COMMUNICATOR + (p.dp * p.cp > 1 ? 2 * p.gradientBucketBytes : 0);
+  const buffersBytes = communicators * NCCL_BYTES_PER_COMMUNICATOR + (p.dp * p.cp > 1 ? 2 * bucketBytes(p) : 0);
   const totalBytes = weightsBytes + gradientsBytes + optimizerBytes + activationsBytes + buffersBytes;
   return { weightsBytes, gradientsBytes, optimizerBytes, activationsBytes, buffersBytes, totalBytes };
 }

@@ -2,7 +2,7 @@ import type { CollectiveOp } from "../collectives/types.js";
 import { asModel, type Model, type ModelSpec } from "./model-spec.js";
 import { memoryOp, type Op } from "./ops.js";
 import { paramsPerCard } from "./params.js";
-import { type ParallelPlan, resolvePlan } from "./plan-spec.js";
+import { defaultBucketParams, type ParallelPlan, resolvePlan } from "./plan-spec.js";
 
 /**
  * Mixed-precision Adam, per parameter (Micikevicius et al. 2018; Rajbhandari
@@ -94,8 +94,8 @@ export function dataParallelWork(modelSpec: ModelSpec | Model, plan: ParallelPla
   return {
     gradOp: p.zeroStage >= 1 ? "reducescatter" : "allreduce",
     // ZeRO-3 reduce-scatters per layer (layer comms); nothing left for the step except non-layer params.
-    denseBuckets: zero3 ? [] : buckets(params.dense * gb, p.gradientBucketBytes),
-    expertBuckets: zero3 || groups.expert <= 1 ? [] : buckets(params.expert * gb, p.gradientBucketBytes),
+    denseBuckets: zero3 ? [] : buckets(params.dense * gb, bucketBytes(p)),
+    expertBuckets: zero3 || groups.expert <= 1 ? [] : buckets(params.expert * gb, bucketBytes(p)),
     groups,
     paramGatherBytes: {
       dense: p.zeroStage === 1 || p.zeroStage === 2 ? params.dense * WEIGHT_BYTES_PER_PARAM : 0,
@@ -104,6 +104,11 @@ export function dataParallelWork(modelSpec: ModelSpec | Model, plan: ParallelPla
     },
     embeddingGradAllreduceBytes: tiedSplit ? ((m.vocabSize * m.hiddenSize) / p.tp) * gb : 0,
   };
+}
+
+/** Bytes per gradient bucket: the plan's, else Megatron-Core's default parameter count at the gradient precision. */
+export function bucketBytes(plan: ParallelPlan): number {
+  return plan.gradientBucketBytes ?? defaultBucketParams(plan.dp * plan.cp) * gradientBytesPerParam(plan);
 }
 
 /** Weight bytes per parameter actually held, including the fp8 cast cache. */

@@ -15,8 +15,14 @@ import { z } from "zod";
 
 const posInt = (desc: string) => z.int().min(1).describe(desc);
 
-/** PyTorch DDP's default gradient bucket: bucket_cap_mb = 25, i.e. 25 MiB (torch.nn.parallel.DistributedDataParallel). */
-export const DEFAULT_GRADIENT_BUCKET_BYTES = 25 * 1024 * 1024;
+/**
+ * Megatron-Core's default gradient bucket (DistributedDataParallelConfig.bucket_size):
+ * max(40,000,000, 1,000,000 · dp) parameters, "larger DP sizes need larger
+ * buckets to ensure collectives do not become latency-bound".
+ */
+export function defaultBucketParams(dataParallelSize: number): number {
+  return Math.max(40_000_000, 1_000_000 * dataParallelSize);
+}
 
 export const ParallelPlanSchema = z
   .strictObject({
@@ -70,8 +76,10 @@ export const ParallelPlanSchema = z
     gradientBucketBytes: z
       .number()
       .positive()
-      .default(DEFAULT_GRADIENT_BUCKET_BYTES)
-      .describe("Bytes per data-parallel gradient bucket (PyTorch DDP default 25 MiB)"),
+      .optional()
+      .describe(
+        "Bytes per data-parallel gradient bucket; default Megatron-Core's rule: max(40M, 1M·dp) parameters per bucket (DistributedDataParallelConfig.bucket_size)",
+      ),
     placement: z
       .enum(["tp-inner"])
       .default("tp-inner")

@@ -16,6 +16,9 @@ class FixedRateRunner implements CollectiveRunner {
     this.calls.push(req);
     this.sim.callAfter(req.sizeBytes * this.secondsPerByte, req.label ?? "c", onDone);
   }
+  send(src: number, dst: number, sizeBytes: number, onDone: () => void): void {
+    this.run({ op: "sendrecv", cards: [src, dst], sizeBytes }, onDone);
+  }
 }
 
 interface Shape {

@@ -25,7 +25,7 @@ describe("parallel plan schema", () => {
     expect(p.cp).toBe(1);
     expect(p.ep).toBe(1);
     expect(p.sequenceParallel).toBe(true);
-    expect(p.gradientBucketBytes).toBe(25 * 1024 * 1024);
+    expect(p.gradientBucketBytes).toBeUndefined(); // Megatron-Core default rule applies (optimizer.ts bucketBytes)
     expect(p.microBatchesPerStep).toBe(32);
     expect(p.cards).toBe(3072);
     expect(resolvePlan(plan({ dp: 4, globalBatchSize: 8 })).sequenceParallel).toBe(false);

@@ -1,0 +1,105 @@
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { writeFileAtomic } from "../sweep/atomic-write.js";
+
+/** Metrics a baseline stores and compares (plus the claim's metric for claims). */
+export const BASELINE_METRICS = ["stepTimeSeconds", "mfu", "peakMemoryBytes", "tokensPerSecond"] as const;
+
+/** Default relative tolerance of a baseline comparison (2%, issue 7). */
+export const DEFAULT_TOLERANCE = 0.02;
+
+export interface BaselineRecord {
+  /** The scenario or claim file, relative to the working directory, with '/' separators. */
+  file: string;
+  kind: "scenario" | "claim";
+  seed: number;
+  steps: number;
+  cards: number;
+  metrics: Record<string, number>;
+}
+
+export interface BaselineDiff {
+  key: string;
+  stored?: number;
+  current?: number;
+  /** (current − stored) / |stored|. */
+  relChange: number;
+  over: boolean;
+}
+
+export interface BaselineComparison {
+  file: string;
+  status: "pass" | "fail" | "missing" | "written" | "error";
+  diffs: BaselineDiff[];
+  message?: string;
+}
+
+/** Path of a file relative to the working directory, '/' separated (the baseline's identity). */
+export function inputId(file: string): string {
+  return relative(process.cwd(), resolve(file)).split(/[\\/]/).join("/");
+}
+
+/** Baseline file of an input: its path with '/' as '__' and .json (one file per scenario or claim). */
+export function baselineFileName(file: string): string {
+  const id = inputId(file)
+    .replace(/\.(ya?ml|json)$/i, "")
+    .replaceAll("../", "up__")
+    .replaceAll("/", "__");
+  return `${id}.json`;
+}
+
+/** Stable text of a record: fixed top-level order, metric keys sorted, 2-space JSON, trailing newline. */
+export function baselineText(r: BaselineRecord): string {
+  const metrics: Record<string, number> = {};
+  for (const k of Object.keys(r.metrics).sort()) metrics[k] = r.metrics[k] as number;
+  const ordered = { file: r.file, kind: r.kind, seed: r.seed, steps: r.steps, cards: r.cards, metrics };
+  return `${JSON.stringify(ordered, null, 2)}\n`;
+}
+
+export function readBaseline(dir: string, file: string): BaselineRecord | undefined {
+  const p = join(dir, baselineFileName(file));
+  if (!existsSync(p)) return undefined;
+  return JSON.parse(readFileSync(p, "utf8")) as BaselineRecord;
+}
+
+export function writeBaseline(dir: string, r: BaselineRecord): string {
+  mkdirSync(dir, { recursive: true });
+  const p = join(dir, baselineFileName(r.file));
+  writeFileAtomic(p, baselineText(r));
+  return p;
+}
+
+/** Compares every stored metric with the current one; `over` when the relative change exceeds the tolerance. */
+export function compareBaseline(
+  stored: BaselineRecord,
+  current: BaselineRecord,
+  tolerance: number,
+): BaselineComparison {
+  const keys = [...new Set([...Object.keys(stored.metrics), ...Object.keys(current.metrics)])].sort();
+  const diffs = keys.map((key): BaselineDiff => {
+    const s = stored.metrics[key];
+    const c = current.metrics[key];
+    if (s === undefined || c === undefined) {
+      return {
+        key,
+        ...(s !== undefined ? { stored: s } : {}),
+        ...(c !== undefined ? { current: c } : {}),
+        relChange: Number.NaN,
+        over: true,
+      };
+    }
+    const relChange = s === 0 ? (c === 0 ? 0 : Number.POSITIVE_INFINITY) : (c - s) / Math.abs(s);
+    return { key, stored: s, current: c, relChange, over: Math.abs(relChange) > tolerance };
+  });
+  const setup = stored.seed !== current.seed || stored.steps !== current.steps;
+  return {
+    file: current.file,
+    status: diffs.some((d) => d.over) || setup ? "fail" : "pass",
+    diffs,
+    ...(setup
+      ? {
+          message: `stored with seed ${stored.seed}, ${stored.steps} step(s); run with seed ${current.seed}, ${current.steps} step(s)`,
+        }
+      : {}),
+  };
+}

@@ -1,0 +1,187 @@
+import { InputError } from "../input/issues.js";
+import { loadScenario } from "../scenario/load-scenario.js";
+import {
+  BASELINE_METRICS,
+  type BaselineComparison,
+  type BaselineRecord,
+  compareBaseline,
+  inputId,
+  readBaseline,
+  writeBaseline,
+} from "./baseline.js";
+import { ClaimInputError } from "./claim-error.js";
+import { type CaseOutcome, claimCases, evaluateCases } from "./evaluate.js";
+import { collectInputs } from "./input-files.js";
+import { type LoadedClaim, loadClaim } from "./load-claim.js";
+import { runPoints } from "./run-points.js";
+import { type SensitivityRow, sensitivity } from "./sensitivity.js";
+import { type SolveResult, solveBreakingPoint } from "./solve.js";
+
+export interface CheckOptions {
+  paths: string[];
+  /** Dot path of a numeric field to solve for (breaking point), per claim. */
+  solve?: string;
+  /** Variant to solve under (default: the baseline). */
+  variant?: string;
+  range?: [number, number];
+  sensitivity?: boolean;
+  /** Folder of regression baselines: compare (or write, with updateBaseline). */
+  baselineDir?: string;
+  updateBaseline?: boolean;
+  tolerance: number;
+  /** Steps of scenario runs in baseline mode (claims use their own). */
+  steps: number;
+  seed: number;
+  threads?: number;
+}
+
+export interface ClaimReport {
+  claim: LoadedClaim;
+  outcomes: CaseOutcome[];
+  solve?: SolveResult;
+  sensitivity?: { rows: SensitivityRow[]; skipped: string[] };
+}
+
+export interface CheckReport {
+  claims: ClaimReport[];
+  baselines: BaselineComparison[];
+  /** Runs of scenario files in baseline mode that failed (OOM, bad plan). */
+  exitCode: 0 | 1;
+}
+
+/**
+ * `clustersim check`: evaluates claims (baseline and every variant; in
+ * baseline mode, the baseline and required variants only), optionally solves
+ * a breaking point and ranks sensitivities, and compares scenarios and claims
+ * with stored regression baselines. Bad input throws ClaimInputError (exit 2).
+ */
+export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
+  const baselineMode = opts.baselineDir !== undefined;
+  const inputs = collectInputs(opts.paths, baselineMode ? ["claim", "scenario"] : ["claim"]);
+  if (inputs.length === 0) {
+    throw new ClaimInputError([
+      {
+        file: opts.paths.join(" "),
+        line: 0,
+        column: 0,
+        path: "",
+        message: `expected ${baselineMode ? "claim or scenario" : "claim"} files, found none`,
+      },
+    ]);
+  }
+  const claims: LoadedClaim[] = [];
+  const scenarios: string[] = [];
+  const issues: ClaimInputError[] = [];
+  for (const i of inputs) {
+    try {
+      if (i.kind === "claim") claims.push(loadClaim(i.file));
+      else {
+        loadScenario(i.file);
+        scenarios.push(i.file);
+      }
+    } catch (err) {
+      if (err instanceof ClaimInputError) issues.push(err);
+      else if (err instanceof InputError) issues.push(new ClaimInputError(err.issues));
+      else throw err;
+    }
+  }
+  if (issues.length > 0) throw new ClaimInputError(issues.flatMap((e) => e.issues));
+  const threads = opts.threads === undefined ? {} : { threads: opts.threads };
+
+  const reports: ClaimReport[] = [];
+  for (const claim of claims) {
+    const cases = claimCases(claim).filter((c) => !baselineMode || c.required);
+    const outcomes = await evaluateCases(claim, cases, threads);
+    const report: ClaimReport = { claim, outcomes };
+    if (opts.solve) {
+      report.solve = await solveBreakingPoint(claim, {
+        field: opts.solve,
+        ...(opts.variant ? { variant: opts.variant } : {}),
+        ...(opts.range ? { range: opts.range } : {}),
+        ...threads,
+      });
+    }
+    if (opts.sensitivity) report.sensitivity = await sensitivity(claim, outcomes, threads);
+    reports.push(report);
+  }
+
+  const baselines: BaselineComparison[] = [];
+  if (baselineMode) {
+    const dir = opts.baselineDir as string;
+    const current: BaselineRecord[] = [];
+    const failedRuns: BaselineComparison[] = [];
+    const results = await runPoints(
+      scenarios.map((file) => ({ scenarioPath: file, sets: [], seed: opts.seed, steps: opts.steps })),
+      threads,
+    );
+    scenarios.forEach((file, i) => {
+      const r = results[i];
+      if (!r?.ok) {
+        failedRuns.push({
+          file: inputId(file),
+          status: "error",
+          diffs: [],
+          message: r ? `${r.kind}: ${r.error}` : "not run",
+        });
+        return;
+      }
+      current.push({
+        file: inputId(file),
+        kind: "scenario",
+        seed: opts.seed,
+        steps: opts.steps,
+        cards: r.metrics.cards ?? 0,
+        metrics: pick(r.metrics),
+      });
+    });
+    for (const rep of reports) {
+      const base = rep.outcomes.find((o) => o.name === "baseline");
+      if (!base?.ok) {
+        failedRuns.push({
+          file: inputId(rep.claim.file),
+          status: "error",
+          diffs: [],
+          message: base ? base.reason : "not run",
+        });
+        continue;
+      }
+      current.push({
+        file: inputId(rep.claim.file),
+        kind: "claim",
+        seed: rep.claim.spec.seed,
+        steps: rep.claim.spec.steps,
+        cards: rep.claim.spec.targetCards,
+        metrics: { ...pick(base.target), [rep.claim.spec.bound.metric]: base.value.mean },
+      });
+    }
+    for (const rec of current) {
+      if (opts.updateBaseline) {
+        writeBaseline(dir, rec);
+        baselines.push({ file: rec.file, status: "written", diffs: [] });
+        continue;
+      }
+      const stored = readBaseline(dir, rec.file);
+      baselines.push(
+        stored
+          ? compareBaseline(stored, rec, opts.tolerance)
+          : {
+              file: rec.file,
+              status: "missing",
+              diffs: [],
+              message: "no stored baseline (write one with --update-baseline)",
+            },
+      );
+    }
+    baselines.push(...failedRuns);
+  }
+
+  const claimFails = reports.some((r) => r.outcomes.some((o) => o.required && (!o.ok || !o.holds)));
+  const baselineFails = baselines.some((b) => b.status !== "pass" && b.status !== "written");
+  return { claims: reports, baselines, exitCode: claimFails || baselineFails ? 1 : 0 };
+}
+
+function pick(m: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of BASELINE_METRICS) if (m[k] !== undefined) out[k] = m[k] as number;
+  return out;
+}

@@ -1,0 +1,97 @@
+import { loadScenario } from "../scenario/load-scenario.js";
+import type { RunSpec } from "../scenario/types.js";
+import { linearity, lossContributions, scalingEfficiency, timeShares } from "./efficiency.js";
+import { sizePoint } from "./evaluate.js";
+import { resizeSets, type ScalingMode } from "./resize.js";
+import { runPoints } from "./run-points.js";
+
+export interface ScaleOptions {
+  scenarioPath: string;
+  sets: string[];
+  cards: number[];
+  mode: ScalingMode;
+  steps: number;
+  seed: number;
+  threads?: number;
+}
+
+export type ScaleRow =
+  | {
+      cards: number;
+      ok: true;
+      dp: number;
+      globalBatchSize: number;
+      stepTimeSeconds: number;
+      tokensPerSecond: number;
+      tokensPerSecondPerCard: number;
+      /** Relative to the smallest size that could run (the base). */
+      scalingEfficiency: number;
+      linearity: number;
+      mfu: number;
+      /** Share of the step time by category. */
+      shares: Record<string, number>;
+      /** Contribution of each category to 1 − scalingEfficiency (0 for the base row). */
+      lossContributions: Record<string, number>;
+    }
+  | { cards: number; ok: false; reason: string };
+
+/**
+ * Runs the scenario (loaded with `sets`; throws InputError when it is bad)
+ * at each size, weak or strong, and reports efficiency against the smallest
+ * size that runs. Sizes that cannot exist (plan not integral, topology not
+ * buildable, out of memory) are rows with the reason.
+ */
+export async function runScale(opts: ScaleOptions): Promise<ScaleRow[]> {
+  const scenario = loadScenario(opts.scenarioPath, opts.sets);
+  const sizes = [...new Set(opts.cards)].sort((a, b) => a - b);
+  const specs: RunSpec[] = [];
+  const plans = sizes.map((cards) => {
+    const r = resizeSets(scenario, cards, opts.mode);
+    if (!r.ok) return { cards, r, index: -1 };
+    specs.push({
+      scenarioPath: opts.scenarioPath,
+      sets: [...opts.sets, ...r.sets],
+      seed: opts.seed,
+      steps: opts.steps,
+    });
+    return { cards, r, index: specs.length - 1 };
+  });
+  const results = await runPoints(specs, opts.threads === undefined ? {} : { threads: opts.threads });
+  const measured = plans.map((p) => {
+    if (!p.r.ok) return { cards: p.cards, ok: false as const, reason: p.r.reason };
+    const res = results[p.index];
+    if (res === undefined) return { cards: p.cards, ok: false as const, reason: "not run" };
+    if (!res.ok) return { cards: p.cards, ok: false as const, reason: `${res.kind}: ${oneLine(res.error)}` };
+    return {
+      cards: p.cards,
+      ok: true as const,
+      dp: p.r.dp,
+      globalBatchSize: p.r.globalBatchSize,
+      metrics: res.metrics,
+    };
+  });
+  const base = measured.find((m) => m.ok);
+  return measured.map((m): ScaleRow => {
+    if (!m.ok || !base?.ok) return m.ok ? { cards: m.cards, ok: false, reason: "no base" } : m;
+    const bp = sizePoint(base.metrics);
+    const np = sizePoint(m.metrics);
+    return {
+      cards: m.cards,
+      ok: true,
+      dp: m.dp,
+      globalBatchSize: m.globalBatchSize,
+      stepTimeSeconds: np.stepTimeSeconds,
+      tokensPerSecond: np.tokensPerSecond,
+      tokensPerSecondPerCard: np.tokensPerSecond / m.cards,
+      scalingEfficiency: scalingEfficiency(bp, np),
+      linearity: linearity(bp, np),
+      mfu: m.metrics.mfu ?? Number.NaN,
+      shares: timeShares(np),
+      lossContributions: lossContributions(bp, np),
+    };
+  });
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\r?\n\s*/g, " | ").trim();
+}

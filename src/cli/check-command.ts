@@ -1,0 +1,138 @@
+import type { Command } from "commander";
+import { DEFAULT_TOLERANCE } from "../claims/baseline.js";
+import { runCheck } from "../claims/check.js";
+import { checkJson, checkText } from "../report/check-report.js";
+import { junitXml } from "../report/junit.js";
+import { tornadoSvg } from "../report/tornado-plot.js";
+import { writeFileAtomic } from "../sweep/atomic-write.js";
+import { UsageError, UserError } from "./errors.js";
+
+interface CheckCliOptions {
+  junit?: string;
+  json?: boolean;
+  solve?: string;
+  variant?: string;
+  range?: string;
+  sensitivity?: boolean;
+  plot?: string;
+  baseline?: string;
+  updateBaseline?: boolean;
+  tolerance: string;
+  steps: string;
+  seed: string;
+  threads?: string;
+  exitZero?: boolean;
+}
+
+const positiveInt = (name: string, text: string) => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name}: expected a positive integer, found '${text}'`);
+  return n;
+};
+
+/**
+ * `clustersim check CLAIM_OR_DIR...`: verdict tables of claims (exit 0 when
+ * every baseline and required variant holds, 1 otherwise, 2 on bad input),
+ * JUnit XML, breaking points (--solve), sensitivity (--sensitivity), and
+ * regression baselines (--baseline DIR [--update-baseline]).
+ */
+export function addCheckCommand(program: Command, out: (line: string) => void): void {
+  program
+    .command("check")
+    .description(
+      "evaluate claim files (baseline and what-if variants) and print a verdict table; with --baseline DIR, compare scenarios and claims with stored regression baselines",
+    )
+    .argument("<paths...>", "claim files or folders (with --baseline: scenario files too)")
+    .option("--junit <file>", "write JUnit XML (one test case per claim and variant)")
+    .option("--json", "print the report as JSON")
+    .option(
+      "--solve <field>",
+      "find the value of a numeric field where the claim stops holding (e.g. topology.scaleOut.nicGbps)",
+    )
+    .option("--variant <name>", "with --solve: solve under this variant's overrides")
+    .option("--range <low,high>", "with --solve: search between these values instead of bracketing")
+    .option("--sensitivity", "rank the numeric fields the variants set by how much ±10% moves the metric")
+    .option("--plot <file.svg>", "with --sensitivity: write the tornado chart as SVG")
+    .option("--baseline <dir>", "compare key metrics with the baselines stored in this folder (e.g. runs/baselines/)")
+    .option("--update-baseline", "with --baseline: write the baselines instead of comparing")
+    .option("--tolerance <fraction>", "with --baseline: relative change allowed", String(DEFAULT_TOLERANCE))
+    .option("--steps <n>", "with --baseline: steps per scenario run (claims use their own)", "1")
+    .option("--seed <n>", "with --baseline: seed of scenario runs (claims use their own)", "1")
+    .option("--threads <n>", "worker threads (default: the machine's cores; 1 runs in-process)")
+    .option("--exit-zero", "exit 0 even when a claim or baseline fails (demos, reports); bad input still exits 2")
+    .action(async (paths: string[], opts: CheckCliOptions) => {
+      const tolerance = Number(opts.tolerance);
+      if (!(tolerance >= 0 && Number.isFinite(tolerance))) {
+        throw new UsageError(`--tolerance: expected a fraction >= 0 (0.02 = 2%), found '${opts.tolerance}'`);
+      }
+      if (opts.updateBaseline && !opts.baseline) throw new UsageError("--update-baseline needs --baseline <dir>");
+      if ((opts.variant || opts.range) && !opts.solve) throw new UsageError("--variant and --range go with --solve");
+      if (opts.plot && !opts.sensitivity) throw new UsageError("--plot goes with --sensitivity");
+      let range: [number, number] | undefined;
+      if (opts.range) {
+        const parts = opts.range.split(",").map(Number);
+        if (parts.length !== 2 || parts.some((x) => !Number.isFinite(x))) {
+          throw new UsageError(`--range: expected two numbers 'low,high', found '${opts.range}'`);
+        }
+        range = parts as [number, number];
+      }
+      const report = await runCheck({
+        paths,
+        ...(opts.solve ? { solve: opts.solve } : {}),
+        ...(opts.variant ? { variant: opts.variant } : {}),
+        ...(range ? { range } : {}),
+        sensitivity: Boolean(opts.sensitivity),
+        ...(opts.baseline ? { baselineDir: opts.baseline } : {}),
+        updateBaseline: Boolean(opts.updateBaseline),
+        tolerance,
+        steps: positiveInt("--steps", opts.steps),
+        seed: Number.isInteger(Number(opts.seed)) ? Number(opts.seed) : positiveInt("--seed", opts.seed),
+        ...(opts.threads ? { threads: positiveInt("--threads", opts.threads) } : {}),
+      });
+      if (opts.json) out(JSON.stringify(checkJson(report), null, 2));
+      else for (const l of checkText(report)) out(l);
+      if (opts.junit) {
+        writeFileAtomic(
+          opts.junit,
+          junitXml(
+            report.claims.map((r) => ({
+              file: r.claim.file,
+              statement: r.claim.spec.statement,
+              metric: r.claim.spec.bound.metric,
+              op: r.claim.spec.bound.op,
+              bound: r.claim.spec.bound.value,
+              outcomes: r.outcomes,
+            })),
+            report.baselines,
+          ),
+        );
+      }
+      if (opts.plot) {
+        const r = report.claims.find((c) => c.sensitivity);
+        if (r?.sensitivity) {
+          writeFileAtomic(
+            opts.plot,
+            tornadoSvg(r.sensitivity.rows, {
+              title: `Sensitivity: ${r.claim.spec.statement}`,
+              metric: r.claim.spec.bound.metric,
+              bound: r.claim.spec.bound.value,
+            }),
+          );
+        }
+      }
+      if (report.exitCode !== 0 && !opts.exitZero) {
+        const failing = report.claims.flatMap((r) =>
+          r.outcomes.filter((o) => o.required && (!o.ok || !o.holds)).map((o) => `${r.claim.file} (${o.name})`),
+        );
+        const baselines = report.baselines
+          .filter((b) => b.status !== "pass" && b.status !== "written")
+          .map((b) => b.file);
+        throw new UserError(
+          `check failed: ${[
+            ...(failing.length ? [`claim does not hold: ${failing.join(", ")}`] : []),
+            ...(baselines.length ? [`baseline differs or is missing: ${baselines.join(", ")}`] : []),
+          ].join("; ")}`,
+        );
+      }
+    });
+}

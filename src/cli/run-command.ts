@@ -1,0 +1,156 @@
+import { availableParallelism } from "node:os";
+import type { Command } from "commander";
+import { runScenario } from "../scenario/run.js";
+import { jobDaysReport, type SeedSummary, summarizeSeeds } from "../scenario/run-report.js";
+import type { RunOk, RunSpec } from "../scenario/types.js";
+import { defaultRunner, SweepPool } from "../sweep/pool.js";
+import type { PointResult } from "../sweep/result-columns.js";
+import { UsageError, UserError } from "./errors.js";
+
+interface RunOptions {
+  set: string[];
+  steps: string;
+  seed: string;
+  seeds: string;
+  json?: boolean;
+  jobDays?: string;
+  workers?: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function positiveInt(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name}: expected a positive integer, found '${text}'`);
+  return n;
+}
+
+/** `clustersim run SCENARIO`: one training scenario, one or several seeds. */
+export function addRunCommand(program: Command, out: (line: string) => void): void {
+  program
+    .command("run")
+    .description("simulate training steps of a scenario: step time, breakdown, throughput, MFU, memory")
+    .argument("<scenario>", "scenario file (YAML or JSON)")
+    .option(
+      "--set <path=value>",
+      "override a field of the scenario or the files it references (repeatable)",
+      collect,
+      [],
+    )
+    .option("--steps <n>", "consecutive training steps to simulate", "1")
+    .option("--seed <s>", "seed of the random streams", "1")
+    .option("--seeds <k>", "repeat with seeds s..s+k-1 (in parallel) and report 95% confidence intervals", "1")
+    .option("--job-days <d>", "also report goodput, failures and the best checkpoint interval over a job of d days")
+    .option("--workers <n>", "worker threads for --seeds (default: one per core)")
+    .option("--json", "one JSON object (keys documented in the README)")
+    .action(async (scenario: string, opts: RunOptions) => {
+      const steps = positiveInt("--steps", opts.steps);
+      const seed = Number(opts.seed);
+      if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed: expected an integer, found '${opts.seed}'`);
+      const seedCount = positiveInt("--seeds", opts.seeds);
+      const jobDays = opts.jobDays === undefined ? undefined : Number(opts.jobDays);
+      if (jobDays !== undefined && !(jobDays > 0 && Number.isFinite(jobDays))) {
+        throw new UsageError(`--job-days: expected a positive number of days, found '${opts.jobDays}'`);
+      }
+      const seeds = Array.from({ length: seedCount }, (_, i) => seed + i);
+      const specs: RunSpec[] = seeds.map((s) => ({ scenarioPath: scenario, sets: opts.set, seed: s, steps }));
+      // The first seed runs here (with every detail); the others in parallel on the worker pool.
+      const others = seedCount > 1 ? runOnPool(specs.slice(1), opts.workers) : Promise.resolve([]);
+      const firstResult = runScenario(specs[0] as RunSpec);
+      const rest = await others;
+      const failed = [firstResult, ...rest].find((r): r is Extract<PointResult, { ok: false }> => !r.ok);
+      if (failed) throw new UserError(`${scenario}: ${failed.error}`);
+      const first = firstResult as RunOk;
+      const summary =
+        seedCount > 1
+          ? summarizeSeeds(seeds, [
+              first.metrics,
+              ...rest.map((r) => (r as { metrics: Record<string, number> }).metrics),
+            ])
+          : undefined;
+      const job = jobDays === undefined ? undefined : jobDaysReport(scenario, opts.set, first, jobDays, seed);
+      if (job && "error" in job) throw new UserError(job.error);
+      if (opts.json) {
+        out(
+          JSON.stringify({
+            scenario,
+            seed,
+            steps,
+            ...first.metrics,
+            breakdown: first.details.breakdownSeconds,
+            stepTimesSeconds: first.details.stepTimesSeconds,
+            memory: first.details.memory,
+            plan: first.details.plan,
+            warnings: first.details.warnings,
+            ...(summary ? { seeds: summary } : {}),
+            ...(job ? { job } : {}),
+          }),
+        );
+        return;
+      }
+      for (const line of formatRun(scenario, first, summary)) out(line);
+      if (job) for (const line of formatJob(job)) out(line);
+    });
+}
+
+async function runOnPool(specs: RunSpec[], workersText: string | undefined): Promise<PointResult[]> {
+  const workers = workersText === undefined ? availableParallelism() : positiveInt("--workers", workersText);
+  const pool = new SweepPool(Math.min(workers, specs.length), defaultRunner());
+  try {
+    const outcomes = await Promise.all(specs.map((s) => pool.run(s)));
+    return outcomes.map((o) => o.result);
+  } finally {
+    await pool.close();
+  }
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
+
+function formatRun(scenario: string, r: RunOk, summary: SeedSummary | undefined): string[] {
+  const m = r.metrics;
+  const d = r.details;
+  const plan = d.plan as Record<string, number | string>;
+  const mem = d.memory as Record<string, number>;
+  const b = d.breakdownSeconds as Record<string, number>;
+  const step = m.stepTimeSeconds as number;
+  const ci = (key: string, f: (x: number) => string) => {
+    const s = summary?.metrics[key];
+    return s ? `${f(s.mean)} ± ${f(s.halfWidth)} (95% CI, ${summary?.seeds.length} seeds)` : f(m[key] as number);
+  };
+  const lines = [
+    `${d.scenario}: ${d.model} on ${(m.cards as number).toLocaleString("en-US")} x ${d.accelerator} (${d.cluster})`,
+    `plan: TP ${plan.tp} PP ${plan.pp} DP ${plan.dp} CP ${plan.cp} EP ${plan.ep}, virtual stages ${plan.virtualStages}, ` +
+      `micro-batch ${plan.microBatchSize} x ${plan.microBatchesPerStep} per replica, global batch ${plan.globalBatchSize}, ` +
+      `recompute ${plan.recompute}, ZeRO ${plan.zeroStage}`,
+    `step time        ${ci("stepTimeSeconds", (x) => `${x.toFixed(3)} s`)}`,
+  ];
+  if ((m.steps as number) > 1) {
+    lines.push(
+      `  p50/p95/p99    ${(m.stepTimeP50Seconds as number).toFixed(3)} / ${(m.stepTimeP95Seconds as number).toFixed(3)} / ${(m.stepTimeP99Seconds as number).toFixed(3)} s over ${m.steps} steps (seed ${summary?.seeds[0] ?? "run"})`,
+    );
+  }
+  lines.push(
+    `tokens/s         ${ci("tokensPerSecond", (x) => Math.round(x).toLocaleString("en-US"))}`,
+    `TFLOP/s per card ${ci("tflopsPerCard", (x) => x.toFixed(1))} (model FLOPs; Megatron-2021 formula: ${(m.megatronTflopsPerCard as number).toFixed(1)})`,
+    `MFU / HFU        ${ci("mfu", pct)} / ${pct(m.hfu as number)}`,
+    `straggler share  ${ci("stragglerShare", pct)}`,
+    `peak memory      ${gb(mem.totalBytes as number)} of ${gb(mem.hbmBytes as number)} (stage ${mem.stage}: weights ${gb(mem.weightsBytes as number)}, grads ${gb(mem.gradientsBytes as number)}, optimizer ${gb(mem.optimizerBytes as number)}, activations ${gb(mem.activationsBytes as number)}, buffers ${gb(mem.buffersBytes as number)})`,
+    "where the time goes (mean per card per step):",
+  );
+  for (const [k, v] of Object.entries(b)) {
+    if (v > 0) lines.push(`  ${k.padEnd(12)} ${v.toFixed(3).padStart(9)} s  ${pct(v / step).padStart(6)}`);
+  }
+  for (const w of (d.warnings as string[] | undefined) ?? []) lines.push(`warning: ${w}`);
+  return lines;
+}
+
+function formatJob(j: Exclude<ReturnType<typeof jobDaysReport>, { error: string }>): string[] {
+  const h = (s: number) => `${(s / 3600).toFixed(2)} h`;
+  return [
+    `job of ${j.jobDays} days (useful training), checkpoints of ${gb(j.checkpointBytes)}:`,
+    `  goodput        ${pct(j.goodput)} simulated, ${pct(j.closedFormGoodput)} closed form (Daly) at interval ${h(j.checkpointIntervalS)}`,
+    `  failures       ${j.simulatedFailures} simulated, ${j.expectedFailures.toFixed(1)} expected`,
+    `  best interval  ${h(j.optimum.intervalS)} (goodput ${pct(j.optimum.goodput)}); Young ${h(j.optimum.youngS)} (${pct(j.optimum.goodputAtYoung)}), Daly ${h(j.optimum.dalyS)} (${pct(j.optimum.goodputAtDaly)})`,
+  ];
+}

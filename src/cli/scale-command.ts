@@ -1,0 +1,85 @@
+import type { Command } from "commander";
+import { runScale } from "../claims/scale.js";
+import { scalePlotSvg } from "../report/scale-plot.js";
+import { scaleCsv, scaleTable } from "../report/scale-report.js";
+import { writeFileAtomic } from "../sweep/atomic-write.js";
+import { UsageError } from "./errors.js";
+
+interface ScaleCliOptions {
+  cards: string;
+  mode: string;
+  steps: string;
+  seed: string;
+  json?: boolean;
+  csv?: string;
+  plot?: string;
+  bound?: string;
+  set: string[];
+  threads?: string;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** `clustersim scale SCENARIO --cards 256,512,...`: weak or strong scaling of one scenario. */
+export function addScaleCommand(program: Command, out: (line: string) => void): void {
+  program
+    .command("scale")
+    .description(
+      "run a scenario at several sizes (weak or strong scaling): throughput, efficiency, linearity, MFU and what the lost efficiency is made of",
+    )
+    .argument("<scenario>", "scenario file")
+    .requiredOption("--cards <list>", "comma-separated sizes, e.g. 256,512,1024,2048,4096,8192")
+    .option("--mode <mode>", "weak (micro-batches per replica fixed) or strong (global batch fixed)", "weak")
+    .option("--steps <n>", "training steps per size", "1")
+    .option("--seed <n>", "seed", "1")
+    .option("--json", "print the rows as JSON")
+    .option("--csv <file>", "write the rows as CSV")
+    .option("--plot <file.svg>", "write the efficiency curve and loss breakdown as SVG")
+    .option("--bound <fraction>", "draw a claim's efficiency bound on the plot (e.g. 0.95)")
+    .option("--set <path=value>", "override a scenario field (repeatable)", collect, [])
+    .option("--threads <n>", "worker threads (default: the machine's cores; 1 runs in-process)")
+    .action(async (scenario: string, opts: ScaleCliOptions) => {
+      const cards = opts.cards.split(",").map((s) => Number(s.trim()));
+      if (cards.length === 0 || cards.some((n) => !Number.isInteger(n) || n < 1)) {
+        throw new UsageError(`--cards: expected comma-separated positive integers, found '${opts.cards}'`);
+      }
+      if (opts.mode !== "weak" && opts.mode !== "strong") {
+        throw new UsageError(`--mode: expected weak or strong, found '${opts.mode}'`);
+      }
+      const steps = Number(opts.steps);
+      const seed = Number(opts.seed);
+      if (!Number.isInteger(steps) || steps < 1)
+        throw new UsageError(`--steps: expected a positive integer, found '${opts.steps}'`);
+      if (!Number.isInteger(seed)) throw new UsageError(`--seed: expected an integer, found '${opts.seed}'`);
+      const threads = opts.threads === undefined ? undefined : Number(opts.threads);
+      if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
+        throw new UsageError(`--threads: expected a positive integer, found '${opts.threads}'`);
+      }
+      const bound = opts.bound === undefined ? undefined : Number(opts.bound);
+      if (bound !== undefined && !Number.isFinite(bound))
+        throw new UsageError(`--bound: expected a number, found '${opts.bound}'`);
+      const rows = await runScale({
+        scenarioPath: scenario,
+        sets: opts.set,
+        cards,
+        mode: opts.mode,
+        steps,
+        seed,
+        ...(threads !== undefined ? { threads } : {}),
+      });
+      if (opts.json) out(JSON.stringify(rows, null, 2));
+      else for (const l of scaleTable(rows)) out(l);
+      if (opts.csv) writeFileAtomic(opts.csv, scaleCsv(rows));
+      if (opts.plot) {
+        writeFileAtomic(
+          opts.plot,
+          scalePlotSvg(rows, {
+            title: `${opts.mode} scaling: ${scenario}`,
+            ...(bound !== undefined ? { bound } : {}),
+          }),
+        );
+      }
+    });
+}
