@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { runHoldModel } from "../../bench/engine-hold.js";
 import { runNetworkBench } from "../../bench/network-allreduce.js";
+import { runTrainingBench } from "../../bench/training-step.js";
 import { runClusterBuild } from "../cluster/build-benchmark.js";
 import { UsageError } from "./errors.js";
 
@@ -12,9 +13,9 @@ export function addBenchCommand(program: Command, out: (line: string) => void): 
   program
     .command("bench")
     .description(
-      "run a benchmark: engine (hold model at 10k, 100k and 1M pending events); cluster (16,384-card fat-tree build + routes); network (1 GiB all-reduce on 512..8,192 cards)",
+      "run a benchmark: engine (hold model at 10k, 100k and 1M pending events); cluster (16,384-card fat-tree build + routes); network (1 GiB all-reduce on 512..8,192 cards); training (GPT-3 175B step on 1,024..8,192 cards)",
     )
-    .argument("<name>", "benchmark name: engine, cluster, network")
+    .argument("<name>", "benchmark name: engine, cluster, network, training")
     .option("--json", "one JSON object per line")
     .option("--events <n>", "events per size", String(HOLD_EVENTS))
     .action((name: string, opts: { json?: boolean; events: string }) => {
@@ -41,8 +42,18 @@ export function addBenchCommand(program: Command, out: (line: string) => void): 
         }
         return;
       }
+      if (name === "training") {
+        for (const r of runTrainingBench()) {
+          out(
+            opts.json
+              ? JSON.stringify(r)
+              : `training step 175B  cards ${pad(r.cards)}  events ${pad(r.events)}  ${r.seconds.toFixed(3)} s  rss ${(r.rssBytes / 1e6).toFixed(0)} MB  simulated step ${r.simulatedStepSeconds.toFixed(3)} s`,
+          );
+        }
+        return;
+      }
       if (name !== "engine")
-        throw new UsageError(`bench: unknown benchmark '${name}' (expected: engine, cluster, network)`);
+        throw new UsageError(`bench: unknown benchmark '${name}' (expected: engine, cluster, network, training)`);
       for (const pending of HOLD_SIZES) {
         const r = runHoldModel(pending, events);
         out(

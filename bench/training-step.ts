@@ -1,0 +1,43 @@
+import { fileURLToPath } from "node:url";
+import { runScenario } from "../src/scenario/run.js";
+
+export interface TrainingBenchResult {
+  benchmark: "training-step";
+  cards: number;
+  events: number;
+  seconds: number;
+  rssBytes: number;
+  simulatedStepSeconds: number;
+}
+
+const SCENARIO = fileURLToPath(new URL("../topologies/scenarios/gpt3-175b-h100-8192.yaml", import.meta.url));
+
+/**
+ * One training step of GPT-3 175B with TP 8, PP 8, 1F1B, 8 micro-batches per
+ * pipeline, on the first `cards` cards of the 8,192-card rail-optimized H100
+ * cluster (DP = cards / 64). Wall seconds of runScenario (load, compile,
+ * simulate), engine events and resident memory after the run.
+ */
+export function runTrainingBench(sizes: readonly number[] = [1024, 2048, 4096, 8192]): TrainingBenchResult[] {
+  // Warm-up so the JIT has compiled the hot paths before the first timed size.
+  runScenario({ scenarioPath: SCENARIO, sets: setsFor(512), seed: 1, steps: 1 });
+  return sizes.map((cards) => {
+    const t0 = process.hrtime.bigint();
+    const r = runScenario({ scenarioPath: SCENARIO, sets: setsFor(cards), seed: 1, steps: 1 });
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (!r.ok) throw new Error(`training bench at ${cards} cards: ${r.error}`);
+    return {
+      benchmark: "training-step",
+      cards,
+      events: r.metrics.events as number,
+      seconds: Math.round(seconds * 1e4) / 1e4,
+      rssBytes: process.memoryUsage().rss,
+      simulatedStepSeconds: r.metrics.stepTimeSeconds as number,
+    };
+  });
+}
+
+function setsFor(cards: number): string[] {
+  const dp = cards / 64;
+  return [`topology.nodes=${cards / 8}`, `topology.cards=${cards}`, `parallel.dp=${dp}`, `parallel.globalBatchSize=${dp * 8}`];
+}
