@@ -5,12 +5,14 @@ import { claimJsonSchema } from "../claims/claim-spec.js";
 import { topologyJsonSchema } from "../cluster/topology-json-schema.js";
 import { scenarioJsonSchema } from "../scenario/scenario-spec.js";
 import { sweepJsonSchema } from "../sweep/sweep-json-schema.js";
+import { modelJsonSchema } from "../workload/model-json-schema.js";
 import { UsageError } from "./errors.js";
 
 /** File kinds with a JSON Schema; later kinds (scenario, model, ...) add an entry here. */
 const SCHEMAS: Record<string, () => Record<string, unknown>> = {
   topology: topologyJsonSchema,
   scenario: scenarioJsonSchema,
+  model: modelJsonSchema,
   sweep: sweepJsonSchema,
   claim: claimJsonSchema,
 };
@@ -26,7 +28,7 @@ export function schemaText(kind: string): string {
 export function addSchemaCommand(program: Command, out: (line: string) => void): void {
   program
     .command("schema")
-    .description("print the JSON Schema of an input file kind (for editors): topology")
+    .description(`print the JSON Schema of an input file kind (for editors): ${Object.keys(SCHEMAS).join(", ")}`)
     .argument("<kind>", `file kind: ${Object.keys(SCHEMAS).join(", ")}`)
     .option("--out <file>", "write the schema to this file instead of printing it")
     .action((kind: string, opts: { out?: string }) => {

@@ -76,7 +76,9 @@ export function baselineSummary(b: BaselineComparison): string {
   if (b.message && b.diffs.length === 0) return `${b.status}: ${b.message}`;
   const lines = b.diffs.map(
     (d) =>
-      `${d.key} ${d.stored ?? "(none)"} -> ${d.current ?? "(none)"}${Number.isFinite(d.relChange) ? ` (${d.relChange >= 0 ? "+" : ""}${(d.relChange * 100).toFixed(2)}%)` : ""}${d.over ? "  <-- over tolerance" : ""}`,
+      `${d.key} ${short(d.stored)} -> ${short(d.current)}${Number.isFinite(d.relChange) ? ` (${d.relChange >= 0 ? "+" : ""}${(d.relChange * 100).toFixed(2)}%)` : ""}${d.over ? "  <-- over tolerance" : ""}`,
   );
   return [`${b.status}${b.message ? `: ${b.message}` : ""}`, ...lines].join("\n");
 }
+
+const short = (x: number | undefined) => (x === undefined ? "(none)" : String(Number(x.toPrecision(6))));
