@@ -39,5 +39,10 @@ export function runTrainingBench(sizes: readonly number[] = [1024, 2048, 4096, 8
 
 function setsFor(cards: number): string[] {
   const dp = cards / 64;
-  return [`topology.nodes=${cards / 8}`, `topology.cards=${cards}`, `parallel.dp=${dp}`, `parallel.globalBatchSize=${dp * 8}`];
+  return [
+    `topology.nodes=${cards / 8}`,
+    `topology.cards=${cards}`,
+    `parallel.dp=${dp}`,
+    `parallel.globalBatchSize=${dp * 8}`,
+  ];
 }

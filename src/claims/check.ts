@@ -175,7 +175,9 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
     baselines.push(...failedRuns);
   }
 
-  const claimFails = reports.some((r) => r.outcomes.some((o) => o.required && (!o.ok || !o.holds)));
+  // In baseline mode the question is "did the results move?": claim verdicts are printed but do not
+  // set the exit code (this repository ships a claim that fails by design).
+  const claimFails = !baselineMode && reports.some((r) => r.outcomes.some((o) => o.required && (!o.ok || !o.holds)));
   const baselineFails = baselines.some((b) => b.status !== "pass" && b.status !== "written");
   return { claims: reports, baselines, exitCode: claimFails || baselineFails ? 1 : 0 };
 }

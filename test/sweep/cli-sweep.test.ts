@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseCsv } from "../../src/sweep/csv.js";
@@ -29,12 +30,12 @@ async function waitForRows(path: string, n: number): Promise<void> {
 }
 
 describe("clustersim sweep / merge (real CLI)", () => {
-  it("dry-runs the shipped example without its scenario, and rejects bad usage with exit 2", () => {
+  it("dry-runs the shipped example, and rejects bad usage with exit 2", () => {
     const r = runCli(["sweep", "topologies/sweeps/example.yaml", "--dry-run", "--shard", "2/4"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^points: 64, shard 2\/4: 16$/m);
     expect(r.stdout).toMatch(
-      /^ {2}#1 [0-9a-f]{16} seed=1 steps=3 topology\.scaleOut\.nicGbps=100 parallel\.tp=4 parallel\.dp=32 noise\.jitter\.sigma=0\.\d+$/m,
+      /^ {2}#1 [0-9a-f]{16} seed=1 steps=1 topology\.scaleOut\.nicGbps=100 parallel\.tp=4 parallel\.dp=32 noise\.jitter\.sigma=0\.\d+$/m,
     );
     for (const args of [["--shard", "5/4"], ["--workers", "0"], []]) {
       const bad = runCli(["sweep", "topologies/sweeps/example.yaml", ...args]);
@@ -44,6 +45,22 @@ describe("clustersim sweep / merge (real CLI)", () => {
     const schema = runCli(["schema", "sweep"]);
     expect(schema.code).toBe(0);
     expect(`${schema.stdout.trimEnd()}\n`).toBe(readFileSync("topologies/schemas/sweep.schema.json", "utf8"));
+  });
+
+  it("runs a shard of the shipped example end to end with the real model", () => {
+    const dir = mkdtempSync(join(tmpdir(), "clustersim-example-"));
+    const out = join(dir, "results.csv");
+    const r = runCli(["sweep", "topologies/sweeps/example.yaml", "--shard", "1/32", "--workers", "1", "--out", out]);
+    expect(r.code).toBe(0);
+    const rows = parseCsv(readFileSync(out, "utf8"));
+    const header = rows[0] as string[];
+    expect(rows).toHaveLength(3); // header + points 0 and 32
+    const ok = header.indexOf("ok");
+    const step = header.indexOf("stepTimeSeconds");
+    for (const row of rows.slice(1)) {
+      expect(row[ok]).toBe("true");
+      expect(Number(row[step])).toBeGreaterThan(0);
+    }
   });
 
   it("after kill -9 mid-sweep, --resume finishes with every point exactly once, as an uninterrupted run", async () => {
