@@ -1,24 +1,27 @@
+import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { runHoldModel } from "../../bench/engine-hold.js";
 import { runNetworkBench } from "../../bench/network-allreduce.js";
 import { runTrainingBench } from "../../bench/training-step.js";
 import { runClusterBuild } from "../cluster/build-benchmark.js";
+import { benchSweep } from "../sweep/bench-sweep.js";
 import { UsageError } from "./errors.js";
 
 const HOLD_SIZES = [10_000, 100_000, 1_000_000];
 const HOLD_EVENTS = 5_000_000;
+const SWEEP_EXAMPLE = fileURLToPath(new URL("../../topologies/sweeps/example.yaml", import.meta.url));
 
 /** `clustersim bench <name>`: benchmarks whose figures go into BENCHMARKS.md. */
 export function addBenchCommand(program: Command, out: (line: string) => void): void {
   program
     .command("bench")
     .description(
-      "run a benchmark: engine (hold model at 10k, 100k and 1M pending events); cluster (16,384-card fat-tree build + routes); network (1 GiB all-reduce on 512..8,192 cards); training (GPT-3 175B step on 1,024..8,192 cards)",
+      "run a benchmark: engine (hold model at 10k, 100k and 1M pending events); cluster (16,384-card fat-tree build + routes); network (1 GiB all-reduce on 512..8,192 cards); training (GPT-3 175B step on 1,024..8,192 cards); sweep (the 64-point example sweep on 1 and 2 workers)",
     )
-    .argument("<name>", "benchmark name: engine, cluster, network, training")
+    .argument("<name>", "benchmark name: engine, cluster, network, training, sweep")
     .option("--json", "one JSON object per line")
     .option("--events <n>", "events per size", String(HOLD_EVENTS))
-    .action((name: string, opts: { json?: boolean; events: string }) => {
+    .action(async (name: string, opts: { json?: boolean; events: string }) => {
       const events = Number(opts.events);
       if (!Number.isInteger(events) || events < 1) {
         throw new UsageError(`--events: expected a positive integer, found '${opts.events}'`);
@@ -52,8 +55,14 @@ export function addBenchCommand(program: Command, out: (line: string) => void): 
         }
         return;
       }
+      if (name === "sweep") {
+        for (const r of await benchSweep(SWEEP_EXAMPLE)) out(JSON.stringify(r));
+        return;
+      }
       if (name !== "engine")
-        throw new UsageError(`bench: unknown benchmark '${name}' (expected: engine, cluster, network, training)`);
+        throw new UsageError(
+          `bench: unknown benchmark '${name}' (expected: engine, cluster, network, training, sweep)`,
+        );
       for (const pending of HOLD_SIZES) {
         const r = runHoldModel(pending, events);
         out(

@@ -55,6 +55,9 @@ export class SweepPool {
       maxThreads: threads,
       idleTimeout: 60_000,
       workerData: runner,
+      // A larger young generation means fewer scavenges: GC helper threads otherwise
+      // compete with the other worker for the same cores (measured in BENCHMARKS.md).
+      resourceLimits: { maxYoungGenerationSizeMb: 64 },
     });
     // Worker deaths reject the task they ran; keep them from also being an unhandled 'error'.
     this.piscina.on("error", () => {});

@@ -55,10 +55,18 @@ export function compileStep(model: Model, plan: ResolvedPlan, cluster: Cluster, 
     // dp (ZeRO-3 gathers): the card's data-parallel peers.
     return Array.from({ length: dp }, (_, r) => rankOf(plan, { tp: 0, cp: 0, dp: r, pp: rank }));
   };
+  // Predictions repeat for every layer of a rank: memoise by (group, op, size).
+  const predicted = new Map<string, number>();
   const commS = (rank: number, c: CommNeed): number => {
     const cards = groupCards(rank, c.group);
     if (cards.length < 2) return 0;
-    return predictS({ op: c.op, cards, sizeBytes: c.sizeBytes, label: c.label });
+    const key = `${c.op}:${c.sizeBytes}:${cards.join(",")}`;
+    let t = predicted.get(key);
+    if (t === undefined) {
+      t = predictS({ op: c.op, cards, sizeBytes: c.sizeBytes, label: c.label });
+      predicted.set(key, t);
+    }
+    return t;
   };
 
   const workByKind = new Map<LayerKind, LayerWork>();
