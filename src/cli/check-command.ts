@@ -6,6 +6,7 @@ import { junitXml } from "../report/junit.js";
 import { tornadoSvg } from "../report/tornado-plot.js";
 import { writeFileAtomic } from "../sweep/atomic-write.js";
 import { UsageError, UserError } from "./errors.js";
+import { collect, positiveInt } from "./options.js";
 
 interface CheckCliOptions {
   junit?: string;
@@ -23,12 +24,6 @@ interface CheckCliOptions {
   threads?: string;
   exitZero?: boolean;
 }
-
-const positiveInt = (name: string, text: string) => {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name}: expected a positive integer, found '${text}'`);
-  return n;
-};
 
 /**
  * `clustersim check CLAIM_OR_DIR...`: verdict tables of claims (exit 0 when

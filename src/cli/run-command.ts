@@ -6,6 +6,7 @@ import type { RunOk, RunSpec } from "../scenario/types.js";
 import { defaultRunner, SweepPool } from "../sweep/pool.js";
 import type { PointResult } from "../sweep/result-columns.js";
 import { UsageError, UserError } from "./errors.js";
+import { collect, positiveInt } from "./options.js";
 
 interface RunOptions {
   set: string[];
@@ -15,14 +16,6 @@ interface RunOptions {
   json?: boolean;
   jobDays?: string;
   workers?: string;
-}
-
-const collect = (value: string, previous: string[]) => [...previous, value];
-
-function positiveInt(name: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name}: expected a positive integer, found '${text}'`);
-  return n;
 }
 
 /** `clustersim run SCENARIO`: one training scenario, one or several seeds. */

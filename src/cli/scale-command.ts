@@ -4,6 +4,7 @@ import { scalePlotSvg } from "../report/scale-plot.js";
 import { scaleCsv, scaleTable } from "../report/scale-report.js";
 import { writeFileAtomic } from "../sweep/atomic-write.js";
 import { UsageError } from "./errors.js";
+import { collect } from "./options.js";
 
 interface ScaleCliOptions {
   cards: string;
@@ -16,10 +17,6 @@ interface ScaleCliOptions {
   bound?: string;
   set: string[];
   threads?: string;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 /** `clustersim scale SCENARIO --cards 256,512,...`: weak or strong scaling of one scenario. */

@@ -1,4 +1,5 @@
-import type { Cluster, LinkKind, LinkTable } from "../../src/cluster/types.js";
+import { ecmpHash } from "../../src/cluster/ecmp-hash.js";
+import { type Cluster, LINK_KINDS, type LinkKind, type LinkTable } from "../../src/cluster/types.js";
 import type { Accelerator } from "../../src/hardware/types.js";
 
 /**
@@ -9,18 +10,7 @@ import type { Accelerator } from "../../src/hardware/types.js";
  * the flow id.
  */
 
-const KINDS: LinkKind[] = [
-  "scaleup-up",
-  "scaleup-down",
-  "scaleup-direct",
-  "nic-up",
-  "nic-down",
-  "tier1-up",
-  "tier2-down",
-  "tier2-up",
-  "tier3-down",
-  "torus",
-];
+const KINDS: readonly LinkKind[] = LINK_KINDS;
 
 const ACCEL: Accelerator = {
   name: "test-card",
@@ -166,15 +156,7 @@ export class GraphClusterBuilder {
   }
 }
 
-function hash(flowId: number, salt: number): number {
-  let h = (flowId >>> 0) ^ Math.imul(salt + 1, 0x9e3779b9);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+const hash = ecmpHash;
 
 export const GBPS = 1e9;
 

@@ -23,9 +23,9 @@ const MEGATRON = [
   "megatron-1t",
 ];
 
-/** Rows of ../shared/reference/megatron-2021.csv. */
+/** Rows of the Megatron-LM 2021 table (test/fixtures/reference/, a copy of ../shared/reference/megatron-2021.csv). */
 function megatronRows(): Record<string, number>[] {
-  const url = new URL("../../../shared/reference/megatron-2021.csv", import.meta.url);
+  const url = new URL("../fixtures/reference/megatron-2021.csv", import.meta.url);
   const lines = readFileSync(url, "utf8")
     .split("\n")
     .filter((l) => l && !l.startsWith("#"));
