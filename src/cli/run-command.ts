@@ -144,6 +144,6 @@ function formatJob(j: Exclude<ReturnType<typeof jobDaysReport>, { error: string 
     `job of ${j.jobDays} days (useful training), checkpoints of ${gb(j.checkpointBytes)}:`,
     `  goodput        ${pct(j.goodput)} simulated, ${pct(j.closedFormGoodput)} closed form (Daly) at interval ${h(j.checkpointIntervalS)}`,
     `  failures       ${j.simulatedFailures} simulated, ${j.expectedFailures.toFixed(1)} expected`,
-    `  best interval  ${h(j.optimum.intervalS)} (goodput ${pct(j.optimum.goodput)}); Young ${h(j.optimum.youngS)} (${pct(j.optimum.goodputAtYoung)}), Daly ${h(j.optimum.dalyS)} (${pct(j.optimum.goodputAtDaly)})`,
+    `  best interval  ${h(j.optimum.intervalS)} (goodput ${pct(j.optimum.goodput)}, mean of 4 seeds); Young ${h(j.optimum.youngS)} (${pct(j.optimum.goodputAtYoung)}), Daly ${h(j.optimum.dalyS)} (${pct(j.optimum.goodputAtDaly)})`,
   ];
 }

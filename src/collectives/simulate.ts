@@ -1,6 +1,7 @@
 import type { Cluster } from "../cluster/types.js";
 import { Simulator } from "../engine/simulator.js";
-import { FlowNetwork, type FlowNetworkOptions } from "../network/flow-network.js";
+import { clusterNetwork } from "../network/cluster-network.js";
+import type { FlowNetwork, FlowNetworkOptions } from "../network/flow-network.js";
 import { busBandwidthFactor } from "./busbw.js";
 import { CollectiveRunner, type CollectiveRunnerOptions } from "./runner.js";
 import type { CollectiveRequest, CollectiveResult } from "./types.js";
@@ -22,7 +23,7 @@ export function simulateCollective(
   options: SimulateOptions = {},
 ): CollectiveResult {
   const sim = new Simulator();
-  const network = new FlowNetwork(sim, cluster.links, options.network);
+  const network = clusterNetwork(sim, cluster, options.network);
   options.prepare?.(network);
   const runner = new CollectiveRunner(sim, cluster, network, options);
   let endS = Number.NaN;

@@ -1,12 +1,11 @@
 import { buildCluster } from "../cluster/build.js";
-import { type Cluster, LINK_KINDS } from "../cluster/types.js";
+import { LINK_KINDS } from "../cluster/types.js";
 import { CollectiveRunner } from "../collectives/runner.js";
 import type { CollectiveRequest } from "../collectives/types.js";
 import { RandomStreams, Simulator } from "../engine/index.js";
 import { InputError } from "../input/issues.js";
 import { stepMetrics } from "../metrics/step-metrics.js";
-import { PROTOCOL_EFFICIENCY } from "../network/constants.js";
-import { FlowNetwork } from "../network/flow-network.js";
+import { clusterNetwork } from "../network/cluster-network.js";
 import { NoisyComputeTiming } from "../stragglers/compute-timing.js";
 import { degradeLinksInPlace } from "../stragglers/degrade-links.js";
 import { noiseCardsError } from "../stragglers/noise-cards.js";
@@ -72,8 +71,7 @@ export function runLoadedScenario(scenario: ScenarioSpec, seed: number, steps: n
     const c = withNoise ? cluster : buildCluster(scenario.topology);
     if (withNoise) degradeLinksInPlace(c, scenario.noise, streams, LINK_KINDS);
     const sim = new Simulator();
-    const network = new FlowNetwork(sim, c.links);
-    applyScaleUpEfficiency(c, network);
+    const network = clusterNetwork(sim, c);
     const runner = new CollectiveRunner(sim, c, network, { granularity: scenario.collectives.granularity });
     const algo = scenario.collectives.algo;
     const comm = {
@@ -154,17 +152,6 @@ export function runLoadedScenario(scenario: ScenarioSpec, seed: number, steps: n
       network: noisy.network,
     },
   };
-}
-
-/** Scale-up links run at the accelerator's sourced scale-up efficiency where the catalog has one. */
-function applyScaleUpEfficiency(cluster: Cluster, network: FlowNetwork): void {
-  const eff = cluster.accelerator.efficiency.scaleUp;
-  if (eff === undefined) return;
-  for (let l = 0; l < cluster.links.count; l++) {
-    if (LINK_KINDS[cluster.links.kind[l] as number]?.startsWith("scaleup")) {
-      network.setLinkBandwidthScale(l, eff / PROTOCOL_EFFICIENCY);
-    }
-  }
 }
 
 function outOfMemory(peak: ReturnType<typeof peakMemoryPerCard>, hbmBytes: number, usableBytes: number): RunFailed {

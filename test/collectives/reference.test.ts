@@ -17,6 +17,7 @@ const ROWS = {
   h100Node: { case: "8xH100-SXM5 one node NVLink+NVSwitch (NVLS)", low: 460, high: 480 },
   perNic: { case: "per NIC ring over NDR 400 Gb/s InfiniBand", low: 46, high: 48 },
   twoNodes: { case: "2 nodes x 8 H100 with 8x400G per node", low: 370, high: 470 },
+  a100Node: { case: "8xA100-SXM4 one node NVLink+NVSwitch", low: 230, high: 250 },
 };
 
 /** Within +-15% of the published range [low, high]. */
@@ -51,6 +52,12 @@ describe("busbw against published nccl-tests figures (within 15%)", () => {
       algo: "ring",
     });
     within15(ring.busBytesPerS / 1e9, ROWS.h100Node);
+  });
+
+  it("8 x A100 intra-node all-reduce (the catalog's sourced scale-up efficiency)", () => {
+    const a100 = loadCluster(topo("small-2x8"));
+    const r = simulateCollective(a100, { op: "allreduce", cards: [0, 1, 2, 3, 4, 5, 6, 7], sizeBytes: GiB });
+    within15(r.busBytesPerS / 1e9, ROWS.a100Node);
   });
 
   it("2 nodes x 8 H100 all-reduce over 8 x 400 Gb/s NICs (ring with 8 channels)", () => {
