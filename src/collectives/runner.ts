@@ -9,7 +9,7 @@ import {
   NCCL_SCALEUP_STEP_LATENCY_S,
 } from "./constants.js";
 import { CollectiveContext } from "./context.js";
-import { groupShape, validateRequest } from "./group.js";
+import { type GroupShape, groupShape, validateRequest } from "./group.js";
 import { buildStage, choosePlan } from "./plan.js";
 import { PointToPoint } from "./point-to-point.js";
 import type { CollectivePrediction, CollectiveRequest, Granularity } from "./types.js";
@@ -42,6 +42,15 @@ export class CollectiveRunner {
   private readonly launchS: number;
   private started = 0;
   private readonly p2p: PointToPoint;
+  /**
+   * Validation, group shape and plan of requests already seen, by the identity
+   * of their cards array, then op/algo/size: a training step repeats the same
+   * bucket collectives on the same groups, and callers reuse their arrays.
+   */
+  private readonly memo = new WeakMap<
+    readonly number[],
+    Map<string, { shape: GroupShape; prediction: CollectivePrediction }>
+  >();
 
   constructor(sim: Simulator, cluster: Cluster, network: NetworkModel, options: CollectiveRunnerOptions = {}) {
     const pick = (given: number | undefined, fromCluster: number, fallback: number) =>
@@ -80,8 +89,27 @@ export class CollectiveRunner {
 
   /** Validates the request and returns the algorithm it would run with its closed-form time (launch included). */
   predict(req: CollectiveRequest): CollectivePrediction {
+    return this.planned(req).prediction;
+  }
+
+  private planned(req: CollectiveRequest): { shape: GroupShape; prediction: CollectivePrediction } {
+    let byKey = this.memo.get(req.cards);
+    const key = `${req.op}|${req.algo ?? "auto"}|${req.sizeBytes}`;
+    const hit = byKey?.get(key);
+    if (hit) return hit;
     validateRequest(this.ctx.cluster, req);
     const shape = groupShape(this.ctx.cluster, req.cards);
+    const prediction = this.predictShape(req, shape);
+    if (byKey === undefined) {
+      byKey = new Map();
+      this.memo.set(req.cards, byKey);
+    }
+    const entry = { shape, prediction };
+    byKey.set(key, entry);
+    return entry;
+  }
+
+  private predictShape(req: CollectiveRequest, shape: GroupShape): CollectivePrediction {
     const plan = choosePlan(this.ctx, shape, req, this.maxChannels);
     const out: CollectivePrediction = {
       op: req.op,
@@ -96,14 +124,13 @@ export class CollectiveRunner {
 
   /** Starts the collective now; throws CollectiveError (before anything starts) on a bad request. */
   run(req: CollectiveRequest, onDone: () => void): CollectivePrediction {
-    const prediction = this.predict(req);
+    const { shape, prediction } = this.planned(req);
     this.started++;
     const sim = this.ctx.sim;
     if (req.cards.length < 2) {
       sim.callAfter(0, "collective (single card)", onDone);
       return prediction;
     }
-    const shape = groupShape(this.ctx.cluster, req.cards);
     const plan = { algo: prediction.algo, innerAlgo: prediction.innerAlgo, predictedS: prediction.timeS };
     const stage = buildStage(this.ctx, shape, req, plan, this.granularity, this.maxChannels);
     if (this.launchS > 0) sim.callAfter(this.launchS, "collective launch", () => stage.start(onDone));

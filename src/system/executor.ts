@@ -90,6 +90,7 @@ export class StepExecutor {
    */
   private readonly dpQueue: Array<Array<() => void>> = [];
   private readonly dpBusy: Uint8Array;
+  private readonly groupCardsCache = new Map<string, number[][]>();
   private readonly hPassDone: HandlerId;
   private readonly hOptimizerDone: HandlerId;
   private stepsToRun = 0;
@@ -446,20 +447,32 @@ export class StepExecutor {
       this.sim.callAfter(0, label, onDone); // a group of one has nothing to exchange
       return;
     }
-    const width = this.program.cardsPerActor;
-    const groups = mergeContextParallel ? this.program.tp : width;
-    const cardLists = memberActors.map((m) => this.program.actorCards(m));
-    const groupCards: number[][] = Array.from({ length: groups }, () => []);
-    for (const list of cardLists) {
-      for (let pos = 0; pos < width; pos++) groupCards[pos % groups]?.push(list[pos] as number);
-    }
-    let remaining = groups;
+    const groupCards = this.groupCardsOf(memberActors, mergeContextParallel);
+    let remaining = groupCards.length;
     const done = () => {
       if (--remaining === 0) onDone();
     };
-    groupCards.forEach((cards, i) => {
-      this.comm.run({ op, cards, sizeBytes, label: `${label} g${i}` }, done);
-    });
+    for (const cards of groupCards) this.comm.run({ op, cards, sizeBytes, label }, done);
+  }
+
+  /**
+   * Card lists of a group's collectives (see runPerTpRank), built once per
+   * group and reused, so the collectives can recognise repeated requests.
+   */
+  private groupCardsOf(memberActors: readonly number[], mergeContextParallel: boolean): number[][] {
+    const key = `${mergeContextParallel ? "m" : "p"}:${memberActors[0]}:${memberActors.length}:${memberActors[1] ?? -1}`;
+    let lists = this.groupCardsCache.get(key);
+    if (lists === undefined) {
+      const width = this.program.cardsPerActor;
+      const groups = mergeContextParallel ? this.program.tp : width;
+      lists = Array.from({ length: groups }, () => [] as number[]);
+      for (const m of memberActors) {
+        const cards = this.program.actorCards(m);
+        for (let pos = 0; pos < width; pos++) lists[pos % groups]?.push(cards[pos] as number);
+      }
+      this.groupCardsCache.set(key, lists);
+    }
+    return lists;
   }
 
   private addTime(a: number, c: TimeCategory, s: number): void {
