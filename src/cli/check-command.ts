@@ -6,7 +6,7 @@ import { junitXml } from "../report/junit.js";
 import { tornadoSvg } from "../report/tornado-plot.js";
 import { writeFileAtomic } from "../sweep/atomic-write.js";
 import { UsageError, UserError } from "./errors.js";
-import { collect, positiveInt } from "./options.js";
+import { positiveInt } from "./options.js";
 
 interface CheckCliOptions {
   junit?: string;

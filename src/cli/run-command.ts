@@ -81,7 +81,7 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
         );
         return;
       }
-      for (const line of formatRun(scenario, first, summary)) out(line);
+      for (const line of formatRun(first, summary)) out(line);
       if (job) for (const line of formatJob(job)) out(line);
     });
 }
@@ -100,7 +100,7 @@ async function runOnPool(specs: RunSpec[], workersText: string | undefined): Pro
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
 
-function formatRun(scenario: string, r: RunOk, summary: SeedSummary | undefined): string[] {
+function formatRun(r: RunOk, summary: SeedSummary | undefined): string[] {
   const m = r.metrics;
   const d = r.details;
   const plan = d.plan as Record<string, number | string>;
