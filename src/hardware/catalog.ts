@@ -18,7 +18,7 @@ const EFFICIENCY_A100 = {
   // "Matrix Multiplication Background User's Guide", ch. 3) and run at sustained, power-limited clocks
   // (400 W TDP) rather than the 1410 MHz boost the peak assumes. We take 0.70, the low end of the
   // range; the Megatron-LM 2021 reproduction was looked at when choosing within the range (docs/model.md
-  // says so and gives the sensitivity: +-0.05 moves predicted TFLOP/s by about +-6%).
+  // says so and gives the sensitivity: +-0.05 moves predicted TFLOP/s by about +-4% to +-6%).
   matmul: 0.7,
   memory: 0.85, // ASSUMPTION: streaming kernels typically reach ~85% of HBM2e peak.
   // Sourced: 8xA100 NVLink3/NVSwitch nccl-tests all-reduce busbw is 230-250 GB/s on 300 GB/s links
