@@ -6,6 +6,16 @@ const fraction = (what: string) =>
     .min(0, { message: `${what} is a fraction: expected a number in [0, 1]` })
     .max(1, { message: `${what} is a fraction: expected a number in [0, 1]` });
 
+const nonNegative = (what: string) => z.number().min(0, { message: `${what} must be >= 0` });
+
+/** A ratio in (0, 1] that scales a rate down (clocks, bandwidth). */
+const shareOfRate = (what: string, meaning: string) =>
+  z
+    .number()
+    .gt(0, { message: `${what} must be > 0` })
+    .max(1, { message: `${what} is ${meaning}: expected a number in (0, 1]` })
+    .default(1);
+
 const slowdownFactor = z
   .number()
   .min(1, { message: "a slowdown factor multiplies time: expected a number >= 1 (1.5 = 50% slower)" });
@@ -49,14 +59,10 @@ export const NoiseSpecSchema = z
       .describe("Transient per-pass speed noise"),
     pauses: z
       .strictObject({
-        ratePerCardPerS: z
-          .number()
-          .min(0, { message: "ratePerCardPerS must be >= 0" })
+        ratePerCardPerS: nonNegative("ratePerCardPerS")
           .default(0)
           .describe("Poisson rate of pauses per card (OS jitter, GC, host hiccups), per second of compute"),
-        meanPauseS: z
-          .number()
-          .min(0, { message: "meanPauseS must be >= 0" })
+        meanPauseS: nonNegative("meanPauseS")
           .default(0)
           .describe("Mean pause length in seconds (exponentially distributed)"),
       })
@@ -65,12 +71,9 @@ export const NoiseSpecSchema = z
     throttling: z
       .strictObject({
         fraction: fraction("throttling.fraction").default(0).describe("Fraction of cards running at reduced clocks"),
-        clockFactor: z
-          .number()
-          .gt(0, { message: "clockFactor must be > 0" })
-          .max(1, { message: "clockFactor is the clock ratio of a throttled card: expected a number in (0, 1]" })
-          .default(1)
-          .describe("Clock ratio of a throttled card (0.8 = 80% clocks: compute takes 1/0.8 as long)"),
+        clockFactor: shareOfRate("clockFactor", "the clock ratio of a throttled card").describe(
+          "Clock ratio of a throttled card (0.8 = 80% clocks: compute takes 1/0.8 as long)",
+        ),
       })
       .default({ fraction: 0, clockFactor: 1 })
       .describe("Thermal or power throttling"),
@@ -79,12 +82,9 @@ export const NoiseSpecSchema = z
         fraction: fraction("degradedLinks.fraction")
           .default(0)
           .describe("Fraction of scale-out links (NICs and switch links) degraded"),
-        bandwidthFactor: z
-          .number()
-          .gt(0, { message: "bandwidthFactor must be > 0" })
-          .max(1, { message: "bandwidthFactor is the remaining share of bandwidth: expected a number in (0, 1]" })
-          .default(1)
-          .describe("Remaining bandwidth share of a degraded link (0.5 = half speed)"),
+        bandwidthFactor: shareOfRate("bandwidthFactor", "the remaining share of bandwidth").describe(
+          "Remaining bandwidth share of a degraded link (0.5 = half speed)",
+        ),
         nicOfCards: z
           .array(z.int().min(0))
           .default([])
