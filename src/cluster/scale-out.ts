@@ -78,6 +78,21 @@ export function buildNicScaleOut(g: GraphBuilder, s: NicLayout): ScaleOut {
     g.set(nicBase + 2 * e + 1, "nic-down", leaf, cardOfNic(e), B, s.latencyS / 2);
   }
   const H = s.hopLatencyS;
+  /**
+   * A route between two cards' NICs: nic-up, the switch hops between their
+   * leaves (only when they differ; given by `between`), nic-down.
+   */
+  const nicRoute =
+    (between: (ls: number, ld: number, ed: number, flowId: number, out: number[]) => void) =>
+    (src: number, dst: number, flowId: number, out: number[]): void => {
+      const es = nicOf(src, flowId, 11);
+      const ed = nicOf(dst, flowId, 12);
+      const ls = leafOf(es);
+      const ld = leafOf(ed);
+      out.push(nicBase + 2 * es);
+      if (ls !== ld) between(ls, ld, ed, flowId, out);
+      out.push(nicBase + 2 * ed + 1);
+    };
   let bisection = Math.floor(nics / 2) * B;
 
   if (p.tiers === 2) {
@@ -94,18 +109,10 @@ export function buildNicScaleOut(g: GraphBuilder, s: NicLayout): ScaleOut {
     }
     bisection = Math.min(bisection, Math.floor(p.leaves / 2) * p.up1 * B);
     return {
-      route(src, dst, flowId, out) {
-        const es = nicOf(src, flowId, 11);
-        const ed = nicOf(dst, flowId, 12);
-        const ls = leafOf(es);
-        const ld = leafOf(ed);
-        out.push(nicBase + 2 * es);
-        if (ls !== ld) {
-          const sp = s.routing === "destination" ? ed % S : ecmpHash(flowId, 21) % S;
-          out.push(base + 2 * (ls * S + sp), base + 2 * (ld * S + sp) + 1);
-        }
-        out.push(nicBase + 2 * ed + 1);
-      },
+      route: nicRoute((ls, ld, ed, flowId, out) => {
+        const sp = s.routing === "destination" ? ed % S : ecmpHash(flowId, 21) % S;
+        out.push(base + 2 * (ls * S + sp), base + 2 * (ld * S + sp) + 1);
+      }),
       bisectionBytesPerS: bisection,
     };
   }
@@ -138,25 +145,17 @@ export function buildNicScaleOut(g: GraphBuilder, s: NicLayout): ScaleOut {
   }
   bisection = Math.min(bisection, Math.floor(p.leaves / 2) * p.up1 * B, Math.floor(aggs / 2) * p.up2 * B);
   return {
-    route(src, dst, flowId, out) {
-      const es = nicOf(src, flowId, 11);
-      const ed = nicOf(dst, flowId, 12);
-      const ls = leafOf(es);
-      const ld = leafOf(ed);
-      out.push(nicBase + 2 * es);
-      if (ls !== ld) {
-        const a = s.routing === "destination" ? ed % A : ecmpHash(flowId, 21) % A;
-        const ps = Math.floor(ls / P);
-        const pd = Math.floor(ld / P);
-        out.push(laBase + 2 * (ls * A + a));
-        if (ps !== pd) {
-          const c = s.routing === "destination" ? Math.floor(ed / A) % C : ecmpHash(flowId, 22) % C;
-          out.push(acBase + 2 * ((ps * A + a) * C + c), acBase + 2 * ((pd * A + a) * C + c) + 1);
-        }
-        out.push(laBase + 2 * (ld * A + a) + 1);
+    route: nicRoute((ls, ld, ed, flowId, out) => {
+      const a = s.routing === "destination" ? ed % A : ecmpHash(flowId, 21) % A;
+      const ps = Math.floor(ls / P);
+      const pd = Math.floor(ld / P);
+      out.push(laBase + 2 * (ls * A + a));
+      if (ps !== pd) {
+        const c = s.routing === "destination" ? Math.floor(ed / A) % C : ecmpHash(flowId, 22) % C;
+        out.push(acBase + 2 * ((ps * A + a) * C + c), acBase + 2 * ((pd * A + a) * C + c) + 1);
       }
-      out.push(nicBase + 2 * ed + 1);
-    },
+      out.push(laBase + 2 * (ld * A + a) + 1);
+    }),
     bisectionBytesPerS: bisection,
   };
 }
