@@ -17,7 +17,8 @@ import { peakMemoryPerCard } from "../workload/memory.js";
 import { resolveModel } from "../workload/model-spec.js";
 import { checkPlan, formatPlanIssue } from "../workload/plan-check.js";
 import { resolvePlan } from "../workload/plan-spec.js";
-import { loadScenario } from "./load-scenario.js";
+import { type AnyScenario, loadAnyScenario } from "./load-scenario.js";
+import { runServingScenario } from "./run-serving.js";
 import type { ScenarioSpec } from "./scenario-spec.js";
 import type { RunFailed, RunResult, RunSpec } from "./types.js";
 
@@ -31,14 +32,15 @@ export const HBM_RESERVE_FRACTION = 0.05;
  * input come back as data ({ ok: false }), never thrown.
  */
 export function runScenario(spec: RunSpec): RunResult {
-  let scenario: ScenarioSpec;
+  let scenario: AnyScenario;
   try {
-    scenario = loadScenario(spec.scenarioPath, spec.sets);
+    scenario = loadAnyScenario(spec.scenarioPath, spec.sets);
   } catch (err) {
     if (err instanceof InputError) return { ok: false, kind: "invalid-input", error: err.message };
     throw err;
   }
-  return runLoadedScenario(scenario, spec.seed, spec.steps);
+  if (scenario.kind === "serving") return runServingScenario(scenario.spec, spec.seed);
+  return runLoadedScenario(scenario.spec, spec.seed, spec.steps);
 }
 
 /** Runs an already validated scenario (the claim checker and `scale` build variants in memory). */

@@ -4,6 +4,7 @@ import { FailureSpecSchema } from "../stragglers/failures-spec.js";
 import { NoiseSpecSchema } from "../stragglers/noise-spec.js";
 import { ModelSpecSchema } from "../workload/model-spec.js";
 import { ParallelPlanSchema } from "../workload/plan-spec.js";
+import { ServingScenarioFileSchema } from "./serving-scenario-spec.js";
 
 const CollectivesSpecSchema = z
   .strictObject({
@@ -63,9 +64,14 @@ export const ScenarioFileSchema = z
   })
   .describe("A clustersim training scenario");
 
+/** Either kind of scenario file, for the editor: a training plan (`parallel`) or a `serving` block. */
+const AnyScenarioFileSchema = z
+  .union([ScenarioFileSchema, ServingScenarioFileSchema])
+  .describe("A clustersim scenario: training (parallel) or serving (serving)");
+
 export function scenarioJsonSchema(): Record<string, unknown> {
   return {
-    ...z.toJSONSchema(ScenarioFileSchema, { io: "input", target: "draft-2020-12", unrepresentable: "any" }),
+    ...z.toJSONSchema(AnyScenarioFileSchema, { io: "input", target: "draft-2020-12", unrepresentable: "any" }),
     $id: "https://clustersim.dev/schemas/scenario.schema.json",
     title: "clustersim scenario",
   };

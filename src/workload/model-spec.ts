@@ -59,6 +59,9 @@ export const ModelSpecSchema = z
       .describe("Gated FFN (SwiGLU/GeGLU): three weight matrices (gate, up, down) instead of two"),
     vocabSize: posInt("Vocabulary size (embedding and output-layer rows)"),
     seqLength: posInt("Training sequence length in tokens"),
+    contextLength: posInt(
+      "Longest context (prompt + output) the released model serves, tokens (serving); defaults to seqLength",
+    ).optional(),
     tiedEmbeddings: z
       .boolean()
       .default(false)
@@ -138,6 +141,8 @@ export interface Model {
   gatedFfn: boolean;
   vocabSize: number;
   seqLength: number;
+  /** Longest served context (prompt + output), tokens: contextLength, else seqLength. */
+  contextLength: number;
   tiedEmbeddings: boolean;
   rotary: boolean;
   dropout: boolean;
@@ -175,6 +180,7 @@ export function resolveModel(spec: ModelSpec): Model {
     gatedFfn: spec.gatedFfn,
     vocabSize: spec.vocabSize,
     seqLength: spec.seqLength,
+    contextLength: spec.contextLength ?? spec.seqLength,
     tiedEmbeddings: spec.tiedEmbeddings,
     rotary: spec.positionEmbedding === "rotary",
     dropout: spec.dropout,

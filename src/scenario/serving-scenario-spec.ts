@@ -1,0 +1,42 @@
+import { z } from "zod";
+import { TopologyShapeSchema, TopologySpecSchema } from "../cluster/topology-schema.js";
+import { NoiseSpecSchema } from "../stragglers/noise-spec.js";
+import { ServingSpecSchema } from "../workload/serving/serving-spec.js";
+import { ModelSpecSchema } from "../workload/model-spec.js";
+
+const fields = {
+  name: z.string().min(1).describe("Name of the scenario"),
+  description: z.string().optional().describe("Free text: what this scenario reproduces, with its source"),
+  set: z
+    .array(z.string())
+    .default([])
+    .describe("Overrides applied to the merged tree before the command line's --set ones, same syntax"),
+  serving: ServingSpecSchema,
+  noise: NoiseSpecSchema.default(NoiseSpecSchema.parse({})).describe(
+    "Stragglers: persistent slow cards and per-iteration jitter slow the instances they belong to (pauses, throttling and degraded links as in training)",
+  ),
+};
+
+/**
+ * A serving scenario: a cluster, a model and a `serving:` block (instead of a
+ * training `parallel:` plan). Loaded by the same loader as training scenarios
+ * (src/scenario/load-scenario.ts dispatches on the `serving` key).
+ */
+export const ServingScenarioSpecSchema = z
+  .strictObject({ ...fields, topology: TopologySpecSchema, model: ModelSpecSchema })
+  .describe("A clustersim serving scenario");
+
+export type ServingScenarioSpec = z.infer<typeof ServingScenarioSpecSchema>;
+
+/** File-side shape (editor JSON Schema): topology and model may be file paths. */
+export const ServingScenarioFileSchema = z
+  .strictObject({
+    ...fields,
+    topology: z
+      .union([z.string().describe("Path of a topology file, relative to this file"), TopologyShapeSchema])
+      .describe("The cluster: a topology file path or an inline topology"),
+    model: z
+      .union([z.string().describe("Path of a model file, relative to this file"), ModelSpecSchema])
+      .describe("The model: a model file path or an inline model"),
+  })
+  .describe("A clustersim serving scenario");
