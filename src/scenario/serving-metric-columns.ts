@@ -1,0 +1,53 @@
+/**
+ * The flat metric keys of a serving run's `RunOk.metrics`, in CSV column
+ * order (sweeps of a serving scenario write these columns). Units in names;
+ * latencies in seconds; fractions in [0, 1].
+ *
+ * - requests: requests measured (finished, after the warm-up);
+ * - *PerSecond: over the measured window (first measured arrival to last measured finish);
+ * - ttft*: arrival to first output token; tpot*: (finish − first token) / (output − 1) per request
+ *   (requests with one output token have none); e2e*: arrival to last token;
+ * - sloAttainment: fraction of measured requests meeting both limits; goodputRequestsPerSecond:
+ *   those requests per second; sloRatio: the worst of (TTFT at the SLO percentile / limit) and
+ *   (TPOT at the SLO percentile / limit): <= 1 means both SLOs hold at their percentile;
+ * - overloaded: 1 when the offered load exceeds capacity (queue still growing at the end), else 0.
+ */
+const SERVING_METRIC_COLUMNS = [
+  "cards",
+  "instances",
+  "requests",
+  "requestsPerSecond",
+  "inputTokensPerSecond",
+  "outputTokensPerSecond",
+  "outputTokensPerSecondPerCard",
+  "ttftMeanSeconds",
+  "ttftP50Seconds",
+  "ttftP90Seconds",
+  "ttftP99Seconds",
+  "tpotMeanSeconds",
+  "tpotP50Seconds",
+  "tpotP90Seconds",
+  "tpotP99Seconds",
+  "e2eMeanSeconds",
+  "e2eP50Seconds",
+  "e2eP90Seconds",
+  "e2eP99Seconds",
+  "sloAttainment",
+  "goodputRequestsPerSecond",
+  "sloRatio",
+  "meanBatchSize",
+  "kvCacheUtilizationMean",
+  "kvCacheUtilizationMax",
+  "preemptions",
+  "overloaded",
+  "iterations",
+  "simulatedSeconds",
+  "events",
+] as const;
+
+export type ServingMetric = (typeof SERVING_METRIC_COLUMNS)[number];
+
+/** Serving metric keys in CSV column order (a fresh array each call). */
+export function servingMetricColumns(): string[] {
+  return [...SERVING_METRIC_COLUMNS];
+}
