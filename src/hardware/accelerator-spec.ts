@@ -18,6 +18,9 @@ export const EfficiencySpecSchema = z
     matmul: fraction(
       "Fraction of dense peak FLOP/s that large matrix multiplications reach (an ASSUMPTION; see docs/model.md)",
     ),
+    matmulFp8: fraction(
+      "Fraction of the dense FP8 peak that large FP8 GEMMs reach, where it differs from matmul (an ASSUMPTION; see docs/model.md)",
+    ).optional(),
     memory: fraction("Fraction of HBM peak bandwidth that streaming kernels reach (an ASSUMPTION; see docs/model.md)"),
     scaleUp: fraction(
       "Fraction of the scale-up link rate that collectives' data reaches (protocol efficiency); default: the network's",

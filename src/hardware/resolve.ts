@@ -53,6 +53,7 @@ export function toAccelerator(name: string, spec: AcceleratorSpec, sources: Reco
     efficiency: {
       matmul: spec.efficiency.matmul,
       memory: spec.efficiency.memory,
+      ...(spec.efficiency.matmulFp8 === undefined ? {} : { matmulFp8: spec.efficiency.matmulFp8 }),
       ...(spec.efficiency.scaleUp === undefined ? {} : { scaleUp: spec.efficiency.scaleUp }),
     },
     sources,

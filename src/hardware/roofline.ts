@@ -28,13 +28,20 @@ export function matmulPeakFlopsPerS(accelerator: Accelerator, precision: MatmulP
   return peak;
 }
 
+/** Fraction of the dense peak GEMMs reach at a precision: efficiency.matmulFp8 for fp8 where the card has one, else efficiency.matmul. */
+export function matmulEfficiency(accelerator: Accelerator, precision: MatmulPrecision): number {
+  return precision === "fp8"
+    ? (accelerator.efficiency.matmulFp8 ?? accelerator.efficiency.matmul)
+    : accelerator.efficiency.matmul;
+}
+
 export function opTimeS(op: RooflineOp, accelerator: Accelerator, precision: MatmulPrecision): number {
   const memoryS = op.bytes / (accelerator.hbmBytesPerS * accelerator.efficiency.memory);
   if (op.kind === "memory") {
     const vectorPeak = accelerator.peakFlopsPerS.fp32 ?? accelerator.peakFlopsPerS.bf16;
     return Math.max(memoryS, op.flops / vectorPeak);
   }
-  const computeS = op.flops / (matmulPeakFlopsPerS(accelerator, precision) * accelerator.efficiency.matmul);
+  const computeS = op.flops / (matmulPeakFlopsPerS(accelerator, precision) * matmulEfficiency(accelerator, precision));
   return Math.max(computeS, memoryS);
 }
 

@@ -13,9 +13,9 @@ export interface Accelerator {
   /**
    * Achievable fractions of peak: ASSUMPTIONS, documented per card in the
    * catalog and docs/model.md, overridable in the topology file.
-   * matmul: large GEMMs; memory: streaming kernels vs HBM peak.
+   * matmul: large GEMMs (matmulFp8: FP8 GEMMs, where it differs); memory: streaming kernels vs HBM peak.
    */
-  efficiency: { matmul: number; memory: number; scaleUp?: number };
+  efficiency: { matmul: number; matmulFp8?: number; memory: number; scaleUp?: number };
   /** Scale-up (NVLink / HCCS / UB / ICI) bandwidth per card per direction, bytes/s, where the catalog knows it. */
   scaleUpBytesPerS?: number;
   /** Where each figure comes from (field -> citation). */

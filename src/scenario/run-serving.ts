@@ -1,7 +1,178 @@
+import { buildCluster } from "../cluster/build.js";
+import { CollectiveRunner } from "../collectives/runner.js";
+import { RandomStreams, Simulator } from "../engine/index.js";
+import { servingConstants } from "../hardware/serving-constants.js";
+import { InputError } from "../input/issues.js";
+import { servingMetrics } from "../metrics/serving-metrics.js";
+import { clusterNetwork } from "../network/cluster-network.js";
+import { NoisyComputeTiming } from "../stragglers/compute-timing.js";
+import { noiseCardsError } from "../stragglers/noise-cards.js";
+import { isQuiet } from "../stragglers/noise-spec.js";
+import { resolveDeployment } from "../workload/serving/deployment-checks.js";
+import { IterationCostModel, type LinearCommS } from "../workload/serving/iteration-cost.js";
+import { closedLoopLengths, openLoopRequests } from "../workload/serving/request-table.js";
+import { simulateServing, type TrafficSource } from "../workload/serving/serving-sim.js";
 import type { ServingScenarioSpec } from "./serving-scenario-spec.js";
 import type { RunResult } from "./types.js";
 
-/** Serving composition root (being written): see src/workload/serving/. */
-export function runServingScenario(_spec: ServingScenarioSpec, _seed: number): RunResult {
-  return { ok: false, kind: "internal", error: "serving simulation not implemented yet" };
+export interface ServingRunOptions {
+  /** Return every measured request's times and lengths in details.requests (for --requests-csv). */
+  keepRequests?: boolean;
+}
+
+/** Sizes at which the network's collective prediction is sampled to fit latency + bytes/bandwidth. */
+const FIT_SMALL_BYTES = 4096;
+const FIT_LARGE_BYTES = 64 * 2 ** 20;
+
+/**
+ * The serving composition root: resolves and checks the deployment, prices
+ * iterations (src/workload/serving/iteration-cost.ts, with TP all-reduce and
+ * PP send times fitted to the cluster network's own collective predictions),
+ * generates the traffic, simulates request by request, and returns the
+ * metrics of src/scenario/serving-metric-columns.ts. Problems with the input
+ * come back as data ({ ok: false }).
+ */
+export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts: ServingRunOptions = {}): RunResult {
+  const serving = spec.serving;
+  const resolved = resolveDeployment(spec.topology, spec.model, serving);
+  if (!resolved.ok) {
+    return {
+      ok: false,
+      kind: "invalid-input",
+      error: resolved.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("\n"),
+    };
+  }
+  const dep = resolved.value;
+  const d = serving.deployment;
+  const cluster = buildCluster(spec.topology);
+  const noiseError = noiseCardsError(spec.noise, cluster.cards);
+  if (noiseError !== undefined) return { ok: false, kind: "invalid-input", error: noiseError };
+  const instanceCards = (i: number) =>
+    Array.from({ length: dep.cardsPerInstance }, (_, k) => d.firstCard + i * dep.cardsPerInstance + k);
+
+  // Communication inside an instance, priced by the network's own alpha-beta prediction on instance 0's cards.
+  const probeSim = new Simulator();
+  const runner = new CollectiveRunner(probeSim, cluster, clusterNetwork(probeSim, cluster));
+  const fit = (op: "allreduce" | "sendrecv", cards: number[]): LinearCommS => {
+    const t1 = runner.predict({ op, cards, sizeBytes: FIT_SMALL_BYTES }).timeS;
+    const t2 = runner.predict({ op, cards, sizeBytes: FIT_LARGE_BYTES }).timeS;
+    const sPerByte = (t2 - t1) / (FIT_LARGE_BYTES - FIT_SMALL_BYTES);
+    return { latencyS: Math.max(0, t1 - sPerByte * FIT_SMALL_BYTES), sPerByte };
+  };
+  const first = instanceCards(0);
+  const none: LinearCommS = { latencyS: 0, sPerByte: 0 };
+  const tpAllReduce = d.tp > 1 ? fit("allreduce", first.slice(0, d.tp)) : none;
+  const ppSend = d.pp > 1 ? fit("sendrecv", [first[0] as number, first[d.tp] as number]) : none;
+  const constants = servingConstants(dep.accelerator);
+  const cost = new IterationCostModel({
+    model: dep.model,
+    accelerator: dep.accelerator,
+    tp: d.tp,
+    pp: d.pp,
+    weights: d.weights,
+    activations: d.activations,
+    kvCache: d.kvCache,
+    moeImbalance: d.moeImbalance,
+    tpAllReduce,
+    ppSend,
+    iterationOverheadS: serving.overheads.iterationS ?? constants.iterationOverheadS,
+  });
+
+  const streams = new RandomStreams(seed);
+  const timing = isQuiet(spec.noise)
+    ? undefined
+    : new NoisyComputeTiming(spec.noise, instanceCards, d.instances, streams);
+  const t = serving.traffic;
+  let traffic: TrafficSource;
+  try {
+    if (t.arrival === "closed-loop") {
+      const samplers = new Map<number, { next(): [number, number] }>();
+      traffic = {
+        kind: "closed",
+        users: t.users ?? 1,
+        thinkTimeS: t.thinkTimeS,
+        maxRequests: t.requests ?? Number.POSITIVE_INFINITY,
+        durationS: t.durationS ?? Number.POSITIVE_INFINITY,
+        nextLengths: (u) => {
+          let s = samplers.get(u);
+          if (s === undefined) {
+            s = closedLoopLengths(t, dep.maxContextTokens, streams, u);
+            samplers.set(u, s);
+          }
+          return s.next();
+        },
+      };
+    } else {
+      const maxContext = Math.min(dep.maxContextTokens, dep.capacity.kvCapacityTokensPerInstance);
+      traffic = { kind: "open", ...openLoopRequests(t, maxContext, streams) };
+    }
+  } catch (err) {
+    if (err instanceof InputError) return { ok: false, kind: "invalid-input", error: err.message };
+    throw err;
+  }
+
+  const outcome = simulateServing({
+    instances: d.instances,
+    scheduler: serving.scheduler,
+    blockTokens: serving.kvCache.blockTokens,
+    blocksPerInstance: dep.capacity.blocksPerInstance,
+    prefixHitFraction: serving.kvCache.prefixHitFraction,
+    router: serving.router,
+    iterationS: timing ? (i, w) => timing.computeS(i, cost.iterationS(w)) : (_i, w) => cost.iterationS(w),
+    traffic,
+  });
+  const { metrics, verdict } = servingMetrics({
+    outcome,
+    warmupRequests: t.warmupRequests,
+    cards: dep.cards,
+    instances: d.instances,
+    slo: serving.slo,
+    rateDriven: t.arrival === "poisson" || t.arrival === "gamma" || t.arrival === "constant" || t.arrival === "trace",
+    kvBlocksPerInstance: dep.capacity.blocksPerInstance,
+  });
+  const warnings: string[] = [];
+  if (outcome.requests.count <= t.warmupRequests) warnings.push("every request fell in the warm-up: nothing measured");
+  const details: Record<string, unknown> = {
+    kind: "serving",
+    scenario: spec.name,
+    model: dep.model.name,
+    accelerator: dep.accelerator.name,
+    cluster: cluster.name,
+    deployment: {
+      instances: d.instances,
+      tp: d.tp,
+      pp: d.pp,
+      cardsPerInstance: dep.cardsPerInstance,
+      weights: d.weights,
+      activations: d.activations,
+      kvCache: d.kvCache,
+    },
+    memory: {
+      hbmBytes: dep.capacity.hbmBytes,
+      usableBytes: dep.capacity.usableBytes,
+      weightsBytesPerCard: dep.capacity.weightsBytesPerCard,
+      workspaceBytesPerCard: dep.capacity.workspaceBytesPerCard,
+      kvCacheBytesPerCard: dep.capacity.kvCacheBytesPerCard,
+      kvBytesPerTokenPerCard: dep.capacity.kvBytesPerTokenPerCard,
+      kvCapacityTokensPerInstance: dep.capacity.kvCapacityTokensPerInstance,
+    },
+    slo: { ttftS: serving.slo.ttftS, tpotS: serving.slo.tpotS, percentile: serving.slo.percentile },
+    verdict,
+    warnings,
+  };
+  if (opts.keepRequests) {
+    const s = outcome.requests;
+    const from = Math.min(t.warmupRequests, s.count);
+    const pick = (a: Float64Array | Int32Array) => Array.from(a.subarray(from, s.count));
+    details.requests = {
+      arrivalS: pick(s.arrivalS),
+      firstTokenS: pick(s.firstTokenS),
+      finishS: pick(s.finishS),
+      inputTokens: pick(s.inputTokens),
+      outputTokens: pick(s.outputTokens),
+      preemptions: pick(s.preemptions),
+      instance: pick(s.instance),
+    };
+  }
+  return { ok: true, metrics, details };
 }

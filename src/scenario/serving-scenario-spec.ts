@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { TopologyShapeSchema, TopologySpecSchema } from "../cluster/topology-schema.js";
 import { NoiseSpecSchema } from "../stragglers/noise-spec.js";
-import { ServingSpecSchema } from "../workload/serving/serving-spec.js";
 import { ModelSpecSchema } from "../workload/model-spec.js";
+import { resolveDeployment } from "../workload/serving/deployment-checks.js";
+import { ServingSpecSchema } from "../workload/serving/serving-spec.js";
 
 const fields = {
   name: z.string().min(1).describe("Name of the scenario"),
@@ -24,6 +25,11 @@ const fields = {
  */
 export const ServingScenarioSpecSchema = z
   .strictObject({ ...fields, topology: TopologySpecSchema, model: ModelSpecSchema })
+  .superRefine((s, ctx) => {
+    // Cross-file checks (deployment vs topology and model, KV capacity) at the field they concern.
+    const r = resolveDeployment(s.topology, s.model, s.serving);
+    if (!r.ok) for (const i of r.issues) ctx.addIssue({ code: "custom", path: i.path, message: i.message });
+  })
   .describe("A clustersim serving scenario");
 
 export type ServingScenarioSpec = z.infer<typeof ServingScenarioSpecSchema>;

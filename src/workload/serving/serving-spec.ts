@@ -34,7 +34,9 @@ export const DeploymentSpecSchema = z
     activations: z
       .enum(["bf16", "fp8"])
       .default("bf16")
-      .describe("Precision the GEMMs compute in (its dense peak must exist on the card: fp8 = W8A8 on FP8 tensor cores)"),
+      .describe(
+        "Precision the GEMMs compute in (its dense peak must exist on the card: fp8 = W8A8 on FP8 tensor cores)",
+      ),
     kvCache: z
       .enum(PRECISIONS)
       .default("bf16")
@@ -44,13 +46,22 @@ export const DeploymentSpecSchema = z
       .gt(0)
       .max(1)
       .default(0.9)
-      .describe("Fraction of HBM the engine may use for weights + workspace + KV cache (vLLM gpu_memory_utilization, default 0.9)"),
+      .describe(
+        "Fraction of HBM the engine may use for weights + workspace + KV cache (vLLM gpu_memory_utilization, default 0.9)",
+      ),
     workspaceGB: z
       .number()
       .min(0)
       .optional()
       .describe(
         "Activation workspace per card, GB; default: computed from maxBatchedTokens (docs/serving.md, 'KV cache capacity')",
+      ),
+    moeImbalance: z
+      .number()
+      .min(1)
+      .default(1)
+      .describe(
+        "Mixture of experts: multiplier on routed-expert compute for uneven expert loads (1 = even; tensor-parallel experts are split evenly over the instance's cards)",
       ),
     maxContextTokens: posInt(
       "Longest context (input + output) a request may have; default: the model's contextLength (else seqLength)",
@@ -139,7 +150,9 @@ export const TrafficSpecSchema = z
         "poisson (ratePerS), gamma (ratePerS, cv: bursty), constant (ratePerS), closed-loop (users send their next request when the last finishes), offline (all at t = 0, as MLPerf Offline), trace (traceFile)",
       ),
     ratePerS: positive("ratePerS").optional().describe("Mean arrival rate, requests per second"),
-    cv: positive("cv").optional().describe("Gamma arrivals: coefficient of variation of inter-arrival times (1 = Poisson)"),
+    cv: positive("cv")
+      .optional()
+      .describe("Gamma arrivals: coefficient of variation of inter-arrival times (1 = Poisson)"),
     users: posInt("Closed loop: concurrent users (each has one request in flight)").optional(),
     thinkTimeS: z.number().min(0).default(0).describe("Closed loop: pause between a response and the next request, s"),
     traceFile: z
@@ -151,11 +164,7 @@ export const TrafficSpecSchema = z
     outputTokens: LengthSpecSchema.optional().describe("Output length distribution (not with a trace)"),
     requests: posInt("Requests to simulate (including warm-up)").optional(),
     durationS: positive("durationS").optional().describe("Or: simulate arrivals during this many seconds"),
-    warmupRequests: z
-      .int()
-      .min(0)
-      .default(0)
-      .describe("The first requests (by arrival) excluded from statistics"),
+    warmupRequests: z.int().min(0).default(0).describe("The first requests (by arrival) excluded from statistics"),
   })
   .superRefine((t, ctx) => {
     const need = (key: keyof typeof t, why: string) => {

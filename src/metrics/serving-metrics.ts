@@ -1,0 +1,145 @@
+import type { ServingSimOutcome } from "../workload/serving/serving-sim.js";
+import type { SloSpec } from "../workload/serving/serving-spec.js";
+
+/** Mean and percentiles of one latency, seconds. */
+export interface LatencySummary {
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+}
+
+/**
+ * Percentile of an ascending-sorted array by linear interpolation between
+ * order statistics (numpy's default; the same definition as stats.percentile).
+ */
+export function sortedPercentile(sorted: Float64Array, pct: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const h = ((sorted.length - 1) * pct) / 100;
+  const lo = Math.floor(h);
+  const a = sorted[lo] as number;
+  if (lo + 1 >= sorted.length) return a;
+  return a + (h - lo) * ((sorted[lo + 1] as number) - a);
+}
+
+function summary(values: Float64Array): LatencySummary {
+  const sorted = values.slice().sort();
+  let sum = 0;
+  for (const v of sorted) sum += v;
+  return {
+    mean: sorted.length > 0 ? sum / sorted.length : Number.NaN,
+    p50: sortedPercentile(sorted, 50),
+    p90: sortedPercentile(sorted, 90),
+    p99: sortedPercentile(sorted, 99),
+  };
+}
+
+export interface ServingMetrics {
+  metrics: Record<string, number>;
+  verdict: string;
+}
+
+/**
+ * The headline metrics of a serving run (keys: src/scenario/serving-metric-columns.ts).
+ * Requests with id >= warmupRequests are measured; rates are over the measured
+ * window, from the first measured arrival to the last measured finish.
+ * Overload (open-loop rate-driven traffic only): the queue of requests not yet
+ * admitted grows over the arrival window — its time-average over the second
+ * half exceeds 1.5 × that of the first half plus one request, and at the last
+ * arrival more requests than instances are queued.
+ */
+export function servingMetrics(opts: {
+  outcome: ServingSimOutcome;
+  warmupRequests: number;
+  cards: number;
+  instances: number;
+  slo: SloSpec;
+  rateDriven: boolean;
+  kvBlocksPerInstance: number;
+}): ServingMetrics {
+  const { outcome: o, slo } = opts;
+  const s = o.requests;
+  const first = Math.min(opts.warmupRequests, s.count);
+  const n = s.count - first;
+  const ttft = new Float64Array(n);
+  const e2e = new Float64Array(n);
+  const tpotAll = new Float64Array(n);
+  let tpotCount = 0;
+  let inputTokens = 0;
+  let outputTokens = 0;
+  let met = 0;
+  let windowStart = Number.POSITIVE_INFINITY;
+  let windowEnd = 0;
+  let preemptions = 0;
+  for (let r = 0; r < s.count; r++) preemptions += s.preemptions[r] as number;
+  for (let k = 0; k < n; k++) {
+    const r = first + k;
+    const a = s.arrivalS[r] as number;
+    const f = s.finishS[r] as number;
+    const ft = s.firstTokenS[r] as number;
+    const out = s.outputTokens[r] as number;
+    ttft[k] = ft - a;
+    e2e[k] = f - a;
+    let tpotOk = true;
+    if (out > 1) {
+      const tpot = (f - ft) / (out - 1);
+      tpotAll[tpotCount++] = tpot;
+      tpotOk = tpot <= slo.tpotS;
+    }
+    if (ft - a <= slo.ttftS && tpotOk) met++;
+    inputTokens += s.inputTokens[r] as number;
+    outputTokens += out;
+    if (a < windowStart) windowStart = a;
+    if (f > windowEnd) windowEnd = f;
+  }
+  const windowS = n > 0 ? windowEnd - windowStart : Number.NaN;
+  const t = summary(ttft);
+  const p = summary(tpotAll.subarray(0, tpotCount));
+  const e = summary(e2e);
+  const ttftAtPct = sortedPercentile(ttft.slice().sort(), slo.percentile);
+  const tpotAtPct = tpotCount > 0 ? sortedPercentile(tpotAll.slice(0, tpotCount).sort(), slo.percentile) : 0;
+  const sloRatio = Math.max(ttftAtPct / slo.ttftS, tpotAtPct / slo.tpotS);
+  const half = o.arrivalWindowS / 2;
+  const q1 = half > 0 ? o.queuedFirstHalf / half : 0;
+  const q2 = half > 0 ? o.queuedSecondHalf / half : 0;
+  const overloaded = opts.rateDriven && q2 > 1.5 * q1 + 1 && o.queuedAtLastArrival > opts.instances;
+  const requestsPerSecond = n / windowS;
+  const offered = o.arrivalWindowS > 0 ? s.count / o.arrivalWindowS : Number.NaN;
+  const verdict = overloaded
+    ? `overloaded: offered ${offered.toFixed(2)} req/s, served ${requestsPerSecond.toFixed(2)} req/s; ${o.queuedAtLastArrival} requests were queued when the last one arrived (queue growing): latency percentiles measure the backlog, not the service`
+    : "stable";
+  const totalBlocks = opts.kvBlocksPerInstance * opts.instances;
+  const metrics: Record<string, number> = {
+    cards: opts.cards,
+    instances: opts.instances,
+    requests: n,
+    requestsPerSecond,
+    inputTokensPerSecond: inputTokens / windowS,
+    outputTokensPerSecond: outputTokens / windowS,
+    outputTokensPerSecondPerCard: outputTokens / windowS / opts.cards,
+    ttftMeanSeconds: t.mean,
+    ttftP50Seconds: t.p50,
+    ttftP90Seconds: t.p90,
+    ttftP99Seconds: t.p99,
+    tpotMeanSeconds: p.mean,
+    tpotP50Seconds: p.p50,
+    tpotP90Seconds: p.p90,
+    tpotP99Seconds: p.p99,
+    e2eMeanSeconds: e.mean,
+    e2eP50Seconds: e.p50,
+    e2eP90Seconds: e.p90,
+    e2eP99Seconds: e.p99,
+    sloAttainment: n > 0 ? met / n : Number.NaN,
+    goodputRequestsPerSecond: met / windowS,
+    sloRatio,
+    meanBatchSize: o.iterations > 0 ? o.batchSequences / o.iterations : 0,
+    kvCacheUtilizationMean: totalBlocks > 0 && o.makespanS > 0 ? o.kvBlockSeconds / (totalBlocks * o.makespanS) : 0,
+    kvCacheUtilizationMax: o.kvMaxUtilization,
+    preemptions,
+    overloaded: overloaded ? 1 : 0,
+    iterations: o.iterations,
+    simulatedSeconds: o.makespanS,
+    events: o.events,
+  };
+  return { metrics, verdict };
+}

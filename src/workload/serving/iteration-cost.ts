@@ -1,0 +1,204 @@
+import { matmulEfficiency, matmulPeakFlopsPerS } from "../../hardware/roofline.js";
+import type { Accelerator } from "../../hardware/types.js";
+import type { Model } from "../model-spec.js";
+import { layerParams } from "../params.js";
+import { ACTIVATION_BYTES, bytesPerElement, kvBytesPerTokenPerLayer, servingStageLayers } from "./deployment-memory.js";
+import type { ServingPrecision } from "./serving-spec.js";
+
+/**
+ * What one iteration's batch asks of the instance (the scheduler fills it).
+ * Context lengths are in tokens of the sequence, prompt and output together.
+ */
+export interface BatchWork {
+  /** Tokens processed: prompt-chunk tokens plus one per decoding sequence. */
+  tokens: number;
+  /** Sequences decoding one token. */
+  decodeSeqs: number;
+  /** Σ over decoding sequences of the context their attention reads (KV tokens, including the new one). */
+  decodeContextTokens: number;
+  /** Σ over prompt chunks (c tokens after o cached) of causal query-key pairs c·(o + (c + 1)/2). */
+  prefillAttentionPairs: number;
+  /** Σ over prompt chunks of the KV tokens their attention reads (o + c). */
+  prefillContextTokens: number;
+  /** Sequences that sample a token this iteration (decodes and prompts completed by this chunk). */
+  logitsTokens: number;
+}
+
+/** Time of a collective of `bytes` on a fixed group: latency + bytes / bandwidth (fitted to the network's own prediction). */
+export interface LinearCommS {
+  latencyS: number;
+  sPerByte: number;
+}
+
+export interface IterationCostParams {
+  model: Model;
+  accelerator: Accelerator;
+  tp: number;
+  pp: number;
+  weights: ServingPrecision;
+  activations: "bf16" | "fp8";
+  kvCache: ServingPrecision;
+  /** Multiplier on routed-expert compute for uneven expert loads (1 = even). */
+  moeImbalance: number;
+  /** TP all-reduce of the instance's group (unused when tp = 1). */
+  tpAllReduce: LinearCommS;
+  /** Stage-to-stage send (unused when pp = 1). */
+  ppSend: LinearCommS;
+  iterationOverheadS: number;
+}
+
+/** Per-stage coefficients, computed once per deployment. */
+interface StageCoefficients {
+  layers: number;
+  moeLayers: number;
+  /** Non-expert GEMM FLOPs per token on one card (2 × parameters through which a token passes). */
+  linearFlopsPerToken: number;
+  /** Non-expert weight bytes read once per iteration by one card. */
+  linearWeightBytes: number;
+  /** One routed expert's parameters on one card (1/tp of the expert). */
+  expertParamsPerCard: number;
+  hasLogits: boolean;
+}
+
+/** Seconds of each part of one iteration (summed over stages), for tests and breakdowns. */
+export interface IterationBreakdownS {
+  linear: number;
+  experts: number;
+  attentionPrefill: number;
+  attentionDecode: number;
+  logits: number;
+  tpComm: number;
+  ppComm: number;
+  overhead: number;
+  total: number;
+}
+
+/**
+ * The cost of one iteration on one instance, per card, by the roofline of
+ * src/hardware/roofline.ts applied to each kind of kernel summed over the
+ * stage's layers (docs/model.md, "Serving: cost of one iteration"):
+ *   GEMMs      max(2·T·P_card / F, P_card·w / BW)   (decode: weights read once per iteration)
+ *   experts    per MoE layer, E·(1 − (1 − k/E)^T) distinct experts' weights read,
+ *              2·T·k·P_expert/tp·imbalance FLOPs
+ *   attention  prefill: max(2·(a/tp)·(d_qk + d_v)·pairs / F_attn, KV read / BW);
+ *              decode:  max(same FLOPs over the context, context · KV bytes / BW)
+ *   logits     last stage: max(2·N·h·V/tp / F, h·V/tp·w / BW)
+ *   TP         2 all-reduces of T·h·2 bytes per layer; PP: one send of T·h·2 bytes per stage boundary
+ *   overhead   per iteration (host)
+ * F = dense peak at the activation precision × matmul efficiency; F_attn = bf16 peak ×
+ * matmul efficiency (ASSUMPTION: attention math in bf16 whatever the KV precision);
+ * BW = HBM bandwidth × memory efficiency. Stages run one after another (a batch
+ * crosses the pipeline; ASSUMPTION: no overlap of successive iterations).
+ */
+export class IterationCostModel {
+  private readonly stages: StageCoefficients[];
+  private readonly flopsPerS: number;
+  private readonly attentionFlopsPerS: number;
+  private readonly bytesPerS: number;
+  private readonly kvBytesPerTokenPerLayer: number;
+  /** Attention FLOPs per (query, key) pair per layer on one card. */
+  private readonly prefillFlopsPerPair: number;
+  private readonly decodeFlopsPerContextToken: number;
+  private readonly weightBytes: number;
+
+  constructor(private readonly p: IterationCostParams) {
+    const { model, accelerator: acc, tp, pp } = p;
+    this.flopsPerS = matmulPeakFlopsPerS(acc, p.activations) * matmulEfficiency(acc, p.activations);
+    this.attentionFlopsPerS = matmulPeakFlopsPerS(acc, "bf16") * matmulEfficiency(acc, "bf16");
+    this.bytesPerS = acc.hbmBytesPerS * acc.efficiency.memory;
+    this.weightBytes = bytesPerElement(p.weights);
+    this.kvBytesPerTokenPerLayer = kvBytesPerTokenPerLayer(model, tp, p.kvCache);
+    const headsPerCard = model.attentionHeads / tp;
+    this.prefillFlopsPerPair = 2 * headsPerCard * (model.qkHeadDim + model.vHeadDim);
+    // MLA decodes with the up-projections absorbed (DeepSeek-V2 §2.1.3): scores over the latent plus
+    // the rotary key, and the context over the latent: 2·(2·kvLoraRank + rope) per head per token.
+    this.decodeFlopsPerContextToken = model.mla
+      ? 2 * headsPerCard * (2 * model.mla.kvLoraRank + model.mla.qkRopeHeadDim)
+      : this.prefillFlopsPerPair;
+    const g = model.gatedFfn ? 3 : 2;
+    const expertParams = model.moe ? g * model.hiddenSize * model.moe.expertFfnHiddenSize : 0;
+    this.stages = servingStageLayers(model.layers, pp).map((layers, s) => {
+      let linearParams = 0;
+      let moeLayers = 0;
+      for (const l of layers) {
+        const kind = model.layerKinds[l] ?? "dense";
+        const lp = layerParams(model, kind);
+        linearParams += lp.tpSharded / tp + lp.replicated;
+        if (kind === "moe" && model.moe) moeLayers++;
+      }
+      return {
+        layers: layers.length,
+        moeLayers,
+        linearFlopsPerToken: 2 * linearParams,
+        linearWeightBytes: linearParams * this.weightBytes,
+        expertParamsPerCard: expertParams / tp,
+        hasLogits: s === pp - 1,
+      };
+    });
+  }
+
+  /** Seconds of one iteration with this batch (nominal: no stragglers). */
+  iterationS(w: BatchWork): number {
+    return this.breakdown(w).total;
+  }
+
+  breakdown(w: BatchWork): IterationBreakdownS {
+    const { model, tp, pp } = this.p;
+    const F = this.flopsPerS;
+    const BW = this.bytesPerS;
+    const out: IterationBreakdownS = {
+      linear: 0,
+      experts: 0,
+      attentionPrefill: 0,
+      attentionDecode: 0,
+      logits: 0,
+      tpComm: 0,
+      ppComm: 0,
+      overhead: this.p.iterationOverheadS,
+      total: 0,
+    };
+    const T = w.tokens;
+    const kvB = this.kvBytesPerTokenPerLayer;
+    const prefillAttn = Math.max(
+      (this.prefillFlopsPerPair * w.prefillAttentionPairs) / this.attentionFlopsPerS,
+      (w.prefillContextTokens * kvB) / BW,
+    );
+    const decodeAttn = Math.max(
+      (this.decodeFlopsPerContextToken * w.decodeContextTokens) / this.attentionFlopsPerS,
+      (w.decodeContextTokens * kvB) / BW,
+    );
+    const activationBytes = T * model.hiddenSize * ACTIVATION_BYTES;
+    const allReduceS =
+      tp > 1 && T > 0 ? this.p.tpAllReduce.latencyS + this.p.tpAllReduce.sPerByte * activationBytes : 0;
+    for (const st of this.stages) {
+      if (T > 0) out.linear += Math.max((st.linearFlopsPerToken * T) / F, st.linearWeightBytes / BW);
+      if (st.moeLayers > 0 && model.moe && T > 0) {
+        const { experts: E, topK: k } = model.moe;
+        const distinct = E * (1 - (1 - k / E) ** T);
+        const perLayer = Math.max(
+          (2 * T * k * st.expertParamsPerCard * this.p.moeImbalance) / F,
+          (distinct * st.expertParamsPerCard * this.weightBytes) / BW,
+        );
+        out.experts += st.moeLayers * perLayer;
+      }
+      out.attentionPrefill += st.layers * prefillAttn;
+      out.attentionDecode += st.layers * decodeAttn;
+      out.tpComm += 2 * st.layers * allReduceS;
+      if (st.hasLogits && w.logitsTokens > 0) {
+        const vh = (model.vocabSize * model.hiddenSize) / tp;
+        out.logits += Math.max((2 * w.logitsTokens * vh) / F, (vh * this.weightBytes) / BW);
+      }
+    }
+    if (pp > 1 && T > 0) out.ppComm = (pp - 1) * (this.p.ppSend.latencyS + this.p.ppSend.sPerByte * activationBytes);
+    out.total =
+      out.linear +
+      out.experts +
+      out.attentionPrefill +
+      out.attentionDecode +
+      out.logits +
+      out.tpComm +
+      out.ppComm +
+      out.overhead;
+    return out;
+  }
+}

@@ -1,0 +1,403 @@
+import { Simulator } from "../../engine/simulator.js";
+import { InstanceState } from "./instance-state.js";
+import type { BatchWork } from "./iteration-cost.js";
+import { RequestStore } from "./request-store.js";
+import type { SchedulerSpec } from "./serving-spec.js";
+
+/** Where requests come from. */
+export type TrafficSource =
+  | {
+      kind: "open";
+      /** Arrival times (non-decreasing) and lengths. */
+      count: number;
+      arrivalS: Float64Array;
+      inputTokens: Int32Array;
+      outputTokens: Int32Array;
+    }
+  | {
+      kind: "closed";
+      users: number;
+      thinkTimeS: number;
+      /** Stop issuing after this many requests (Infinity: no cap). */
+      maxRequests: number;
+      /** Stop issuing after this time (Infinity: no limit). */
+      durationS: number;
+      /** Next (input, output) lengths of a user's requests. */
+      nextLengths: (user: number) => [number, number];
+    };
+
+export interface ServingSimParams {
+  instances: number;
+  scheduler: SchedulerSpec;
+  blockTokens: number;
+  blocksPerInstance: number;
+  prefixHitFraction: number;
+  router: "round-robin" | "least-outstanding";
+  /** Seconds of one iteration of `instance` with this batch (stragglers included). */
+  iterationS: (instance: number, work: BatchWork) => number;
+  traffic: TrafficSource;
+}
+
+export interface ServingSimOutcome {
+  requests: RequestStore;
+  iterations: number;
+  events: number;
+  /** Σ sequences over iterations (mean batch size = this / iterations). */
+  batchSequences: number;
+  /** Time integral of KV blocks in use, summed over instances (block·s). */
+  kvBlockSeconds: number;
+  kvMaxUtilization: number;
+  /** Time integral of requests in the system (arrived, not finished). */
+  inSystemSeconds: number;
+  makespanS: number;
+  /** Queued (not admitted) requests integrated over the first and second half of the arrival window (open loop). */
+  queuedFirstHalf: number;
+  queuedSecondHalf: number;
+  /** Requests queued at the last arrival (open loop). */
+  queuedAtLastArrival: number;
+  arrivalWindowS: number;
+}
+
+/**
+ * Request-level simulation of a serving deployment on the discrete-event
+ * engine: one event per iteration per instance and one per distinct arrival
+ * time (never one per token). Each instance runs vLLM-style continuous
+ * batching (docs/serving.md, "Scheduler"):
+ *  1. running sequences in admission order get one decode token each, or
+ *     their next prompt chunk (chunked prefill), within the token budget;
+ *     when the KV cache has no block for one, the latest-admitted running
+ *     sequence is preempted (its blocks freed; recomputed later);
+ *  2. if nothing was preempted, queued requests are admitted FCFS (preempted
+ *     ones first) while sequences, tokens and KV blocks allow; head-of-line
+ *     blocking: admission stops at the first request that does not fit.
+ * Without chunked prefill an iteration is either whole prompts (when one can
+ * be admitted) or decodes (vLLM V0). A prompt that completes samples the
+ * first output token at the end of its iteration; every decode samples one.
+ */
+export function simulateServing(p: ServingSimParams): ServingSimOutcome {
+  const sim = new Simulator();
+  const sch = p.scheduler;
+  const B = p.blockTokens;
+  const chunkCap = sch.prefillChunkTokens ?? sch.maxBatchedTokens;
+  const store = new RequestStore(
+    p.traffic.kind === "open" ? p.traffic.count : Math.min(p.traffic.maxRequests, 1 << 16),
+  );
+  const insts = Array.from(
+    { length: p.instances },
+    (_, i) => new InstanceState(i, p.blocksPerInstance, sch.maxSequences),
+  );
+  const out = {
+    iterations: 0,
+    batchSequences: 0,
+    kvBlockSeconds: 0,
+    kvMaxUtilization: 0,
+  };
+  let rr = 0;
+  let inSystem = 0;
+  let inSystemSeconds = 0;
+  let queued = 0;
+  let lastChangeS = 0;
+  const arrivalEnd =
+    p.traffic.kind === "open" && p.traffic.count > 0 ? (p.traffic.arrivalS[p.traffic.count - 1] as number) : 0;
+  const half = arrivalEnd / 2;
+  const queuedHalves = [0, 0];
+  let queuedAtLastArrival = 0;
+
+  /** Integrates the in-system and queued counts up to now (call before changing them). */
+  const integrate = () => {
+    const now = sim.now;
+    const dt = now - lastChangeS;
+    if (dt > 0) {
+      inSystemSeconds += inSystem * dt;
+      if (queued > 0 && lastChangeS < arrivalEnd) {
+        const a = lastChangeS;
+        const b = Math.min(now, arrivalEnd);
+        const first = Math.max(0, Math.min(b, half) - a);
+        queuedHalves[0] = (queuedHalves[0] as number) + queued * first;
+        queuedHalves[1] = (queuedHalves[1] as number) + queued * (b - a - first);
+      }
+      lastChangeS = now;
+    }
+  };
+
+  const route = (): InstanceState => {
+    if (p.router === "round-robin") {
+      const inst = insts[rr] as InstanceState;
+      rr = (rr + 1) % insts.length;
+      return inst;
+    }
+    let best = insts[0] as InstanceState;
+    for (const inst of insts) if (inst.outstanding < best.outstanding) best = inst;
+    return best;
+  };
+
+  const assign = (r: number): InstanceState => {
+    integrate();
+    const inst = route();
+    store.instance[r] = inst.index;
+    inst.enqueue(r);
+    inst.outstanding++;
+    inSystem++;
+    queued++;
+    return inst;
+  };
+
+  const preempt = (inst: InstanceState, victim: number) => {
+    inst.running.pop();
+    inst.freeBlocks += store.blocks[victim] as number;
+    store.blocks[victim] = 0;
+    store.kvTokens[victim] = 0;
+    store.prefilled[victim] = 0;
+    store.preemptions[victim] = (store.preemptions[victim] as number) + 1;
+    inst.preempted.push(victim);
+    integrate();
+    queued++;
+  };
+
+  /** Blocks a sequence needs to hold `tokens` tokens, beyond those it has. */
+  const blocksNeeded = (r: number, tokens: number) => Math.ceil(tokens / B) - (store.blocks[r] as number);
+
+  const work: BatchWork = {
+    tokens: 0,
+    decodeSeqs: 0,
+    decodeContextTokens: 0,
+    prefillAttentionPairs: 0,
+    prefillContextTokens: 0,
+    logitsTokens: 0,
+  };
+
+  const addToBatch = (inst: InstanceState, r: number, chunk: number) => {
+    inst.batchIds[inst.batchSize] = r;
+    inst.batchChunk[inst.batchSize] = chunk;
+    inst.batchSize++;
+    if (chunk === 0) {
+      work.tokens += 1;
+      work.decodeSeqs += 1;
+      work.decodeContextTokens += (store.kvTokens[r] as number) + 1;
+      work.logitsTokens += 1;
+    } else {
+      const o = store.prefilled[r] as number;
+      work.tokens += chunk;
+      work.prefillAttentionPairs += chunk * (o + (chunk + 1) / 2);
+      work.prefillContextTokens += o + chunk;
+      if (o + chunk === store.prefillTarget[r]) work.logitsTokens += 1;
+    }
+  };
+
+  /** Admits queued requests FCFS while they fit; returns the tokens used. */
+  const admit = (inst: InstanceState, budget: number, wholePrompts: boolean): number => {
+    let used = 0;
+    while (inst.running.length < sch.maxSequences && used < budget) {
+      const r = inst.peekQueued();
+      if (r < 0) break;
+      const target = (store.inputTokens[r] as number) + (store.generated[r] as number);
+      const cached = Math.floor((store.inputTokens[r] as number) * p.prefixHitFraction);
+      const todo = target - cached;
+      const room = budget - used;
+      const chunk = wholePrompts ? (todo <= room ? todo : 0) : Math.min(todo, room, chunkCap);
+      if (chunk <= 0) break;
+      const need = Math.ceil((cached + chunk) / B);
+      if (need > inst.freeBlocks) break;
+      inst.popQueued();
+      integrate();
+      queued--;
+      store.prefillTarget[r] = target;
+      store.prefilled[r] = cached;
+      store.kvTokens[r] = cached;
+      store.blocks[r] = need;
+      inst.freeBlocks -= need;
+      inst.running.push(r);
+      addToBatch(inst, r, chunk);
+      used += chunk;
+    }
+    return used;
+  };
+
+  /** Schedules the running sequences (decodes and prompt chunks); returns whether one was preempted. */
+  const scheduleRunning = (inst: InstanceState, budget: number): { used: number; preempted: boolean } => {
+    let used = 0;
+    let preempted = false;
+    for (let i = 0; i < inst.running.length && used < budget; i++) {
+      const r = inst.running[i] as number;
+      const prefilling = (store.prefilled[r] as number) < (store.prefillTarget[r] as number);
+      const chunk = prefilling
+        ? Math.min((store.prefillTarget[r] as number) - (store.prefilled[r] as number), budget - used, chunkCap)
+        : 0;
+      const tokensAfter = prefilling ? (store.prefilled[r] as number) + chunk : (store.kvTokens[r] as number) + 1;
+      let need = blocksNeeded(r, tokensAfter);
+      let selfPreempted = false;
+      while (need > inst.freeBlocks) {
+        const victim = inst.running[inst.running.length - 1] as number;
+        preempt(inst, victim);
+        preempted = true;
+        if (victim === r) {
+          selfPreempted = true;
+          break;
+        }
+      }
+      if (selfPreempted) break;
+      if (need > 0) {
+        store.blocks[r] = (store.blocks[r] as number) + need;
+        inst.freeBlocks -= need;
+      }
+      need = 0;
+      addToBatch(inst, r, chunk);
+      used += prefilling ? chunk : 1;
+    }
+    return { used, preempted };
+  };
+
+  const iterationEnd = sim.handler("serving iteration end", (i) => finishIteration(insts[i] as InstanceState));
+
+  /** Forms the next batch of an idle instance and starts it; leaves it idle when there is nothing to do. */
+  const startIteration = (inst: InstanceState) => {
+    inst.batchSize = 0;
+    work.tokens = 0;
+    work.decodeSeqs = 0;
+    work.decodeContextTokens = 0;
+    work.prefillAttentionPairs = 0;
+    work.prefillContextTokens = 0;
+    work.logitsTokens = 0;
+    if (sch.chunkedPrefill) {
+      const { used, preempted } = scheduleRunning(inst, sch.maxBatchedTokens);
+      if (!preempted) admit(inst, sch.maxBatchedTokens - used, false);
+    } else if (admit(inst, sch.maxBatchedTokens, true) === 0) {
+      scheduleRunning(inst, sch.maxBatchedTokens);
+    }
+    if (inst.batchSize === 0) {
+      inst.busy = false;
+      if (inst.queued > 0 && inst.running.length === 0) {
+        const r = inst.peekQueued();
+        throw new Error(
+          `serving: instance ${inst.index} cannot admit request ${r} (${store.inputTokens[r]} + ${store.outputTokens[r]} tokens) into an empty KV cache of ${inst.totalBlocks} blocks`,
+        );
+      }
+      return;
+    }
+    inst.busy = true;
+    const durationS = p.iterationS(inst.index, work);
+    const used = inst.totalBlocks - inst.freeBlocks;
+    out.kvBlockSeconds += used * durationS;
+    const util = inst.totalBlocks > 0 ? used / inst.totalBlocks : 0;
+    if (util > out.kvMaxUtilization) out.kvMaxUtilization = util;
+    out.iterations++;
+    out.batchSequences += inst.batchSize;
+    sim.after(durationS, iterationEnd, inst.index);
+  };
+
+  const finished: number[] = [];
+  const finishIteration = (inst: InstanceState) => {
+    const now = sim.now;
+    finished.length = 0;
+    for (let k = 0; k < inst.batchSize; k++) {
+      const r = inst.batchIds[k] as number;
+      const chunk = inst.batchChunk[k] as number;
+      if (chunk === 0) {
+        store.kvTokens[r] = (store.kvTokens[r] as number) + 1;
+        store.generated[r] = (store.generated[r] as number) + 1;
+      } else {
+        const done = (store.prefilled[r] as number) + chunk;
+        store.prefilled[r] = done;
+        store.kvTokens[r] = done;
+        if (done === store.prefillTarget[r]) {
+          store.generated[r] = (store.generated[r] as number) + 1;
+          if (Number.isNaN(store.firstTokenS[r])) store.firstTokenS[r] = now;
+        }
+      }
+      if (store.generated[r] === store.outputTokens[r]) finished.push(r);
+    }
+    if (finished.length > 0) {
+      integrate();
+      for (const r of finished) {
+        store.finishS[r] = now;
+        inst.freeBlocks += store.blocks[r] as number;
+        store.blocks[r] = 0;
+        inst.outstanding--;
+        inSystem--;
+      }
+      inst.running = inst.running.filter(
+        (r) => !(store.finishS[r] === now && store.generated[r] === store.outputTokens[r]),
+      );
+      if (p.traffic.kind === "closed") for (const r of finished) userDone(store.user[r] as number);
+    }
+    startIteration(inst);
+  };
+
+  // Arrivals.
+  const traffic = p.traffic;
+  if (traffic.kind === "open") {
+    let next = 0;
+    const arrival = sim.handler("serving arrivals", () => {
+      const now = sim.now;
+      const kicked: InstanceState[] = [];
+      while (next < traffic.count && (traffic.arrivalS[next] as number) <= now) {
+        const r = store.add(
+          traffic.arrivalS[next] as number,
+          traffic.inputTokens[next] as number,
+          traffic.outputTokens[next] as number,
+          -1,
+        );
+        next++;
+        const inst = assign(r);
+        if (!inst.busy && !kicked.includes(inst)) kicked.push(inst);
+      }
+      if (next >= traffic.count) {
+        integrate();
+        queuedAtLastArrival = queued;
+      }
+      for (const inst of kicked) if (!inst.busy) startIteration(inst);
+      if (next < traffic.count) sim.at(traffic.arrivalS[next] as number, arrival);
+    });
+    if (traffic.count > 0) sim.at(traffic.arrivalS[0] as number, arrival);
+  }
+  let issued = 0;
+  const issue = (user: number) => {
+    if (traffic.kind !== "closed") return;
+    if (issued >= traffic.maxRequests || sim.now >= traffic.durationS) return;
+    const [input, output] = traffic.nextLengths(user);
+    const r = store.add(sim.now, input, output, user);
+    issued++;
+    const inst = assign(r);
+    if (!inst.busy) startIteration(inst);
+  };
+  const userIssue = sim.handler("serving user request", (u) => issue(u));
+  const userDone = (user: number) => {
+    if (traffic.kind !== "closed") return;
+    if (traffic.thinkTimeS > 0) sim.after(traffic.thinkTimeS, userIssue, user);
+    else issue(user);
+  };
+  if (traffic.kind === "closed") {
+    // All users send their first request at t = 0; instances start once every user has sent.
+    const start = sim.handler("serving closed loop start", () => {
+      for (let u = 0; u < traffic.users && issued < traffic.maxRequests; u++) {
+        const [input, output] = traffic.nextLengths(u);
+        assign(store.add(0, input, output, u));
+        issued++;
+      }
+      for (const inst of insts) if (!inst.busy) startIteration(inst);
+    });
+    sim.at(0, start);
+  }
+
+  sim.run();
+  integrate();
+  for (const inst of insts) {
+    if (inst.outstanding !== 0) {
+      throw new Error(`serving: instance ${inst.index} ended with ${inst.outstanding} unfinished requests`);
+    }
+  }
+  return {
+    requests: store,
+    iterations: out.iterations,
+    events: sim.eventsProcessed,
+    batchSequences: out.batchSequences,
+    kvBlockSeconds: out.kvBlockSeconds,
+    kvMaxUtilization: out.kvMaxUtilization,
+    inSystemSeconds,
+    makespanS: sim.now,
+    queuedFirstHalf: queuedHalves[0] as number,
+    queuedSecondHalf: queuedHalves[1] as number,
+    queuedAtLastArrival,
+    arrivalWindowS: arrivalEnd,
+  };
+}
