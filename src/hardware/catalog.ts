@@ -27,6 +27,10 @@ const EFFICIENCY_A100 = {
 };
 const EFFICIENCY_HOPPER = {
   matmul: 0.75, // ASSUMPTION: Hopper GEMMs are power/clock-limited at 700 W; ~700-800 of 989 TFLOP/s is typical.
+  // Sourced: the best FP8 (e4m3) cuBLAS GEMM measured on H100 SXM reaches 1,402.6 of 1,979 TFLOP/s
+  // (0.709; shape 1024x9216x14336, torch 2.7.0+cu126): stas00/ml-engineering, compute/accelerator/README.md,
+  // "Maximum Achievable Matmul FLOPS" (commit b9e29720). The same table has BF16 at 794.5 (0.803).
+  matmulFp8: 0.709,
   memory: 0.85, // ASSUMPTION: streaming kernels typically reach ~85% of HBM3/HBM3e peak.
 };
 const EFFICIENCY_B200 = {
@@ -42,6 +46,11 @@ const EFFICIENCY_TPU = {
   memory: 0.85, // ASSUMPTION: as other HBM parts.
 };
 
+// The "80GB" of the A100 80GB, H100 and H800 datasheets is 80 GiB (five 16 GiB HBM stacks):
+// 80 · 2^30 bytes = 85.9 GB. TensorRT-LLM's trtllm-bench sizes its KV cache from the device
+// total CUDA reports, 79.65 GiB on an H100 (tensorrt_llm/bench/build/tuning.py).
+const HBM_80_GIB_IN_GB = (80 * 2 ** 30) / 1e9;
+
 const EFFICIENCY_NOTE = "ASSUMPTION (see src/hardware/catalog.ts and docs/model.md)";
 
 function entry(spec: AcceleratorSpec, source: string, extra: Record<string, string> = {}): CatalogEntry {
@@ -51,6 +60,11 @@ function entry(spec: AcceleratorSpec, source: string, extra: Record<string, stri
   }
   sources["efficiency.matmul"] = EFFICIENCY_NOTE;
   sources["efficiency.memory"] = EFFICIENCY_NOTE;
+  if (spec.efficiency.matmulFp8 !== undefined) {
+    sources["efficiency.matmulFp8"] =
+      "stas00/ml-engineering compute/accelerator/README.md: H100 SXM FP8 GEMM 1,402.6 TFLOP/s";
+  }
+  if (spec.hbmGB === HBM_80_GIB_IN_GB) sources.hbmGB = `${CSV}: 80 GB = 80 GiB (datasheet capacity is binary)`;
   return { spec, sources: { ...sources, ...extra } };
 }
 
@@ -60,7 +74,7 @@ export const ACCELERATOR_CATALOG = {
       peakFp32Tflops: 19.5,
       peakTf32Tflops: 156,
       peakBf16Tflops: 312,
-      hbmGB: 80,
+      hbmGB: HBM_80_GIB_IN_GB,
       hbmTBps: 2.039,
       scaleUpGBps: 300, // NVLink3: 600 GB/s total bidirectional = 300 per direction.
       efficiency: EFFICIENCY_A100,
@@ -85,7 +99,7 @@ export const ACCELERATOR_CATALOG = {
       peakTf32Tflops: 494.7,
       peakBf16Tflops: 989.5,
       peakFp8Tflops: 1979,
-      hbmGB: 80,
+      hbmGB: HBM_80_GIB_IN_GB,
       hbmTBps: 3.35,
       scaleUpGBps: 450, // NVLink4: 900 GB/s total bidirectional = 450 per direction.
       efficiency: EFFICIENCY_HOPPER,
@@ -98,7 +112,7 @@ export const ACCELERATOR_CATALOG = {
       peakTf32Tflops: 494.7,
       peakBf16Tflops: 989.5,
       peakFp8Tflops: 1979,
-      hbmGB: 80,
+      hbmGB: HBM_80_GIB_IN_GB,
       hbmTBps: 3.35,
       scaleUpGBps: 200, // NVLink cut to 400 GB/s bidirectional = 200 per direction.
       efficiency: EFFICIENCY_HOPPER,

@@ -55,6 +55,8 @@ interface StageCoefficients {
   linearFlopsPerToken: number;
   /** Non-expert weight bytes read once per iteration by one card. */
   linearWeightBytes: number;
+  /** Bytes elementwise kernels move per token on one card (all the stage's layers). */
+  elementwiseBytesPerToken: number;
   /** One routed expert's parameters on one card (1/tp of the expert). */
   expertParamsPerCard: number;
   hasLogits: boolean;
@@ -63,6 +65,7 @@ interface StageCoefficients {
 /** Seconds of each part of one iteration (summed over stages), for tests and breakdowns. */
 export interface IterationBreakdownS {
   linear: number;
+  elementwise: number;
   experts: number;
   attentionPrefill: number;
   attentionDecode: number;
@@ -78,6 +81,7 @@ export interface IterationBreakdownS {
  * src/hardware/roofline.ts applied to each kind of kernel summed over the
  * stage's layers (docs/model.md, "Serving: cost of one iteration"):
  *   GEMMs      max(2·T·P_card / F, P_card·w / BW)   (decode: weights read once per iteration)
+ *   elementwise T · (8h + 2·(a+kv)/tp·d + 3f/tp) · 2 bytes / BW per layer (norms, residual, rotary, activation)
  *   experts    per MoE layer, E·(1 − (1 − k/E)^T) distinct experts' weights read,
  *              2·T·k·P_expert/tp·imbalance FLOPs
  *   attention  prefill: max(2·(a/tp)·(d_qk + d_v)·pairs / F_attn, KV read / BW);
@@ -116,6 +120,15 @@ export class IterationCostModel {
       ? 2 * headsPerCard * (2 * model.mla.kvLoraRank + model.mla.qkRopeHeadDim)
       : this.prefillFlopsPerPair;
     const g = model.gatedFfn ? 3 : 2;
+    // Elementwise kernels per layer per token (bf16 activations, read + write), counted kernel by kernel
+    // (ASSUMPTION: TensorRT-LLM/vLLM fuse the residual add into the norm): 2 fused add+norm (read 2h,
+    // write 2h each: 8h), rotary on the card's q and k heads (read + write 2·(a/tp + kv/tp)·d), and
+    // the gated activation (read 2f/tp, write f/tp; ungated: read and write f/tp).
+    const ffnPerCard = (model.moe ? model.moe.expertFfnHiddenSize * model.moe.topK : model.ffnHiddenSize) / tp;
+    const qkPerCard = (model.attentionHeads / tp + Math.ceil(model.kvHeads / tp)) * model.qkHeadDim;
+    const elementwisePerLayer =
+      (8 * model.hiddenSize + (model.rotary ? 2 * qkPerCard : 0) + (model.gatedFfn ? 3 : 2) * ffnPerCard) *
+      ACTIVATION_BYTES;
     const expertParams = model.moe ? g * model.hiddenSize * model.moe.expertFfnHiddenSize : 0;
     this.stages = servingStageLayers(model.layers, pp).map((layers, s) => {
       let linearParams = 0;
@@ -129,6 +142,7 @@ export class IterationCostModel {
       return {
         layers: layers.length,
         moeLayers,
+        elementwiseBytesPerToken: layers.length * elementwisePerLayer,
         linearFlopsPerToken: 2 * linearParams,
         linearWeightBytes: linearParams * this.weightBytes,
         expertParamsPerCard: expertParams / tp,
@@ -148,6 +162,7 @@ export class IterationCostModel {
     const BW = this.bytesPerS;
     const out: IterationBreakdownS = {
       linear: 0,
+      elementwise: 0,
       experts: 0,
       attentionPrefill: 0,
       attentionDecode: 0,
@@ -172,6 +187,7 @@ export class IterationCostModel {
       tp > 1 && T > 0 ? this.p.tpAllReduce.latencyS + this.p.tpAllReduce.sPerByte * activationBytes : 0;
     for (const st of this.stages) {
       if (T > 0) out.linear += Math.max((st.linearFlopsPerToken * T) / F, st.linearWeightBytes / BW);
+      out.elementwise += (st.elementwiseBytesPerToken * T) / BW;
       if (st.moeLayers > 0 && model.moe && T > 0) {
         const { experts: E, topK: k } = model.moe;
         const distinct = E * (1 - (1 - k / E) ** T);
@@ -192,6 +208,7 @@ export class IterationCostModel {
     if (pp > 1 && T > 0) out.ppComm = (pp - 1) * (this.p.ppSend.latencyS + this.p.ppSend.sPerByte * activationBytes);
     out.total =
       out.linear +
+      out.elementwise +
       out.experts +
       out.attentionPrefill +
       out.attentionDecode +

@@ -70,15 +70,21 @@ export interface ServingSimOutcome {
  *  2. if nothing was preempted, queued requests are admitted FCFS (preempted
  *     ones first) while sequences, tokens and KV blocks allow; head-of-line
  *     blocking: admission stops at the first request that does not fit.
- * Without chunked prefill an iteration is either whole prompts (when one can
- * be admitted) or decodes (vLLM V0). A prompt that completes samples the
- * first output token at the end of its iteration; every decode samples one.
+ *     With full-request reservation a request takes the blocks of its prompt
+ *     and whole output when admitted (TensorRT-LLM GUARANTEED_NO_EVICT), so
+ *     step 1 never runs out of blocks.
+ * Without chunked prefill prompts are admitted whole (within the remaining
+ * budget) and share the iteration with the decodes (TensorRT-LLM without
+ * chunked context; vLLM V1 with chunking off). A prompt that completes
+ * samples the first output token at the end of its iteration; every decode
+ * samples one.
  */
 export function simulateServing(p: ServingSimParams): ServingSimOutcome {
   const sim = new Simulator();
   const sch = p.scheduler;
   const B = p.blockTokens;
   const chunkCap = sch.prefillChunkTokens ?? sch.maxBatchedTokens;
+  const reserveFull = sch.kvReservation === "full-request";
   const store = new RequestStore(
     p.traffic.kind === "open" ? p.traffic.count : Math.min(p.traffic.maxRequests, 1 << 16),
   );
@@ -194,9 +200,17 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
       const cached = Math.floor((store.inputTokens[r] as number) * p.prefixHitFraction);
       const todo = target - cached;
       const room = budget - used;
-      const chunk = wholePrompts ? (todo <= room ? todo : 0) : Math.min(todo, room, chunkCap);
+      // Without chunking a prompt goes whole; one longer than the whole budget (a recomputation of
+      // prompt + output) goes as the iteration's only prompt, over the budget.
+      const chunk = wholePrompts
+        ? todo <= room || (todo > sch.maxBatchedTokens && used === 0)
+          ? todo
+          : 0
+        : Math.min(todo, room, chunkCap);
       if (chunk <= 0) break;
-      const need = Math.ceil((cached + chunk) / B);
+      const need = Math.ceil(
+        (reserveFull ? (store.inputTokens[r] as number) + (store.outputTokens[r] as number) : cached + chunk) / B,
+      );
       if (need > inst.freeBlocks) break;
       inst.popQueued();
       integrate();
@@ -258,12 +272,8 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
     work.prefillAttentionPairs = 0;
     work.prefillContextTokens = 0;
     work.logitsTokens = 0;
-    if (sch.chunkedPrefill) {
-      const { used, preempted } = scheduleRunning(inst, sch.maxBatchedTokens);
-      if (!preempted) admit(inst, sch.maxBatchedTokens - used, false);
-    } else if (admit(inst, sch.maxBatchedTokens, true) === 0) {
-      scheduleRunning(inst, sch.maxBatchedTokens);
-    }
+    const { used, preempted } = scheduleRunning(inst, sch.maxBatchedTokens);
+    if (!preempted) admit(inst, sch.maxBatchedTokens - used, !sch.chunkedPrefill);
     if (inst.batchSize === 0) {
       inst.busy = false;
       if (inst.queued > 0 && inst.running.length === 0) {
@@ -276,9 +286,9 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
     }
     inst.busy = true;
     const durationS = p.iterationS(inst.index, work);
-    const used = inst.totalBlocks - inst.freeBlocks;
-    out.kvBlockSeconds += used * durationS;
-    const util = inst.totalBlocks > 0 ? used / inst.totalBlocks : 0;
+    const usedBlocks = inst.totalBlocks - inst.freeBlocks;
+    out.kvBlockSeconds += usedBlocks * durationS;
+    const util = inst.totalBlocks > 0 ? usedBlocks / inst.totalBlocks : 0;
     if (util > out.kvMaxUtilization) out.kvMaxUtilization = util;
     out.iterations++;
     out.batchSequences += inst.batchSize;

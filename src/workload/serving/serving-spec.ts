@@ -79,15 +79,23 @@ export const SchedulerSpecSchema = z
       .boolean()
       .default(true)
       .describe(
-        "true: prompts are split into chunks that share iterations with decodes (vLLM V1); false: an iteration is either whole prompts or decodes, prompts first (vLLM V0)",
+        "true: prompts are split into chunks (at most prefillChunkTokens) that fill the token budget left by the decodes (vLLM V1); false: prompts are admitted whole when they fit the budget left by the decodes (TensorRT-LLM without chunked context)",
       ),
     prefillChunkTokens: posInt(
       "With chunkedPrefill: most prompt tokens of one sequence per iteration; default: maxBatchedTokens",
     ).optional(),
+    kvReservation: z
+      .enum(["incremental", "full-request"])
+      .default("incremental")
+      .describe(
+        "incremental: KV blocks are taken as tokens are computed and the cache can run out mid-request (vLLM); full-request: a request is admitted only when blocks for its prompt and whole output are free, so nothing is ever preempted (TensorRT-LLM's default GUARANTEED_NO_EVICT policy)",
+      ),
     preemption: z
       .enum(["recompute"])
       .default("recompute")
-      .describe("When the KV cache is full: the latest-admitted running sequence is evicted and recomputed later"),
+      .describe(
+        "With incremental reservation, when the KV cache is full: the latest-admitted running sequence is evicted and recomputed later",
+      ),
   })
   .describe("Continuous (iteration-level) batching, FCFS admission");
 
