@@ -41,8 +41,12 @@ export interface ServingMetrics {
 
 /**
  * The headline metrics of a serving run (keys: src/scenario/serving-metric-columns.ts).
- * Requests with id >= warmupRequests are measured; rates are over the measured
- * window, from the first measured arrival to the last measured finish.
+ * Requests with id >= warmupRequests are measured. Rates: for open-loop
+ * rate-driven traffic, requests finished by the last arrival over the window
+ * from the first measured arrival to the last arrival (the drain afterwards
+ * would dilute them); for offline and closed-loop traffic, all measured
+ * requests over first measured arrival to last finish (offline: the
+ * makespan, as trtllm-bench reports it).
  * Overload (open-loop rate-driven traffic only): the queue of requests not yet
  * admitted grows over the arrival window — its time-average over the second
  * half exceeds 1.5 × that of the first half plus one request, and at the last
@@ -64,6 +68,7 @@ export function servingMetrics(opts: {
   const ttft = new Float64Array(n);
   const e2e = new Float64Array(n);
   const tpotAll = new Float64Array(n);
+  const metSlo = new Uint8Array(n);
   let tpotCount = 0;
   let inputTokens = 0;
   let outputTokens = 0;
@@ -86,13 +91,32 @@ export function servingMetrics(opts: {
       tpotAll[tpotCount++] = tpot;
       tpotOk = tpot <= slo.tpotS;
     }
-    if (ft - a <= slo.ttftS && tpotOk) met++;
+    if (ft - a <= slo.ttftS && tpotOk) {
+      met++;
+      metSlo[k] = 1;
+    }
     inputTokens += s.inputTokens[r] as number;
     outputTokens += out;
     if (a < windowStart) windowStart = a;
     if (f > windowEnd) windowEnd = f;
   }
-  const windowS = n > 0 ? windowEnd - windowStart : Number.NaN;
+  // Open-loop rate-driven traffic: rates over the arrival window (completions inside it), so the
+  // drain after the last arrival does not dilute them; offline and closed loop: first arrival to last finish.
+  let windowS = n > 0 ? windowEnd - windowStart : Number.NaN;
+  let counted = { requests: n, inputTokens, outputTokens, met };
+  const lastArrival = n > 0 ? (s.arrivalS[s.count - 1] as number) : 0;
+  if (opts.rateDriven && n > 1 && lastArrival > windowStart) {
+    windowS = lastArrival - windowStart;
+    counted = { requests: 0, inputTokens: 0, outputTokens: 0, met: 0 };
+    for (let k = 0; k < n; k++) {
+      const r = first + k;
+      if ((s.finishS[r] as number) > lastArrival) continue;
+      counted.requests++;
+      counted.inputTokens += s.inputTokens[r] as number;
+      counted.outputTokens += s.outputTokens[r] as number;
+      if (metSlo[k] === 1) counted.met++;
+    }
+  }
   const t = summary(ttft);
   const p = summary(tpotAll.subarray(0, tpotCount));
   const e = summary(e2e);
@@ -103,7 +127,7 @@ export function servingMetrics(opts: {
   const q1 = half > 0 ? o.queuedFirstHalf / half : 0;
   const q2 = half > 0 ? o.queuedSecondHalf / half : 0;
   const overloaded = opts.rateDriven && q2 > 1.5 * q1 + 1 && o.queuedAtLastArrival > opts.instances;
-  const requestsPerSecond = n / windowS;
+  const requestsPerSecond = counted.requests / windowS;
   const offered = o.arrivalWindowS > 0 ? s.count / o.arrivalWindowS : Number.NaN;
   const verdict = overloaded
     ? `overloaded: offered ${offered.toFixed(2)} req/s, served ${requestsPerSecond.toFixed(2)} req/s; ${o.queuedAtLastArrival} requests were queued when the last one arrived (queue growing): latency percentiles measure the backlog, not the service`
@@ -114,9 +138,9 @@ export function servingMetrics(opts: {
     instances: opts.instances,
     requests: n,
     requestsPerSecond,
-    inputTokensPerSecond: inputTokens / windowS,
-    outputTokensPerSecond: outputTokens / windowS,
-    outputTokensPerSecondPerCard: outputTokens / windowS / opts.cards,
+    inputTokensPerSecond: counted.inputTokens / windowS,
+    outputTokensPerSecond: counted.outputTokens / windowS,
+    outputTokensPerSecondPerCard: counted.outputTokens / windowS / opts.cards,
     ttftMeanSeconds: t.mean,
     ttftP50Seconds: t.p50,
     ttftP90Seconds: t.p90,
@@ -130,7 +154,7 @@ export function servingMetrics(opts: {
     e2eP90Seconds: e.p90,
     e2eP99Seconds: e.p99,
     sloAttainment: n > 0 ? met / n : Number.NaN,
-    goodputRequestsPerSecond: met / windowS,
+    goodputRequestsPerSecond: counted.met / windowS,
     sloRatio,
     meanBatchSize: o.iterations > 0 ? o.batchSequences / o.iterations : 0,
     kvCacheUtilizationMean: totalBlocks > 0 && o.makespanS > 0 ? o.kvBlockSeconds / (totalBlocks * o.makespanS) : 0,

@@ -4,7 +4,9 @@
  * latencies in seconds; fractions in [0, 1].
  *
  * - requests: requests measured (finished, after the warm-up);
- * - *PerSecond: over the measured window (first measured arrival to last measured finish);
+ * - *PerSecond: open-loop rate-driven traffic (poisson, gamma, constant, trace): requests finished by
+ *   the last arrival, over first measured arrival to last arrival; offline and closed loop: all measured
+ *   requests over first measured arrival to last finish;
  * - ttft*: arrival to first output token; tpot*: (finish − first token) / (output − 1) per request
  *   (requests with one output token have none); e2e*: arrival to last token;
  * - sloAttainment: fraction of measured requests meeting both limits; goodputRequestsPerSecond:

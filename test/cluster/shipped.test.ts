@@ -45,7 +45,7 @@ describe("shipped topologies", () => {
     const nicUp = c.route(0, 3071, 1).at(0) ?? -1;
     expect(c.links.bandwidthBytesPerS[nicUp]).toBe(25e9); // 200 Gb/s = 25 GB/s
     expect(c.route(0, 3071, 1)).toHaveLength(6); // 3 tiers: nic, leaf, agg, core, agg, leaf
-    expect(c.accelerator.hbmBytes).toBe(80e9);
+    expect(c.accelerator.hbmBytes).toBe(80 * 2 ** 30);
   });
 });
 
