@@ -41,12 +41,13 @@ export interface ServingMetrics {
 
 /**
  * The headline metrics of a serving run (keys: src/scenario/serving-metric-columns.ts).
- * Requests with id >= warmupRequests are measured. Rates: for open-loop
- * rate-driven traffic, requests finished by the last arrival over the window
- * from the first measured arrival to the last arrival (the drain afterwards
- * would dilute them); for offline and closed-loop traffic, all measured
+ * Requests with id >= warmupRequests are measured. Rates: all measured
  * requests over first measured arrival to last finish (offline: the
- * makespan, as trtllm-bench reports it).
+ * makespan, as trtllm-bench reports it); for open-loop rate-driven traffic,
+ * the requests finished by the last arrival over first measured arrival to
+ * last arrival instead when that gives more output tokens per second (the
+ * drain after the last arrival dilutes the first estimate; start-up dilutes
+ * the second).
  * Overload (open-loop rate-driven traffic only): the queue of requests not yet
  * admitted grows over the arrival window — its time-average over the second
  * half exceeds 1.5 × that of the first half plus one request, and at the last
@@ -106,15 +107,22 @@ export function servingMetrics(opts: {
   let counted = { requests: n, inputTokens, outputTokens, met };
   const lastArrival = n > 0 ? (s.arrivalS[s.count - 1] as number) : 0;
   if (opts.rateDriven && n > 1 && lastArrival > windowStart) {
-    windowS = lastArrival - windowStart;
-    counted = { requests: 0, inputTokens: 0, outputTokens: 0, met: 0 };
+    const inWindow = { requests: 0, inputTokens: 0, outputTokens: 0, met: 0 };
     for (let k = 0; k < n; k++) {
       const r = first + k;
       if ((s.finishS[r] as number) > lastArrival) continue;
-      counted.requests++;
-      counted.inputTokens += s.inputTokens[r] as number;
-      counted.outputTokens += s.outputTokens[r] as number;
-      if (metSlo[k] === 1) counted.met++;
+      inWindow.requests++;
+      inWindow.inputTokens += s.inputTokens[r] as number;
+      inWindow.outputTokens += s.outputTokens[r] as number;
+      if (metSlo[k] === 1) inWindow.met++;
+    }
+    // Both estimates are biased low by a transient: the whole run by the drain after the last
+    // arrival, the arrival window by the start-up before the first completions (an arrival window
+    // shorter than one request's latency holds no completion at all). Report the larger.
+    const arrivalWindowS = lastArrival - windowStart;
+    if (inWindow.outputTokens / arrivalWindowS > outputTokens / windowS) {
+      windowS = arrivalWindowS;
+      counted = inWindow;
     }
   }
   const t = summary(ttft);

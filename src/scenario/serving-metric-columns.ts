@@ -4,9 +4,10 @@
  * latencies in seconds; fractions in [0, 1].
  *
  * - requests: requests measured (finished, after the warm-up);
- * - *PerSecond: open-loop rate-driven traffic (poisson, gamma, constant, trace): requests finished by
- *   the last arrival, over first measured arrival to last arrival; offline and closed loop: all measured
- *   requests over first measured arrival to last finish;
+ * - *PerSecond: measured requests over first measured arrival to last finish; for open-loop
+ *   rate-driven traffic (poisson, gamma, constant, trace) the requests finished by the last arrival over
+ *   first measured arrival to last arrival instead, when that is higher (the drain after the last arrival
+ *   would dilute the first; start-up dilutes the second);
  * - ttft*: arrival to first output token; tpot*: (finish − first token) / (output − 1) per request
  *   (requests with one output token have none); e2e*: arrival to last token;
  * - sloAttainment: fraction of measured requests meeting both limits; goodputRequestsPerSecond:
