@@ -5,6 +5,25 @@ import { writeFileAtomic } from "../sweep/atomic-write.js";
 /** Metrics a baseline stores and compares (plus the claim's metric for claims). */
 export const BASELINE_METRICS = ["stepTimeSeconds", "mfu", "peakMemoryBytes", "tokensPerSecond"] as const;
 
+/** Metrics a baseline of a serving scenario (or a claim about one) stores and compares. */
+export const SERVING_BASELINE_METRICS = [
+  "outputTokensPerSecond",
+  "requestsPerSecond",
+  "ttftP99Seconds",
+  "tpotP99Seconds",
+] as const;
+
+/** The metrics a baseline keeps of a run: the kind's list, finite values only (JSON has no NaN). */
+export function baselineMetrics(kind: "training" | "serving", m: Record<string, number>): Record<string, number> {
+  const keys: readonly string[] = kind === "serving" ? SERVING_BASELINE_METRICS : BASELINE_METRICS;
+  const out: Record<string, number> = {};
+  for (const k of keys) {
+    const v = m[k];
+    if (v !== undefined && Number.isFinite(v)) out[k] = v;
+  }
+  return out;
+}
+
 /** Default relative tolerance of a baseline comparison (2%, issue 7). */
 export const DEFAULT_TOLERANCE = 0.02;
 

@@ -1,9 +1,9 @@
 import { InputError } from "../input/issues.js";
-import { loadScenario } from "../scenario/load-scenario.js";
+import { loadAnyScenario } from "../scenario/load-scenario.js";
 import {
-  BASELINE_METRICS,
   type BaselineComparison,
   type BaselineRecord,
+  baselineMetrics,
   compareBaseline,
   inputId,
   readBaseline,
@@ -70,15 +70,12 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
     ]);
   }
   const claims: LoadedClaim[] = [];
-  const scenarios: string[] = [];
+  const scenarios: { file: string; kind: "training" | "serving" }[] = [];
   const issues: ClaimInputError[] = [];
   for (const i of inputs) {
     try {
       if (i.kind === "claim") claims.push(loadClaim(i.file));
-      else {
-        loadScenario(i.file);
-        scenarios.push(i.file);
-      }
+      else scenarios.push({ file: i.file, kind: loadAnyScenario(i.file).kind });
     } catch (err) {
       if (err instanceof ClaimInputError) issues.push(err);
       else if (err instanceof InputError) issues.push(new ClaimInputError(err.issues));
@@ -111,10 +108,10 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
     const current: BaselineRecord[] = [];
     const failedRuns: BaselineComparison[] = [];
     const results = await runPoints(
-      scenarios.map((file) => ({ scenarioPath: file, sets: [], seed: opts.seed, steps: opts.steps })),
+      scenarios.map(({ file }) => ({ scenarioPath: file, sets: [], seed: opts.seed, steps: opts.steps })),
       threads,
     );
-    scenarios.forEach((file, i) => {
+    scenarios.forEach(({ file, kind }, i) => {
       const r = results[i];
       if (!r?.ok) {
         failedRuns.push({
@@ -131,11 +128,14 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
         seed: opts.seed,
         steps: opts.steps,
         cards: r.metrics.cards ?? 0,
-        metrics: pick(r.metrics),
+        metrics: baselineMetrics(kind, r.metrics),
       });
     });
     for (const rep of reports) {
       const base = rep.outcomes.find((o) => o.name === "baseline");
+      const b = rep.claim.spec.bound;
+      // A relative bound's value (a ratio to the reference) must not take the name of the absolute metric.
+      const claimKey = b.relative ? `${b.metric}:relative` : b.metric;
       if (!base?.ok) {
         failedRuns.push({
           file: inputId(rep.claim.file),
@@ -151,7 +151,10 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
         seed: rep.claim.spec.seed,
         steps: rep.claim.spec.steps,
         cards: rep.claim.spec.targetCards,
-        metrics: { ...pick(base.target), [rep.claim.spec.bound.metric]: base.value.mean },
+        metrics: {
+          ...baselineMetrics(rep.claim.scenario.kind, base.target),
+          ...(Number.isFinite(base.value.mean) ? { [claimKey]: base.value.mean } : {}),
+        },
       });
     }
     for (const rec of current) {
@@ -180,10 +183,4 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
   const claimFails = !baselineMode && reports.some((r) => r.outcomes.some((o) => o.required && (!o.ok || !o.holds)));
   const baselineFails = baselines.some((b) => b.status !== "pass" && b.status !== "written");
   return { claims: reports, baselines, exitCode: claimFails || baselineFails ? 1 : 0 };
-}
-
-function pick(m: Record<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const k of BASELINE_METRICS) if (m[k] !== undefined) out[k] = m[k] as number;
-  return out;
 }

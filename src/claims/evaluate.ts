@@ -1,6 +1,6 @@
 import { InputError } from "../input/issues.js";
 import { meanCi95 } from "../metrics/stats.js";
-import { loadScenario } from "../scenario/load-scenario.js";
+import { type AnyScenario, loadAnyScenario } from "../scenario/load-scenario.js";
 import type { RunSpec } from "../scenario/types.js";
 import type { PointResult } from "../sweep/result-columns.js";
 import { breakdownOf } from "./breakdown-runner.js";
@@ -14,7 +14,7 @@ import {
   timeShares,
 } from "./efficiency.js";
 import type { LoadedClaim } from "./load-claim.js";
-import { resizeSets } from "./resize.js";
+import { resizeAnySets } from "./resize.js";
 import { runPoints } from "./run-points.js";
 
 /** One evaluation of a claim: the baseline, a variant, or a probe of --solve/--sensitivity. */
@@ -22,6 +22,8 @@ export interface EvalCase {
   name: string;
   /** Overrides on top of the scenario (a variant's `set`, plus probe values). */
   sets: string[];
+  /** With a relative bound: overrides of the reference run only (a variant's `referenceSet`). */
+  referenceSets?: string[];
   required: boolean;
 }
 
@@ -38,6 +40,7 @@ export type CaseOutcome =
       name: string;
       required: boolean;
       ok: true;
+      /** The bounded value: the metric, or with a relative bound the metric over the reference's (per seed). */
       value: MetricEstimate;
       holds: boolean;
       /** Distance to the bound, positive when the claim holds (value − bound for >=, bound − value for <=). */
@@ -50,27 +53,40 @@ export type CaseOutcome =
       target: Record<string, number>;
       /** Metrics of the base-size run (first seed), for relative metrics. */
       base?: Record<string, number>;
+      /** With a relative bound: the metric of the claim's run, and of the reference run (means over seeds). */
+      own?: MetricEstimate;
+      reference?: { name: string; value: MetricEstimate; target: Record<string, number> };
     }
   | { name: string; required: boolean; ok: false; reason: string };
 
 /** Whether `value op bound` holds; margin > 0 when it does (margin 0 counts as holding). */
-export function compareBound(bound: BoundSpec, value: number): { holds: boolean; margin: number } {
+export function compareBound(
+  bound: Pick<BoundSpec, "metric" | "op" | "value">,
+  value: number,
+): { holds: boolean; margin: number } {
   const margin = bound.op === ">=" ? value - bound.value : bound.value - value;
   return { holds: margin >= 0, margin };
+}
+
+/** One run group of a case: the claim's run, or the reference run of a relative bound. */
+interface Arm {
+  /** Index of the first spec of this arm in the batch: target seeds, then base seeds. */
+  first: number;
 }
 
 interface Planned {
   c: EvalCase;
   reason?: string;
-  /** Index of the first spec of this case in the batch: target seeds, then base seeds. */
-  first: number;
+  arms: Arm[];
 }
 
 /**
  * Evaluates cases of one claim: resizes the scenario (with the case's
  * overrides) to the target size, and to the base size for relative metrics,
  * runs every seed of every case as one batch (in parallel when threads > 1),
- * and compares the metric with the bound.
+ * and compares the metric with the bound. With a relative bound each case
+ * also runs with the reference's overrides (after the case's), and the
+ * bounded value is the ratio of the two metrics, seed by seed.
  */
 export async function evaluateCases(
   claim: LoadedClaim,
@@ -80,30 +96,48 @@ export async function evaluateCases(
   const { spec } = claim;
   const relative = RELATIVE_METRICS.includes(spec.bound.metric);
   const seeds = Array.from({ length: spec.seeds }, (_, i) => spec.seed + i);
+  const sizes = relative ? [spec.targetCards, spec.baseCards as number] : [spec.targetCards];
+  const reference = spec.bound.relative ? spec.reference : undefined;
   const specs: RunSpec[] = [];
   const planned: Planned[] = cases.map((c) => {
-    let scenario: ReturnType<typeof loadScenario>;
-    try {
-      scenario = loadScenario(claim.scenarioPath, c.sets);
-    } catch (err) {
-      if (err instanceof InputError) return { c, reason: err.message, first: -1 };
-      throw err;
-    }
-    const sizes = relative ? [spec.targetCards, spec.baseCards as number] : [spec.targetCards];
-    const resized = sizes.map((n) => ({ n, r: resizeSets(scenario, n, spec.mode) }));
-    const bad = resized.find((x) => !x.r.ok);
-    if (bad && !bad.r.ok) return { c, reason: `at ${bad.n.toLocaleString("en-US")} cards: ${bad.r.reason}`, first: -1 };
-    const first = specs.length;
-    for (const { r } of resized) {
-      if (!r.ok) continue;
-      for (const seed of seeds) {
-        specs.push({ scenarioPath: claim.scenarioPath, sets: [...c.sets, ...r.sets], seed, steps: spec.steps });
+    const armSets = reference ? [c.sets, [...c.sets, ...reference.set, ...(c.referenceSets ?? [])]] : [c.sets];
+    const arms: { sets: string[]; resized: string[][] }[] = [];
+    for (const [a, sets] of armSets.entries()) {
+      const who = a === 0 ? "" : `reference '${reference?.name}': `;
+      let scenario: AnyScenario;
+      try {
+        scenario = loadAnyScenario(claim.scenarioPath, sets);
+      } catch (err) {
+        if (err instanceof InputError) return { c, reason: `${who}${err.message}`, arms: [] };
+        throw err;
       }
+      if (claim.atScenarioSize) {
+        arms.push({ sets, resized: sizes.map(() => []) });
+        continue;
+      }
+      const resized: string[][] = [];
+      for (const n of sizes) {
+        const r = resizeAnySets(scenario, n, spec.mode);
+        if (!r.ok) return { c, reason: `${who}at ${n.toLocaleString("en-US")} cards: ${r.reason}`, arms: [] };
+        resized.push(r.sets);
+      }
+      arms.push({ sets, resized });
     }
-    return { c, first };
+    return {
+      c,
+      arms: arms.map(({ sets, resized }) => {
+        const first = specs.length;
+        for (const r of resized) {
+          for (const seed of seeds) {
+            specs.push({ scenarioPath: claim.scenarioPath, sets: [...sets, ...r], seed, steps: spec.steps });
+          }
+        }
+        return { first };
+      }),
+    };
   });
   const results = await runPoints(specs, opts);
-  return planned.map((p) => outcomeOf(claim, p, results, seeds.length, relative));
+  return planned.map((p) => outcomeOf(claim, p, results, seeds.length, sizes));
 }
 
 function outcomeOf(
@@ -111,57 +145,80 @@ function outcomeOf(
   p: Planned,
   results: readonly PointResult[],
   seedCount: number,
-  relative: boolean,
+  sizes: readonly number[],
 ): CaseOutcome {
   const { name, required } = p.c;
   if (p.reason !== undefined) return { name, required, ok: false, reason: p.reason };
-  const runs = results.slice(p.first, p.first + seedCount * (relative ? 2 : 1));
-  const failed = runs.find((r) => !r.ok);
-  if (failed && !failed.ok) {
-    const size = runs.indexOf(failed) < seedCount ? claim.spec.targetCards : (claim.spec.baseCards as number);
-    return {
-      name,
-      required,
-      ok: false,
-      reason: `at ${size.toLocaleString("en-US")} cards: ${failed.kind}: ${failed.error}`,
-    };
-  }
-  const metrics = runs.map((r) => (r.ok ? r.metrics : {}));
-  const targets = metrics.slice(0, seedCount);
-  const bases = metrics.slice(seedCount);
+  const relative = sizes.length > 1;
   const metric = claim.spec.bound.metric;
-  const values: number[] = [];
-  const lossSums: Record<string, number> = {};
-  for (let i = 0; i < seedCount; i++) {
-    const t = targets[i] as Record<string, number>;
-    let loss: Record<string, number>;
-    if (relative) {
-      const b = bases[i] as Record<string, number>;
-      const bp = sizePoint(b);
-      const tp = sizePoint(t);
-      values.push(metric === "linearity" ? linearity(bp, tp) : scalingEfficiency(bp, tp));
-      loss = lossContributions(bp, tp);
-    } else {
-      values.push(t[metric] ?? Number.NaN);
-      loss = timeShares(sizePoint(t));
+  const arms: {
+    values: number[];
+    loss: Record<string, number>;
+    targets: Record<string, number>[];
+    bases: Record<string, number>[];
+  }[] = [];
+  for (const [a, arm] of p.arms.entries()) {
+    const runs = results.slice(arm.first, arm.first + seedCount * sizes.length);
+    const failed = runs.find((r) => !r.ok);
+    if (failed && !failed.ok) {
+      const size = sizes[Math.floor(runs.indexOf(failed) / seedCount)] as number;
+      const where = claim.atScenarioSize ? "" : `at ${size.toLocaleString("en-US")} cards: `;
+      const who = a === 0 ? "" : `reference '${claim.spec.reference?.name}': `;
+      return { name, required, ok: false, reason: `${who}${where}${failed.kind}: ${failed.error}` };
     }
-    for (const [k, v] of Object.entries(loss)) lossSums[k] = (lossSums[k] ?? 0) + v / seedCount;
+    const metrics = runs.map((r) => (r.ok ? r.metrics : {}));
+    const targets = metrics.slice(0, seedCount);
+    const bases = metrics.slice(seedCount);
+    const values: number[] = [];
+    const loss: Record<string, number> = {};
+    for (let i = 0; i < seedCount; i++) {
+      const t = targets[i] as Record<string, number>;
+      let l: Record<string, number>;
+      if (relative) {
+        const bp = sizePoint(bases[i] as Record<string, number>);
+        const tp = sizePoint(t);
+        values.push(metric === "linearity" ? linearity(bp, tp) : scalingEfficiency(bp, tp));
+        l = lossContributions(bp, tp);
+      } else {
+        values.push(t[metric] ?? Number.NaN);
+        l = timeShares(sizePoint(t));
+      }
+      for (const [k, v] of Object.entries(l)) loss[k] = (loss[k] ?? 0) + v / seedCount;
+    }
+    arms.push({ values, loss, targets, bases });
   }
-  const ci = meanCi95(values);
-  const { holds, margin } = compareBound(claim.spec.bound, ci.mean);
-  const top = largestLoss(lossSums, relative ? [] : ["compute"]);
+  const own = arms[0] as (typeof arms)[number];
+  const ref = arms[1];
+  const values = ref ? own.values.map((v, i) => v / (ref.values[i] as number)) : own.values;
+  const estimate = (xs: number[]): MetricEstimate => {
+    const ci = meanCi95(xs);
+    return { mean: ci.mean, halfWidth: ci.halfWidth, values: xs };
+  };
+  const value = estimate(values);
+  const { holds, margin } = compareBound(claim.spec.bound, value.mean);
+  const top = largestLoss(own.loss, relative ? [] : ["compute"]);
   return {
     name,
     required,
     ok: true,
-    value: { mean: ci.mean, halfWidth: ci.halfWidth, values },
+    value,
     holds,
     margin,
-    loss: lossSums,
+    loss: own.loss,
     lossKind: relative ? "efficiency-loss" : "time-share",
     ...(top ? { largestLoss: top } : {}),
-    target: targets[0] as Record<string, number>,
-    ...(relative ? { base: bases[0] as Record<string, number> } : {}),
+    target: own.targets[0] as Record<string, number>,
+    ...(relative ? { base: own.bases[0] as Record<string, number> } : {}),
+    ...(ref
+      ? {
+          own: estimate(own.values),
+          reference: {
+            name: claim.spec.reference?.name ?? "reference",
+            value: estimate(ref.values),
+            target: ref.targets[0] as Record<string, number>,
+          },
+        }
+      : {}),
   };
 }
 
@@ -169,7 +226,8 @@ function outcomeOf(
 export function sizePoint(m: Record<string, number>): SizePoint {
   return {
     cards: m.cards ?? Number.NaN,
-    tokensPerSecond: m.tokensPerSecond ?? Number.NaN,
+    // Serving runs: output tokens per second (they have no step breakdown, so no loss decomposition).
+    tokensPerSecond: m.tokensPerSecond ?? m.outputTokensPerSecond ?? Number.NaN,
     stepTimeSeconds: m.stepTimeSeconds ?? Number.NaN,
     breakdownSeconds: breakdownOf(m),
   };
@@ -179,6 +237,11 @@ export function sizePoint(m: Record<string, number>): SizePoint {
 export function claimCases(claim: LoadedClaim): EvalCase[] {
   return [
     { name: "baseline", sets: [], required: true },
-    ...claim.spec.variants.map((v) => ({ name: v.name, sets: v.set, required: v.required })),
+    ...claim.spec.variants.map((v) => ({
+      name: v.name,
+      sets: v.set,
+      ...(v.referenceSet.length > 0 ? { referenceSets: v.referenceSet } : {}),
+      required: v.required,
+    })),
   ];
 }

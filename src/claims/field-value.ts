@@ -1,5 +1,6 @@
+import { ACCELERATOR_CATALOG, isCatalogName } from "../hardware/catalog.js";
 import { InputError } from "../input/issues.js";
-import { loadScenario } from "../scenario/load-scenario.js";
+import { loadAnyScenario } from "../scenario/load-scenario.js";
 
 /** The value at a dot path of a loaded scenario (undefined when absent). */
 export function valueAtPath(root: unknown, path: string): unknown {
@@ -9,6 +10,24 @@ export function valueAtPath(root: unknown, path: string): unknown {
     v = (v as Record<string, unknown>)[seg];
   }
   return v;
+}
+
+const OVERRIDES = "topology.accelerator.overrides.";
+
+/**
+ * The value a scenario field has in effect: valueAtPath, except that an
+ * accelerator override the file does not set (topology.accelerator.overrides.hbmTBps)
+ * has the value of the inline spec or catalog entry it would override.
+ */
+export function effectiveValueAtPath(scenario: unknown, path: string): unknown {
+  const v = valueAtPath(scenario, path);
+  if (v !== undefined || !path.startsWith(OVERRIDES)) return v;
+  const ref = valueAtPath(scenario, "topology.accelerator") as { name?: unknown; spec?: unknown } | undefined;
+  const rest = path.slice(OVERRIDES.length);
+  if (ref?.spec !== undefined) return valueAtPath(ref.spec, rest);
+  if (typeof ref?.name === "string" && isCatalogName(ref.name))
+    return valueAtPath(ACCELERATOR_CATALOG[ref.name].spec, rest);
+  return undefined;
 }
 
 /** The field path of a `path=value` override. */
@@ -26,10 +45,10 @@ export function setNumber(set: string): number | undefined {
   return text !== "" && Number.isFinite(n) ? n : undefined;
 }
 
-/** Whether the scenario accepts `value` at `path` (with `sets` applied first). */
+/** Whether the scenario (training or serving) accepts `value` at `path` (with `sets` applied first). */
 export function accepts(scenarioPath: string, sets: readonly string[], path: string, value: number): boolean {
   try {
-    loadScenario(scenarioPath, [...sets, `${path}=${value}`]);
+    loadAnyScenario(scenarioPath, [...sets, `${path}=${value}`]);
     return true;
   } catch (err) {
     if (err instanceof InputError) return false;

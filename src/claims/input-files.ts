@@ -8,7 +8,10 @@ export type InputKind = "claim" | "scenario" | "other";
 
 const EXTENSIONS = /\.(ya?ml|json)$/i;
 
-/** What a file holds, from its top-level keys: a claim (statement + bound), a scenario (parallel + model), or other. */
+/**
+ * What a file holds, from its top-level keys: a claim (statement + bound), a
+ * scenario (parallel + model: training; serving + model: serving), or other.
+ */
 export function inputKind(file: string): InputKind {
   let value: unknown;
   try {
@@ -20,7 +23,7 @@ export function inputKind(file: string): InputKind {
   if (!value || typeof value !== "object" || Array.isArray(value)) return "other";
   const keys = new Set(Object.keys(value));
   if (keys.has("statement") && keys.has("bound")) return "claim";
-  if (keys.has("parallel") && keys.has("model")) return "scenario";
+  if ((keys.has("parallel") || keys.has("serving")) && keys.has("model")) return "scenario";
   return "other";
 }
 

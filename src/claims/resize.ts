@@ -1,4 +1,6 @@
+import type { AnyScenario } from "../scenario/load-scenario.js";
 import type { ScenarioSpec } from "../scenario/scenario-spec.js";
+import type { ServingScenarioSpec } from "../scenario/serving-scenario-spec.js";
 
 export type ScalingMode = "weak" | "strong";
 
@@ -63,4 +65,107 @@ export function resizeSets(scenario: ScenarioSpec, cards: number, mode: ScalingM
       `parallel.globalBatchSize=${globalBatchSize}`,
     ],
   };
+}
+
+/** The overrides that resize a serving scenario to `cards`, or why that size cannot exist. */
+export type ServingResize = { ok: true; sets: string[]; instances: number } | { ok: false; reason: string };
+
+/**
+ * Resizes a (loaded) serving scenario to `cards`: instances = cards / (tp·pp)
+ * (must be whole); the topology grows (whole nodes) when it holds fewer than
+ * firstCard + cards cards, and is left as written otherwise (cards no
+ * instance uses do not change a serving run). In weak mode the offered load
+ * per instance is kept: it is multiplied by newInstances / oldInstances:
+ * - poisson, gamma, constant: ratePerS (and the request count, so every
+ *   instance still sees as many requests; durationS needs no change);
+ * - closed-loop: users (must stay whole) and the request count;
+ * - offline: requests (must stay whole);
+ * - trace: cannot be scaled (a reason), unless the size is unchanged.
+ * Request counts that are sample sizes (rate-based and closed-loop
+ * `requests`, `warmupRequests`) are rounded. Strong mode keeps the load.
+ */
+export function resizeServingSets(scenario: ServingScenarioSpec, cards: number, mode: ScalingMode): ServingResize {
+  const d = scenario.serving.deployment;
+  const t = scenario.serving.traffic;
+  const perInstance = d.tp * d.pp;
+  if (!(Number.isInteger(cards) && cards >= 1)) return { ok: false, reason: `cards: expected a positive integer` };
+  if (cards % perInstance !== 0) {
+    return {
+      ok: false,
+      reason: `instances not integral: ${fmt(cards)} cards / (tp ${d.tp} x pp ${d.pp} = ${perInstance}) is not whole`,
+    };
+  }
+  const instances = cards / perInstance;
+  const sets: string[] = [];
+  const perNode = scenario.topology.cardsPerNode;
+  const need = d.firstCard + cards;
+  if (scenario.topology.nodes * perNode < need) {
+    const nodes = Math.ceil(need / perNode);
+    sets.push(`topology.nodes=${nodes}`, `topology.cards=${nodes * perNode}`);
+  }
+  sets.push(`serving.deployment.instances=${instances}`);
+  const ratio = instances / d.instances;
+  if (mode === "strong" || ratio === 1) return { ok: true, sets, instances };
+  const scaled = (n: number) => n * ratio;
+  const sampleCount = (n: number) => Math.max(1, Math.round(scaled(n)));
+  const warmup = (requests: number | undefined) => {
+    if (t.warmupRequests === 0) return;
+    const w = Math.round(scaled(t.warmupRequests));
+    sets.push(`serving.traffic.warmupRequests=${requests === undefined ? w : Math.min(w, requests - 1)}`);
+  };
+  const load = `the offered load (x ${Number(ratio.toPrecision(6))} for ${fmt(instances)} instances instead of ${fmt(d.instances)})`;
+  switch (t.arrival) {
+    case "trace":
+      return {
+        ok: false,
+        reason: `weak scaling: a trace cannot be scaled to ${load}; use mode strong or a synthetic arrival process`,
+      };
+    case "offline": {
+      const requests = scaled(t.requests as number);
+      if (!Number.isInteger(requests)) {
+        return {
+          ok: false,
+          reason: `weak scaling: ${t.requests} offline requests do not scale to a whole number for ${load}`,
+        };
+      }
+      sets.push(`serving.traffic.requests=${requests}`);
+      warmup(requests);
+      break;
+    }
+    case "closed-loop": {
+      const users = scaled(t.users as number);
+      if (!Number.isInteger(users)) {
+        return { ok: false, reason: `weak scaling: ${t.users} users do not scale to a whole number for ${load}` };
+      }
+      sets.push(`serving.traffic.users=${users}`);
+      const requests = t.requests === undefined ? undefined : sampleCount(t.requests);
+      if (requests !== undefined) sets.push(`serving.traffic.requests=${requests}`);
+      warmup(requests);
+      break;
+    }
+    default: {
+      sets.push(`serving.traffic.ratePerS=${scaled(t.ratePerS as number)}`);
+      const requests = t.requests === undefined ? undefined : sampleCount(t.requests);
+      if (requests !== undefined) sets.push(`serving.traffic.requests=${requests}`);
+      warmup(requests);
+    }
+  }
+  return { ok: true, sets, instances };
+}
+
+/** The overrides that resize a scenario of either kind to `cards` (see resizeSets and resizeServingSets). */
+export function resizeAnySets(
+  scenario: AnyScenario,
+  cards: number,
+  mode: ScalingMode,
+): { ok: true; sets: string[] } | { ok: false; reason: string } {
+  return scenario.kind === "serving"
+    ? resizeServingSets(scenario.spec, cards, mode)
+    : resizeSets(scenario.spec, cards, mode);
+}
+
+/** Cards a serving deployment uses: instances · tp · pp. */
+export function servingCards(scenario: ServingScenarioSpec): number {
+  const d = scenario.serving.deployment;
+  return d.instances * d.tp * d.pp;
 }

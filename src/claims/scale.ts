@@ -1,8 +1,9 @@
-import { loadScenario } from "../scenario/load-scenario.js";
+import { loadAnyScenario, loadScenario } from "../scenario/load-scenario.js";
+import type { ServingScenarioSpec } from "../scenario/serving-scenario-spec.js";
 import type { RunSpec } from "../scenario/types.js";
 import { linearity, lossContributions, scalingEfficiency, timeShares } from "./efficiency.js";
 import { sizePoint } from "./evaluate.js";
-import { resizeSets, type ScalingMode } from "./resize.js";
+import { resizeServingSets, resizeSets, type ScalingMode } from "./resize.js";
 import { runPoints } from "./run-points.js";
 
 export interface ScaleOptions {
@@ -88,6 +89,87 @@ export async function runScale(opts: ScaleOptions): Promise<ScaleRow[]> {
       mfu: m.metrics.mfu ?? Number.NaN,
       shares: timeShares(np),
       lossContributions: lossContributions(bp, np),
+    };
+  });
+}
+
+/** A row of `scale` on a serving scenario. */
+export type ServingScaleRow =
+  | {
+      cards: number;
+      ok: true;
+      instances: number;
+      requestsPerSecond: number;
+      outputTokensPerSecond: number;
+      outputTokensPerSecondPerCard: number;
+      /** Per-card output tokens/s relative to the smallest size that could run (the base). */
+      scalingEfficiency: number;
+      linearity: number;
+      ttftP99Seconds: number;
+      tpotP99Seconds: number;
+      sloAttainment: number;
+      /** The offered load exceeded capacity at this size (latency percentiles are not steady-state). */
+      overloaded: boolean;
+    }
+  | { cards: number; ok: false; reason: string };
+
+/** Rows of `scale` for either kind of scenario. */
+export type AnyScaleRows = { kind: "training"; rows: ScaleRow[] } | { kind: "serving"; rows: ServingScaleRow[] };
+
+/** `scale` on a scenario of either kind (the file says which). Throws InputError when it is bad. */
+export async function runAnyScale(opts: ScaleOptions): Promise<AnyScaleRows> {
+  const s = loadAnyScenario(opts.scenarioPath, opts.sets);
+  if (s.kind === "training") return { kind: "training", rows: await runScale(opts) };
+  return { kind: "serving", rows: await runServingScale(opts, s.spec) };
+}
+
+/**
+ * Runs a serving scenario at each size: instances = cards / (tp·pp), the
+ * offered load scaled with the instances in weak mode, kept in strong mode
+ * (src/claims/resize.ts resizeServingSets). Efficiency is per-card output
+ * tokens/s relative to the smallest size that runs.
+ */
+export async function runServingScale(opts: ScaleOptions, scenario: ServingScenarioSpec): Promise<ServingScaleRow[]> {
+  const sizes = [...new Set(opts.cards)].sort((a, b) => a - b);
+  const specs: RunSpec[] = [];
+  const plans = sizes.map((cards) => {
+    const r = resizeServingSets(scenario, cards, opts.mode);
+    if (!r.ok) return { cards, r, index: -1 };
+    specs.push({
+      scenarioPath: opts.scenarioPath,
+      sets: [...opts.sets, ...r.sets],
+      seed: opts.seed,
+      steps: opts.steps,
+    });
+    return { cards, r, index: specs.length - 1 };
+  });
+  const results = await runPoints(specs, opts.threads === undefined ? {} : { threads: opts.threads });
+  const measured = plans.map((p) => {
+    if (!p.r.ok) return { cards: p.cards, ok: false as const, reason: p.r.reason };
+    const res = results[p.index];
+    if (res === undefined) return { cards: p.cards, ok: false as const, reason: "not run" };
+    if (!res.ok) return { cards: p.cards, ok: false as const, reason: `${res.kind}: ${oneLine(res.error)}` };
+    return { cards: p.cards, ok: true as const, instances: p.r.instances, metrics: res.metrics };
+  });
+  const base = measured.find((m) => m.ok);
+  const nan = Number.NaN;
+  return measured.map((m): ServingScaleRow => {
+    if (!m.ok || !base?.ok) return m.ok ? { cards: m.cards, ok: false, reason: "no base" } : m;
+    const at = (x: typeof m) => ({ cards: x.cards, tokensPerSecond: x.metrics.outputTokensPerSecond ?? nan });
+    const out = m.metrics.outputTokensPerSecond ?? nan;
+    return {
+      cards: m.cards,
+      ok: true,
+      instances: m.instances,
+      requestsPerSecond: m.metrics.requestsPerSecond ?? nan,
+      outputTokensPerSecond: out,
+      outputTokensPerSecondPerCard: out / m.cards,
+      scalingEfficiency: scalingEfficiency(at(base), at(m)),
+      linearity: linearity(at(base), at(m)),
+      ttftP99Seconds: m.metrics.ttftP99Seconds ?? nan,
+      tpotP99Seconds: m.metrics.tpotP99Seconds ?? nan,
+      sloAttainment: m.metrics.sloAttainment ?? nan,
+      overloaded: m.metrics.overloaded === 1,
     };
   });
 }

@@ -1,4 +1,4 @@
-import { loadScenario } from "../scenario/load-scenario.js";
+import { loadAnyScenario } from "../scenario/load-scenario.js";
 import { type CaseOutcome, type EvalCase, evaluateCases } from "./evaluate.js";
 import { accepts, isIntegerField, setNumber, setPath, valueAtPath } from "./field-value.js";
 import type { LoadedClaim } from "./load-claim.js";
@@ -45,7 +45,7 @@ export async function sensitivity(
 ): Promise<{ rows: SensitivityRow[]; skipped: string[] }> {
   const targets: Target[] = [];
   const skipped: string[] = [];
-  const base = loadScenario(claim.scenarioPath);
+  const base = loadAnyScenario(claim.scenarioPath).spec;
   const baseFields = new Set<string>();
   for (const v of claim.spec.variants) {
     for (const s of v.set) {

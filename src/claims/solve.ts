@@ -1,8 +1,8 @@
 import { UsageError } from "../cli/errors.js";
 import { InputError } from "../input/issues.js";
-import { loadScenario } from "../scenario/load-scenario.js";
+import { type AnyScenario, loadAnyScenario } from "../scenario/load-scenario.js";
 import { type CaseOutcome, evaluateCases } from "./evaluate.js";
-import { accepts, isIntegerField, valueAtPath } from "./field-value.js";
+import { accepts, effectiveValueAtPath, isIntegerField } from "./field-value.js";
 import type { LoadedClaim } from "./load-claim.js";
 
 export interface SolveOptions {
@@ -10,6 +10,8 @@ export interface SolveOptions {
   field: string;
   /** Solve under this variant's overrides (default: the baseline). */
   variant?: string;
+  /** Overrides under every probe, before the variant's (the command line's --set of `run --solve`). */
+  sets?: string[];
   /** Search only in [low, high] instead of bracketing around the current value. */
   range?: [number, number];
   /** Bisection steps after bracketing (default 7: the bracket shrinks 128x). */
@@ -55,10 +57,10 @@ export async function solveBreakingPoint(claim: LoadedClaim, opts: SolveOptions)
       `--variant: no variant '${opts.variant}' in ${claim.file} (variants: ${claim.spec.variants.map((v) => v.name).join(", ") || "none"})`,
     );
   }
-  const context = variant?.set ?? [];
-  let scenario: ReturnType<typeof loadScenario>;
+  const context = [...(opts.sets ?? []), ...(variant?.set ?? [])];
+  let scenario: AnyScenario;
   try {
-    scenario = loadScenario(claim.scenarioPath, [...context, `${opts.field}=0.5`]);
+    scenario = loadAnyScenario(claim.scenarioPath, [...context, `${opts.field}=0.5`]);
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     // A path that does not exist gets the loader's "did you mean"; a value it rejects is fine here.
@@ -66,8 +68,8 @@ export async function solveBreakingPoint(claim: LoadedClaim, opts: SolveOptions)
       throw new UsageError(`--solve: ${err.message}`);
     }
   }
-  scenario = loadScenario(claim.scenarioPath, context);
-  const start = valueAtPath(scenario, opts.field);
+  scenario = loadAnyScenario(claim.scenarioPath, context);
+  const start = effectiveValueAtPath(scenario.spec, opts.field);
   if (typeof start !== "number") {
     throw new UsageError(
       `--solve: ${opts.field} is not a numeric field of the scenario (found ${JSON.stringify(start)})`,
@@ -132,9 +134,11 @@ export async function solveBreakingPoint(claim: LoadedClaim, opts: SolveOptions)
     }
   }
   probes.sort((a, b) => a.value - b.value);
-  const ctx = variant ? `variant '${variant.name}'` : "baseline";
+  const extra = opts.sets?.length ? ` with --set ${opts.sets.join(" --set ")}` : "";
+  const ctx =
+    (variant ? `variant '${variant.name}'` : claim.atScenarioSize ? "the scenario as written" : "baseline") + extra;
   const b = claim.spec.bound;
-  const what = `${b.metric} ${b.op} ${b.value}`;
+  const what = `${b.metric}${b.relative ? ` / ${claim.spec.reference?.name ?? "reference"}'s` : ""} ${b.op} ${b.value}`;
   let summary: string;
   if (holdsAt === undefined || failsAt === undefined) {
     const all = probes.filter(valid);

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { DEFAULT_TOLERANCE } from "../claims/baseline.js";
 import { runCheck } from "../claims/check.js";
 import { checkJson, checkText } from "../report/check-report.js";
+import { boundMetricKey } from "../report/format-metric.js";
 import { junitXml } from "../report/junit.js";
 import { tornadoSvg } from "../report/tornado-plot.js";
 import { writeFileAtomic } from "../sweep/atomic-write.js";
@@ -93,7 +94,7 @@ export function addCheckCommand(program: Command, out: (line: string) => void): 
             report.claims.map((r) => ({
               file: r.claim.file,
               statement: r.claim.spec.statement,
-              metric: r.claim.spec.bound.metric,
+              metric: boundMetricKey(r.claim.spec.bound),
               op: r.claim.spec.bound.op,
               bound: r.claim.spec.bound.value,
               outcomes: r.outcomes,
@@ -109,7 +110,7 @@ export function addCheckCommand(program: Command, out: (line: string) => void): 
             opts.plot,
             tornadoSvg(r.sensitivity.rows, {
               title: `Sensitivity: ${r.claim.spec.statement}`,
-              metric: r.claim.spec.bound.metric,
+              metric: boundMetricKey(r.claim.spec.bound),
               bound: r.claim.spec.bound.value,
             }),
           );

@@ -1,8 +1,25 @@
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
+import {
+  DEFAULT_SERVING_TARGET,
+  parseTarget,
+  servingTargetMetrics,
+  solveServingScenario,
+} from "../claims/solve-scenario.js";
+import {
+  requestsCsv,
+  type ServingRequests,
+  servingRunJson,
+  servingRunText,
+  solveText,
+} from "../report/serving-report.js";
+import { loadAnyScenario } from "../scenario/load-scenario.js";
 import { runScenario } from "../scenario/run.js";
-import { jobDaysReport, type SeedSummary, summarizeSeeds } from "../scenario/run-report.js";
+import { jobDaysReport, SERVING_SEED_METRICS, type SeedSummary, summarizeSeeds } from "../scenario/run-report.js";
+import { runServingScenario } from "../scenario/run-serving.js";
+import type { ServingScenarioSpec } from "../scenario/serving-scenario-spec.js";
 import type { RunOk, RunSpec } from "../scenario/types.js";
+import { writeFileAtomic } from "../sweep/atomic-write.js";
 import { defaultRunner, SweepPool } from "../sweep/pool.js";
 import type { PointResult } from "../sweep/result-columns.js";
 import { UsageError, UserError } from "./errors.js";
@@ -16,13 +33,19 @@ interface RunOptions {
   json?: boolean;
   jobDays?: string;
   workers?: string;
+  requestsCsv?: string;
+  solve?: string;
+  target?: string;
+  range?: string;
 }
 
-/** `clustersim run SCENARIO`: one training scenario, one or several seeds. */
+/** `clustersim run SCENARIO`: one training or serving scenario, one or several seeds. */
 export function addRunCommand(program: Command, out: (line: string) => void): void {
   program
     .command("run")
-    .description("simulate training steps of a scenario: step time, breakdown, throughput, MFU, memory")
+    .description(
+      "simulate a scenario: training steps (step time, breakdown, throughput, MFU, memory) or LLM serving (throughput, TTFT/TPOT/E2E, SLOs, KV cache, memory)",
+    )
     .argument("<scenario>", "scenario file (YAML or JSON)")
     .option(
       "--set <path=value>",
@@ -30,12 +53,25 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
       collect,
       [],
     )
-    .option("--steps <n>", "consecutive training steps to simulate", "1")
+    .option("--steps <n>", "consecutive training steps to simulate (ignored by serving scenarios)", "1")
     .option("--seed <s>", "seed of the random streams", "1")
     .option("--seeds <k>", "repeat with seeds s..s+k-1 (in parallel) and report 95% confidence intervals", "1")
-    .option("--job-days <d>", "also report goodput, failures and the best checkpoint interval over a job of d days")
-    .option("--workers <n>", "worker threads for --seeds (default: one per core)")
-    .option("--json", "one JSON object (keys documented in the README)")
+    .option(
+      "--job-days <d>",
+      "also report goodput, failures and the best checkpoint interval over a job of d days (training only)",
+    )
+    .option("--workers <n>", "worker threads for --seeds and --solve (default: one per core)")
+    .option("--requests-csv <file>", "serving: write one row per measured request (arrival, first token, finish, ...)")
+    .option(
+      "--solve <field>",
+      "serving: find the value of a numeric field where --target stops holding (e.g. serving.traffic.ratePerS: the highest rate that meets the SLOs)",
+    )
+    .option(
+      "--target <bound>",
+      `with --solve: 'METRIC<=VALUE' or 'METRIC>=VALUE' (default '${DEFAULT_SERVING_TARGET}')`,
+    )
+    .option("--range <low,high>", "with --solve: search between these values instead of bracketing")
+    .option("--json", "one JSON object (keys documented in the README and docs/serving.md)")
     .action(async (scenario: string, opts: RunOptions) => {
       const steps = positiveInt("--steps", opts.steps);
       const seed = Number(opts.seed);
@@ -44,6 +80,35 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
       const jobDays = opts.jobDays === undefined ? undefined : Number(opts.jobDays);
       if (jobDays !== undefined && !(jobDays > 0 && Number.isFinite(jobDays))) {
         throw new UsageError(`--job-days: expected a positive number of days, found '${opts.jobDays}'`);
+      }
+      if ((opts.target !== undefined || opts.range !== undefined) && opts.solve === undefined) {
+        throw new UsageError("--target and --range go with --solve");
+      }
+      const range = opts.range === undefined ? undefined : parseRange(opts.range);
+      if (opts.workers !== undefined) positiveInt("--workers", opts.workers);
+      // Bad input (a file that does not load) is exit 1 with every issue at its file:line:column.
+      const loaded = loadAnyScenario(scenario, opts.set);
+      if (loaded.kind === "serving") {
+        if (jobDays !== undefined) {
+          throw new UsageError(
+            `--job-days is for training scenarios (failures and checkpoints); ${scenario} is a serving scenario`,
+          );
+        }
+        const common = { scenario, spec: loaded.spec, seed, seedCount, out };
+        if (opts.solve !== undefined) {
+          return solveServing({ ...common, opts, field: opts.solve, ...(range ? { range } : {}) });
+        }
+        return runServingReport({ ...common, opts });
+      }
+      for (const [flag, value] of [
+        ["--requests-csv", opts.requestsCsv],
+        ["--solve", opts.solve],
+      ] as const) {
+        if (value !== undefined) {
+          throw new UsageError(
+            `${flag} is for serving scenarios (with a serving: block); ${scenario} is a training scenario${flag === "--solve" ? " (for training, write a claim file and use check --solve)" : ""}`,
+          );
+        }
       }
       const seeds = Array.from({ length: seedCount }, (_, i) => seed + i);
       const specs: RunSpec[] = seeds.map((s) => ({ scenarioPath: scenario, sets: opts.set, seed: s, steps }));
@@ -84,6 +149,78 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
       for (const line of formatRun(first, summary)) out(line);
       if (job) for (const line of formatJob(job)) out(line);
     });
+}
+
+interface ServingCommon {
+  scenario: string;
+  spec: ServingScenarioSpec;
+  seed: number;
+  seedCount: number;
+  opts: RunOptions;
+  out: (line: string) => void;
+}
+
+/** `run` on a serving scenario: the first seed here (with per-request data when asked), the others on the pool. */
+async function runServingReport(c: ServingCommon): Promise<void> {
+  const { scenario, opts, out } = c;
+  const seeds = Array.from({ length: c.seedCount }, (_, i) => c.seed + i);
+  const specs: RunSpec[] = seeds.map((s) => ({ scenarioPath: scenario, sets: opts.set, seed: s, steps: 1 }));
+  const others = c.seedCount > 1 ? runOnPool(specs.slice(1), opts.workers) : Promise.resolve([]);
+  const firstResult = runServingScenario(c.spec, c.seed, { keepRequests: opts.requestsCsv !== undefined });
+  const rest = await others;
+  const failed = [firstResult, ...rest].find((r): r is Extract<PointResult, { ok: false }> => !r.ok);
+  if (failed) throw new UserError(`${scenario}: ${failed.error}`);
+  const first = firstResult as RunOk;
+  const summary =
+    c.seedCount > 1
+      ? summarizeSeeds(
+          seeds,
+          [first.metrics, ...rest.map((r) => (r as { metrics: Record<string, number> }).metrics)],
+          SERVING_SEED_METRICS,
+        )
+      : undefined;
+  if (opts.requestsCsv !== undefined) {
+    const requests = first.details.requests as ServingRequests | undefined;
+    if (!requests) throw new UserError(`${scenario}: the serving simulation returned no per-request data`);
+    writeFileAtomic(opts.requestsCsv, requestsCsv(requests));
+  }
+  if (opts.json) {
+    out(JSON.stringify(servingRunJson(scenario, c.seed, first, summary)));
+    return;
+  }
+  for (const line of servingRunText(first, summary)) out(line);
+}
+
+/** `run --solve FIELD [--target ...] [--range ...]` on a serving scenario. Exit 0 whether or not a breaking point is found. */
+async function solveServing(c: ServingCommon & { field: string; range?: [number, number] }): Promise<void> {
+  const { opts, out } = c;
+  const parsed = parseTarget(opts.target ?? DEFAULT_SERVING_TARGET, servingTargetMetrics());
+  if ("error" in parsed) throw new UsageError(`--target: ${parsed.error}`);
+  if (opts.requestsCsv !== undefined) throw new UsageError("--requests-csv does not go with --solve");
+  const result = await solveServingScenario({
+    scenarioPath: c.scenario,
+    scenario: c.spec,
+    sets: opts.set,
+    field: c.field,
+    target: parsed,
+    seed: c.seed,
+    seeds: c.seedCount,
+    ...(c.range ? { range: c.range } : {}),
+    ...(opts.workers !== undefined ? { threads: positiveInt("--workers", opts.workers) } : {}),
+  });
+  if (opts.json) {
+    out(JSON.stringify({ kind: "serving-solve", scenario: c.scenario, target: parsed, ...result }));
+    return;
+  }
+  for (const line of solveText(result, parsed.metric)) out(line);
+}
+
+function parseRange(text: string): [number, number] {
+  const parts = text.split(",").map((x) => Number(x.trim()));
+  if (parts.length !== 2 || parts.some((x) => !Number.isFinite(x))) {
+    throw new UsageError(`--range: expected two numbers 'low,high', found '${text}'`);
+  }
+  return parts as [number, number];
 }
 
 async function runOnPool(specs: RunSpec[], workersText: string | undefined): Promise<PointResult[]> {

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import { runScale } from "../claims/scale.js";
+import { runAnyScale } from "../claims/scale.js";
 import { scalePlotSvg } from "../report/scale-plot.js";
-import { scaleCsv, scaleTable } from "../report/scale-report.js";
+import { scaleCsv, scaleTable, servingScaleCsv, servingScaleTable } from "../report/scale-report.js";
 import { writeFileAtomic } from "../sweep/atomic-write.js";
 import { UsageError } from "./errors.js";
 import { collect } from "./options.js";
@@ -24,12 +24,16 @@ export function addScaleCommand(program: Command, out: (line: string) => void): 
   program
     .command("scale")
     .description(
-      "run a scenario at several sizes (weak or strong scaling): throughput, efficiency, linearity, MFU and what the lost efficiency is made of",
+      "run a scenario at several sizes (weak or strong scaling): throughput, efficiency, linearity, MFU and what the lost efficiency is made of; serving: instances, output tokens/s (per card), efficiency, TTFT/TPOT p99",
     )
     .argument("<scenario>", "scenario file")
     .requiredOption("--cards <list>", "comma-separated sizes, e.g. 256,512,1024,2048,4096,8192")
-    .option("--mode <mode>", "weak (micro-batches per replica fixed) or strong (global batch fixed)", "weak")
-    .option("--steps <n>", "training steps per size", "1")
+    .option(
+      "--mode <mode>",
+      "weak (micro-batches per replica fixed; serving: offered load per instance fixed) or strong (global batch / offered load fixed)",
+      "weak",
+    )
+    .option("--steps <n>", "training steps per size (ignored by serving scenarios)", "1")
     .option("--seed <n>", "seed", "1")
     .option("--json", "print the rows as JSON")
     .option("--csv <file>", "write the rows as CSV")
@@ -57,7 +61,7 @@ export function addScaleCommand(program: Command, out: (line: string) => void): 
       const bound = opts.bound === undefined ? undefined : Number(opts.bound);
       if (bound !== undefined && !Number.isFinite(bound))
         throw new UsageError(`--bound: expected a number, found '${opts.bound}'`);
-      const rows = await runScale({
+      const result = await runAnyScale({
         scenarioPath: scenario,
         sets: opts.set,
         cards,
@@ -66,9 +70,11 @@ export function addScaleCommand(program: Command, out: (line: string) => void): 
         seed,
         ...(threads !== undefined ? { threads } : {}),
       });
+      const { rows } = result;
       if (opts.json) out(JSON.stringify(rows, null, 2));
-      else for (const l of scaleTable(rows)) out(l);
-      if (opts.csv) writeFileAtomic(opts.csv, scaleCsv(rows));
+      else for (const l of result.kind === "serving" ? servingScaleTable(result.rows) : scaleTable(result.rows)) out(l);
+      if (opts.csv)
+        writeFileAtomic(opts.csv, result.kind === "serving" ? servingScaleCsv(result.rows) : scaleCsv(result.rows));
       if (opts.plot) {
         writeFileAtomic(
           opts.plot,

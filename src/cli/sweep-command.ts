@@ -3,7 +3,6 @@ import type { Command } from "commander";
 import { formatValue } from "../sweep/format-value.js";
 import { parseRunnerRef } from "../sweep/pool.js";
 import { streamProgress } from "../sweep/progress.js";
-import { resultColumns } from "../sweep/result-columns.js";
 import { planSweep, runSweep } from "../sweep/run-sweep.js";
 import { inShard, parseShard, type Shard } from "../sweep/shard.js";
 import { UsageError } from "./errors.js";
@@ -94,7 +93,7 @@ export function addSweepCommand(program: Command, out: (line: string) => void): 
 }
 
 function dryRun(sweepPath: string, shard: Shard | undefined, out: (line: string) => void): void {
-  const { loaded, plan } = planSweep(sweepPath);
+  const { loaded, plan, columns } = planSweep(sweepPath);
   const mine = plan.points.filter((p) => inShard(p.index, shard));
   out(`sweep: ${sweepPath}`);
   out(`scenario: ${loaded.scenarioPath}${loaded.scenarioExists ? "" : " (not found: a real run needs it)"}`);
@@ -102,7 +101,7 @@ function dryRun(sweepPath: string, shard: Shard | undefined, out: (line: string)
     `points: ${plan.points.length}${shard ? `, shard ${shard.k}/${shard.n}: ${mine.length}` : ""}` +
       (plan.duplicatesDropped > 0 ? ` (${plan.duplicatesDropped} duplicate points dropped)` : ""),
   );
-  out(`columns: ${resultColumns(plan.axisPaths).header.join(",")}`);
+  out(`columns: ${columns.header.join(",")}`);
   out(`first ${Math.min(DRY_RUN_SHOWN, mine.length)} points:`);
   for (const p of mine.slice(0, DRY_RUN_SHOWN)) {
     const axes = Object.entries(p.values).map(([k, v]) => `${k}=${formatValue(v)}`);

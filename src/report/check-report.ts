@@ -1,6 +1,6 @@
 import type { CheckReport, ClaimReport } from "../claims/check.js";
 import { fmtNum } from "../claims/solve.js";
-import { formatMetric } from "./format-metric.js";
+import { boundMetricKey, formatMetric } from "./format-metric.js";
 import { baselineSummary } from "./junit.js";
 import { textTable } from "./text-table.js";
 import { verdictTable } from "./verdict-table.js";
@@ -13,7 +13,7 @@ export function checkText(report: CheckReport): string[] {
     if (r.solve) {
       lines.push(`  breaking point: ${r.solve.summary}`);
       lines.push(
-        `    probes: ${r.solve.probes.map((p) => `${fmtNum(p.value)} ${p.reason ? "n/a" : p.holds ? "holds" : "fails"}${p.metric !== undefined ? ` (${formatMetric(r.claim.spec.bound.metric, p.metric)})` : ""}`).join("; ")}`,
+        `    probes: ${r.solve.probes.map((p) => `${fmtNum(p.value)} ${p.reason ? "n/a" : p.holds ? "holds" : "fails"}${p.metric !== undefined ? ` (${formatMetric(boundMetricKey(r.claim.spec.bound), p.metric)})` : ""}`).join("; ")}`,
       );
     }
     if (r.sensitivity) lines.push(...sensitivityText(r));
@@ -33,7 +33,7 @@ export function checkText(report: CheckReport): string[] {
 function sensitivityText(r: ClaimReport): string[] {
   const s = r.sensitivity;
   if (!s) return [];
-  const m = r.claim.spec.bound.metric;
+  const m = boundMetricKey(r.claim.spec.bound);
   const f = (x: number | undefined) => (x === undefined ? "n/a" : formatMetric(m, x));
   const rows = s.rows.map((row) => [
     row.context,
@@ -67,6 +67,7 @@ export function checkJson(report: CheckReport): unknown {
       baseCards: r.claim.spec.baseCards ?? null,
       targetCards: r.claim.spec.targetCards,
       bound: r.claim.spec.bound,
+      ...(r.claim.spec.reference ? { reference: r.claim.spec.reference } : {}),
       outcomes: r.outcomes,
       ...(r.solve ? { solve: r.solve } : {}),
       ...(r.sensitivity ? { sensitivity: r.sensitivity } : {}),

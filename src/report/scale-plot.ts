@@ -1,7 +1,11 @@
 import { scaleLinear, scaleLog } from "d3-scale";
-import type { ScaleRow } from "../claims/scale.js";
 import { LOSS_CATEGORIES } from "./scale-report.js";
 import { num, PALETTE, xmlEscape } from "./svg.js";
+
+/** What the plot needs of a `scale` row (training rows have the loss breakdown; serving rows do not). */
+export type PlotRow =
+  | { cards: number; ok: true; scalingEfficiency: number; lossContributions?: Record<string, number> }
+  | { cards: number; ok: false };
 
 const W = 760;
 const H = 440;
@@ -14,10 +18,10 @@ const M = { left: 64, right: 170, top: 40, bottom: 52 };
  * (categories that shrank are drawn as zero; the gap to the curve is then
  * covered more than once, which the note says).
  */
-export function scalePlotSvg(rows: readonly ScaleRow[], opts: { title: string; bound?: number }): string {
-  const ok = rows.filter((r): r is Extract<ScaleRow, { ok: true }> => r.ok);
-  const cats = LOSS_CATEGORIES.filter((c) => ok.some((r) => (r.lossContributions[c] ?? 0) > 5e-4));
-  const stackBottom = ok.map((r) => 1 - cats.reduce((s, c) => s + Math.max(0, r.lossContributions[c] ?? 0), 0));
+export function scalePlotSvg(rows: readonly PlotRow[], opts: { title: string; bound?: number }): string {
+  const ok = rows.filter((r): r is Extract<PlotRow, { ok: true }> => r.ok);
+  const cats = LOSS_CATEGORIES.filter((c) => ok.some((r) => (r.lossContributions?.[c] ?? 0) > 5e-4));
+  const stackBottom = ok.map((r) => 1 - cats.reduce((s, c) => s + Math.max(0, r.lossContributions?.[c] ?? 0), 0));
   const lows = [
     ...ok.map((r) => r.scalingEfficiency),
     ...stackBottom,
@@ -40,7 +44,7 @@ export function scalePlotSvg(rows: readonly ScaleRow[], opts: { title: string; b
   // Stacked loss areas, from 100% downward.
   let upper = ok.map(() => 1);
   cats.forEach((c, ci) => {
-    const lower = ok.map((r, i) => (upper[i] as number) - Math.max(0, r.lossContributions[c] ?? 0));
+    const lower = ok.map((r, i) => (upper[i] as number) - Math.max(0, r.lossContributions?.[c] ?? 0));
     const top = ok.map((r, i) => `${num(x(r.cards))},${num(y(upper[i] as number))}`);
     const bottom = ok.map((r, i) => `${num(x(r.cards))},${num(y(lower[i] as number))}`).reverse();
     parts.push(

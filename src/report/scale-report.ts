@@ -1,7 +1,7 @@
-import type { ScaleRow } from "../claims/scale.js";
+import type { ScaleRow, ServingScaleRow } from "../claims/scale.js";
 import { csvLine } from "../sweep/csv.js";
 import { TIME_CATEGORIES } from "../system/executor.js";
-import { pct } from "./format-metric.js";
+import { formatRate, formatSeconds, pct } from "./format-metric.js";
 import { textTable } from "./text-table.js";
 
 /** Time categories in display order (the executor's, then idle). */
@@ -104,6 +104,92 @@ export function scaleCsv(rows: readonly ScaleRow[]): string {
         String(r.mfu),
         ...cats.map((c) => String(r.shares[c] ?? 0)),
         ...cats.map((c) => String(r.lossContributions[c] ?? 0)),
+      ]),
+    );
+  }
+  return lines.join("");
+}
+
+/**
+ * The `scale` table of a serving scenario: one row per size: cards,
+ * instances, output tokens/s (total and per card), scaling efficiency
+ * (per-card output tokens/s vs the smallest size that runs), TTFT and TPOT
+ * p99, SLO attainment; sizes where the offered load exceeded capacity are marked.
+ */
+export function servingScaleTable(rows: readonly ServingScaleRow[]): string[] {
+  const header = [
+    "cards",
+    "instances",
+    "out tok/s",
+    "out tok/s/card",
+    "efficiency",
+    "TTFT p99",
+    "TPOT p99",
+    "SLO met",
+    "",
+  ];
+  const ok = rows.filter((r): r is Extract<ServingScaleRow, { ok: true }> => r.ok);
+  const body = ok.map((r) => [
+    r.cards.toLocaleString("en-US"),
+    r.instances.toLocaleString("en-US"),
+    formatRate(r.outputTokensPerSecond),
+    formatRate(r.outputTokensPerSecondPerCard),
+    pct(r.scalingEfficiency),
+    formatSeconds(r.ttftP99Seconds),
+    formatSeconds(r.tpotP99Seconds),
+    pct(r.sloAttainment),
+    r.overloaded ? "OVERLOADED" : "",
+  ]);
+  const lines = textTable(header, body, [0, 1, 2, 3, 4, 5, 6, 7]).map((l) => l.trimEnd());
+  const bad = rows
+    .filter((r) => !r.ok)
+    .map((r) => (r.ok ? "" : `${r.cards.toLocaleString("en-US")} cards: cannot run: ${r.reason}`));
+  return [
+    ...lines,
+    ...bad,
+    "(efficiency: output tokens/s per card relative to the smallest size that runs; OVERLOADED: the offered load exceeded capacity, latency percentiles are not steady-state)",
+  ];
+}
+
+const SERVING_CSV_COLUMNS = [
+  "cards",
+  "ok",
+  "reason",
+  "instances",
+  "requestsPerSecond",
+  "outputTokensPerSecond",
+  "outputTokensPerSecondPerCard",
+  "scalingEfficiency",
+  "linearity",
+  "ttftP99Seconds",
+  "tpotP99Seconds",
+  "sloAttainment",
+  "overloaded",
+] as const;
+
+/** CSV text (RFC 4180, CRLF) of a serving `scale` run; numbers as String(x), overloaded as 1/0. */
+export function servingScaleCsv(rows: readonly ServingScaleRow[]): string {
+  const lines = [csvLine(SERVING_CSV_COLUMNS)];
+  for (const r of rows) {
+    if (!r.ok) {
+      lines.push(csvLine([String(r.cards), "false", r.reason, ...SERVING_CSV_COLUMNS.slice(3).map(() => "")]));
+      continue;
+    }
+    lines.push(
+      csvLine([
+        String(r.cards),
+        "true",
+        "",
+        String(r.instances),
+        String(r.requestsPerSecond),
+        String(r.outputTokensPerSecond),
+        String(r.outputTokensPerSecondPerCard),
+        String(r.scalingEfficiency),
+        String(r.linearity),
+        String(r.ttftP99Seconds),
+        String(r.tpotP99Seconds),
+        String(r.sloAttainment),
+        r.overloaded ? "1" : "0",
       ]),
     );
   }

@@ -1,6 +1,6 @@
 import type { CaseOutcome } from "../claims/evaluate.js";
 import type { LoadedClaim } from "../claims/load-claim.js";
-import { formatMargin, formatMetric, pct } from "./format-metric.js";
+import { boundMetricKey, formatMargin, formatMetric, pct } from "./format-metric.js";
 import { textTable } from "./text-table.js";
 
 /** Verdict of one case: holds, FAILS (baseline or required), fails (informative variant), or error. */
@@ -18,34 +18,41 @@ export function verdictTable(claim: LoadedClaim, outcomes: readonly CaseOutcome[
     : `${targetCards.toLocaleString("en-US")} cards`;
   const head = [
     `claim: ${claim.spec.statement}`,
-    `  file ${claim.file}; scenario ${claim.spec.scenario}; ${sizes}; ${steps} step(s), ${seeds} seed(s)`,
+    `  file ${claim.file}; scenario ${claim.spec.scenario}; ${sizes}; ${claim.scenario.kind === "serving" ? "serving" : `${steps} step(s)`}, ${seeds} seed(s)`,
   ];
-  const boundText = `${bound.op} ${formatMetric(bound.metric, bound.value)}`;
+  const key = boundMetricKey(bound);
+  const boundText = `${bound.op} ${formatMetric(key, bound.value)}`;
   const rows = outcomes.map((o) => {
     const name = o.name + (o.required && o.name !== "baseline" ? " (required)" : "");
     if (!o.ok) return [name, "-", boundText, verdictOf(o), "-", o.reason.split("\n")[0] ?? ""];
     const ci = Number.isFinite(o.value.halfWidth)
-      ? ` ± ${formatMetric(bound.metric, o.value.halfWidth).replace(/%$/, " pp")}`
+      ? ` ± ${formatMetric(key, o.value.halfWidth).replace(/%$/, " pp")}`
       : "";
     const loss = o.largestLoss
       ? `${o.largestLoss.category} ${o.lossKind === "efficiency-loss" ? `${(o.largestLoss.value * 100).toFixed(1)} pp` : pct(o.largestLoss.value)}`
       : "-";
     return [
       name,
-      formatMetric(bound.metric, o.value.mean) + ci,
+      formatMetric(key, o.value.mean) + ci + ownAndReference(bound.metric, o),
       boundText,
       verdictOf(o),
-      formatMargin(bound.metric, o.margin),
+      formatMargin(key, o.margin),
       loss,
     ];
   });
   const lossHeader = claimLossHeader(outcomes);
-  return [
-    ...head,
-    ...textTable(["variant", bound.metric, "bound", "verdict", "margin", lossHeader], rows, [1, 4]).map(
-      (l) => `  ${l}`,
-    ),
-  ];
+  const valueHeader = bound.relative ? `${bound.metric} / ${claim.spec.reference?.name ?? "reference"}` : bound.metric;
+  // Serving runs have no step breakdown: the last column only holds why a case could not be evaluated.
+  const serving = claim.scenario.kind === "serving";
+  const header = ["variant", valueHeader, "bound", "verdict", "margin", serving ? "note" : lossHeader];
+  const cells = serving ? rows.map((r, i) => (outcomes[i]?.ok ? [...r.slice(0, 5), ""] : r)) : rows;
+  return [...head, ...textTable(header, cells, [1, 4]).map((l) => `  ${l}`)];
+}
+
+/** With a relative bound: the two absolute values the ratio divides, e.g. " (1,234 vs 580 tok/s/card)". */
+function ownAndReference(metric: string, o: Extract<CaseOutcome, { ok: true }>): string {
+  if (!o.own || !o.reference) return "";
+  return ` (${formatMetric(metric, o.own.mean)} vs ${formatMetric(metric, o.reference.value.mean)})`;
 }
 
 function claimLossHeader(outcomes: readonly CaseOutcome[]): string {

@@ -20,19 +20,37 @@ export const SEED_METRICS = [
   "stragglerShare",
 ] as const;
 
+/** The serving metrics that get a mean and 95% CI across seeds (`run --seeds K` on a serving scenario). */
+export const SERVING_SEED_METRICS = [
+  "requestsPerSecond",
+  "outputTokensPerSecond",
+  "ttftP99Seconds",
+  "tpotP99Seconds",
+  "sloAttainment",
+] as const;
+
 export interface SeedSummary {
   seeds: number[];
   /** metric -> { mean, halfWidth (95% CI), low, high } across seeds. */
   metrics: Record<string, { mean: number; halfWidth: number; low: number; high: number }>;
-  /** Percentiles across seeds of each seed's mean step time. */
-  stepTimeAcrossSeeds: { p50: number; p95: number; p99: number };
+  /** Percentiles across seeds of each seed's mean step time (training runs only). */
+  stepTimeAcrossSeeds?: { p50: number; p95: number; p99: number };
 }
 
-/** Summarises one successful run per seed (mean ± 95% CI by Student's t). */
-export function summarizeSeeds(seeds: number[], runs: Array<Record<string, number>>): SeedSummary {
+/**
+ * Summarises one successful run per seed (mean ± 95% CI by Student's t) of
+ * each metric in `keys` (default: the training metrics, SEED_METRICS). A
+ * metric without a finite value in any run (TPOT of single-token outputs) is
+ * left out; non-finite values are skipped.
+ */
+export function summarizeSeeds(
+  seeds: number[],
+  runs: Array<Record<string, number>>,
+  keys: readonly string[] = SEED_METRICS,
+): SeedSummary {
   const metrics: SeedSummary["metrics"] = {};
-  for (const key of SEED_METRICS) {
-    const xs = runs.map((r) => r[key]).filter((x): x is number => typeof x === "number");
+  for (const key of keys) {
+    const xs = runs.map((r) => r[key]).filter((x): x is number => typeof x === "number" && Number.isFinite(x));
     if (xs.length === 0) continue;
     const ci = meanCi95(xs);
     metrics[key] = {
@@ -46,7 +64,9 @@ export function summarizeSeeds(seeds: number[], runs: Array<Record<string, numbe
   return {
     seeds,
     metrics,
-    stepTimeAcrossSeeds: { p50: percentile(all, 50), p95: percentile(all, 95), p99: percentile(all, 99) },
+    ...(all.length > 0
+      ? { stepTimeAcrossSeeds: { p50: percentile(all, 50), p95: percentile(all, 95), p99: percentile(all, 99) } }
+      : {}),
   };
 }
 

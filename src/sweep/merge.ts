@@ -1,7 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { UserError } from "../cli/errors.js";
-import { resultColumns } from "./result-columns.js";
 import { readResults, sortRows, writeResultsAtomic } from "./results-file.js";
 import { planSweep } from "./run-sweep.js";
 
@@ -78,8 +77,8 @@ export function mergeResults(opts: MergeOptions): MergeSummary {
   const rows = sortRows([...byId.values()].map((v) => v.row));
   const summary: MergeSummary = { files: opts.inputs.length, rows: rows.length, duplicates, partialLines };
   if (opts.sweepPath !== undefined) {
-    const { plan } = planSweep(opts.sweepPath);
-    const expectedHeader = resultColumns(plan.axisPaths).header;
+    const { plan, columns } = planSweep(opts.sweepPath);
+    const expectedHeader = columns.header;
     if (expectedHeader.join(",") !== header.join(",")) {
       throw new UserError(
         `merge: the files' columns differ from those of ${opts.sweepPath}\n  files: ${header.join(",")}\n  sweep: ${expectedHeader.join(",")}`,

@@ -1,4 +1,8 @@
+import { InputError } from "../input/issues.js";
+import { readDocument } from "../input/load-input.js";
+import { isServingTree } from "../scenario/load-scenario.js";
 import { metricColumns } from "../scenario/metric-columns.js";
+import { servingMetricColumns } from "../scenario/serving-metric-columns.js";
 import type { RunResult } from "../scenario/types.js";
 import type { SweepPoint } from "./expand.js";
 import { formatValue } from "./format-value.js";
@@ -26,19 +30,41 @@ const STATUS = ["ok", "error_kind", "error"];
 /**
  * The header of a sweep's results file: point_id, point_index, seed, steps,
  * one column per axis (named by its `--set` path), ok, error_kind, error, then
- * the metric columns (src/scenario/metric-columns.ts; one named like a fixed
- * column is left out). Fixed before the first
- * result, so every row of every shard has the same columns. An axis path that
- * equals another column's name (e.g. an axis `cards` and the metric `cards`)
- * gets the column name `axis:<path>`.
+ * the metric columns (`metricKeys`: training's src/scenario/metric-columns.ts
+ * by default, src/scenario/serving-metric-columns.ts for a serving scenario,
+ * see sweepMetricColumns; one named like a fixed column is left out). Fixed
+ * before the first result, so every row of every shard has the same columns.
+ * An axis path that equals another column's name (e.g. an axis `cards` and
+ * the metric `cards`) gets the column name `axis:<path>`.
  */
-export function resultColumns(allAxisPaths: readonly string[]): ResultColumns {
+export function resultColumns(
+  allAxisPaths: readonly string[],
+  metricKeys: readonly string[] = metricColumns(),
+): ResultColumns {
   const axisPaths = allAxisPaths.filter((p) => !(RUN_FIELD_PATHS as readonly string[]).includes(p));
   const fixed = new Set([...LEADING, ...STATUS]);
-  const metrics = metricColumns().filter((m) => !fixed.has(m));
+  const metrics = metricKeys.filter((m) => !fixed.has(m));
   const taken = new Set([...LEADING, ...STATUS, ...metrics]);
   const axisNames = axisPaths.map((p) => (taken.has(p) ? `axis:${p}` : p));
   return { header: [...LEADING, ...axisNames, ...STATUS, ...metrics], axisPaths, metrics };
+}
+
+/**
+ * The metric columns of a sweep over this base scenario: the serving metrics
+ * when the file (its top-level keys, read once, nothing grafted or validated)
+ * is a serving scenario, else the training metrics. A file that is missing or
+ * does not parse gets the training columns (a dry run does not need the
+ * scenario; a real run reports the problem per point).
+ */
+export function sweepMetricColumns(scenarioPath: string): string[] {
+  let root: unknown;
+  try {
+    root = readDocument(scenarioPath).value;
+  } catch (err) {
+    if (err instanceof InputError) return metricColumns();
+    throw err;
+  }
+  return isServingTree(root) ? servingMetricColumns() : metricColumns();
 }
 
 /** The cells of one row, in header order. Numbers as `String(x)`; no wall times. */

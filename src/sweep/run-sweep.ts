@@ -5,7 +5,7 @@ import { expandSweep, type SweepPlan } from "./expand.js";
 import { type LoadedSweep, loadSweep } from "./load-sweep.js";
 import { defaultRunner, PointAbandonedError, RunnerLoadError, SweepPool } from "./pool.js";
 import { type ProgressSink, silentProgress } from "./progress.js";
-import { resultCells, resultColumns } from "./result-columns.js";
+import { type ResultColumns, resultCells, resultColumns, sweepMetricColumns } from "./result-columns.js";
 import { ResultsWriter, sortResultsFile } from "./results-file.js";
 import { inShard, type Shard } from "./shard.js";
 import type { RunnerRef } from "./worker.js";
@@ -58,11 +58,16 @@ export interface SweepRunSummary {
   startupSeconds: number;
 }
 
-/** Loads, validates and expands a sweep file (UserError on bad input). */
-export function planSweep(sweepPath: string): { loaded: LoadedSweep; plan: SweepPlan } {
+/**
+ * Loads, validates and expands a sweep file (UserError on bad input), and
+ * fixes the columns of its results file (metric columns by the kind of the
+ * base scenario: training or serving).
+ */
+export function planSweep(sweepPath: string): { loaded: LoadedSweep; plan: SweepPlan; columns: ResultColumns } {
   const loaded = loadSweep(sweepPath);
   try {
-    return { loaded, plan: expandSweep(loaded.spec, loaded.scenarioPath) };
+    const plan = expandSweep(loaded.spec, loaded.scenarioPath);
+    return { loaded, plan, columns: resultColumns(plan.axisPaths, sweepMetricColumns(loaded.scenarioPath)) };
   } catch (err) {
     if (err instanceof RangeError) throw new UserError(`${sweepPath}: ${err.message}`);
     throw err;
@@ -78,7 +83,7 @@ export function planSweep(sweepPath: string): { loaded: LoadedSweep; plan: Sweep
 export async function runSweep(opts: SweepRunOptions): Promise<SweepRunSummary> {
   const t0 = performance.now();
   const progress = opts.progress ?? silentProgress;
-  const { loaded, plan } = planSweep(opts.sweepPath);
+  const { loaded, plan, columns } = planSweep(opts.sweepPath);
   if (!loaded.scenarioExists) {
     throw new UserError(`${opts.sweepPath}: scenario file not found: ${loaded.scenarioPath}`);
   }
@@ -86,7 +91,6 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepRunSummary> 
   if (runner.module.startsWith("/") && !existsSync(runner.module)) {
     throw new UserError(`the point runner module does not exist: ${runner.module}`);
   }
-  const columns = resultColumns(plan.axisPaths);
   const mine = plan.points.filter((p) => inShard(p.index, opts.shard));
   const { writer, done, truncatedBytes } = ResultsWriter.open(opts.outPath, columns.header, opts.resume === true);
   const todo = mine.filter((p) => !done.has(p.id));

@@ -156,7 +156,9 @@ export const SweepSpecSchema = z
       .int()
       .min(1)
       .default(DEFAULT_STEPS)
-      .describe(`Training steps per point unless a 'steps' axis varies it (default ${DEFAULT_STEPS})`),
+      .describe(
+        `Training steps per point unless a 'steps' axis varies it (default ${DEFAULT_STEPS}; ignored by serving scenarios)`,
+      ),
     set: z
       .array(z.string().regex(/^[^\s=]+=/, "expected 'path=value'"))
       .default([])

@@ -1,0 +1,217 @@
+import type { SolveResult } from "../claims/solve.js";
+import { fmtNum } from "../claims/solve.js";
+import type { SeedSummary } from "../scenario/run-report.js";
+import type { RunOk } from "../scenario/types.js";
+import { csvLine } from "../sweep/csv.js";
+import { formatMetric, formatRate, formatSeconds, pct } from "./format-metric.js";
+import { textTable } from "./text-table.js";
+
+/**
+ * Reports of a serving run (`clustersim run` on a scenario with a `serving:`
+ * block): the text report, the documented JSON object, the per-request CSV,
+ * and the `--solve` summary. Input: the RunOk of runServingScenario
+ * (src/scenario/run-serving.ts), whose metric keys are
+ * src/scenario/serving-metric-columns.ts.
+ */
+
+/** Per-request arrays of `details.requests` (present with keepRequests). */
+export interface ServingRequests {
+  arrivalS: number[];
+  firstTokenS: number[];
+  finishS: number[];
+  inputTokens: number[];
+  outputTokens: number[];
+  preemptions: number[];
+  instance: number[];
+}
+
+interface Deployment {
+  instances: number;
+  tp: number;
+  pp: number;
+  cardsPerInstance: number;
+  weights: string;
+  activations: string;
+  kvCache: string;
+}
+
+interface Memory {
+  hbmBytes: number;
+  usableBytes: number;
+  weightsBytesPerCard: number;
+  workspaceBytesPerCard: number;
+  kvCacheBytesPerCard: number;
+  kvBytesPerTokenPerCard: number;
+  kvCapacityTokensPerInstance: number;
+}
+
+interface Slo {
+  ttftS: number;
+  tpotS: number;
+  percentile: number;
+}
+
+const num = (m: Record<string, number>, k: string): number => m[k] ?? Number.NaN;
+const gb = (b: number) => (Number.isFinite(b) ? `${(b / 1e9).toFixed(1)} GB` : "n/a");
+const int = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "n/a");
+
+/** A limit for a person: 2 s, 200 ms. */
+function compactSeconds(x: number): string {
+  return x < 1 ? `${Number((x * 1000).toPrecision(4))} ms` : `${Number(x.toPrecision(4))} s`;
+}
+
+/** Whether the run's offered load exceeded capacity (its latency percentiles are not steady-state). */
+export function isOverloaded(r: RunOk): boolean {
+  return r.metrics.overloaded === 1;
+}
+
+/** The four statistics of a latency metric family (ttft, tpot, e2e), in seconds. */
+function latency(m: Record<string, number>, prefix: string) {
+  return {
+    mean: num(m, `${prefix}MeanSeconds`),
+    p50: num(m, `${prefix}P50Seconds`),
+    p90: num(m, `${prefix}P90Seconds`),
+    p99: num(m, `${prefix}P99Seconds`),
+  };
+}
+
+/** The text report of a serving run; with several seeds, CIs of the headline metrics follow. */
+export function servingRunText(r: RunOk, summary?: SeedSummary): string[] {
+  const m = r.metrics;
+  const d = r.details;
+  const dep = d.deployment as Deployment | undefined;
+  const mem = d.memory as Memory | undefined;
+  const slo = d.slo as Slo | undefined;
+  const overloaded = isOverloaded(r);
+  const verdict = String(d.verdict ?? (overloaded ? "overloaded" : "stable"));
+  const lines = [`${d.scenario}: ${d.model} on ${int(num(m, "cards"))} x ${d.accelerator} (${d.cluster})`];
+  if (dep) {
+    lines.push(
+      `deployment       ${dep.instances} instance${dep.instances === 1 ? "" : "s"} x (TP ${dep.tp} PP ${dep.pp} = ${dep.cardsPerInstance} card${dep.cardsPerInstance === 1 ? "" : "s"}); weights ${dep.weights}, activations ${dep.activations}, KV cache ${dep.kvCache}`,
+    );
+  }
+  // An overloaded run: the verdict comes first, loudly, and the latencies are marked as not meaningful.
+  if (overloaded) lines.push(`OVERLOADED       ${verdict}`);
+  else lines.push(`verdict          ${verdict}`);
+  lines.push(
+    `requests         ${int(num(m, "requests"))} measured, ${formatRate(num(m, "requestsPerSecond"))} req/s`,
+    `throughput       input ${formatRate(num(m, "inputTokensPerSecond"))} tok/s, output ${formatRate(num(m, "outputTokensPerSecond"))} tok/s, ${formatRate(num(m, "outputTokensPerSecondPerCard"))} output tok/s per card`,
+  );
+  const caveat = overloaded ? " (NOT steady-state: queue growing)" : "";
+  const rows = (
+    [
+      ["TTFT", "ttft"],
+      ["TPOT", "tpot"],
+      ["E2E", "e2e"],
+    ] as const
+  ).map(([label, prefix]) => {
+    const l = latency(m, prefix);
+    return [label, formatSeconds(l.mean), formatSeconds(l.p50), formatSeconds(l.p90), formatSeconds(l.p99)];
+  });
+  lines.push(...textTable([`latency${caveat}`, "mean", "p50", "p90", "p99"], rows, [1, 2, 3, 4]).map((l) => `  ${l}`));
+  const limits = slo
+    ? `TTFT <= ${compactSeconds(slo.ttftS)} and TPOT <= ${compactSeconds(slo.tpotS)} at p${slo.percentile}`
+    : "the SLOs";
+  const ratio = num(m, "sloRatio");
+  lines.push(
+    `SLO              ${limits}: ratio ${Number.isFinite(ratio) ? ratio.toFixed(3) : "n/a"} (${ratio <= 1 ? "met" : "NOT met"}; <= 1 meets both)${caveat}`,
+    `                 attainment ${pct(num(m, "sloAttainment"))} of requests, goodput ${formatRate(num(m, "goodputRequestsPerSecond"))} req/s`,
+    `batch            ${Number.isFinite(num(m, "meanBatchSize")) ? num(m, "meanBatchSize").toFixed(1) : "n/a"} sequences per iteration (mean)`,
+    `KV cache         ${pct(num(m, "kvCacheUtilizationMean"))} used on average, ${pct(num(m, "kvCacheUtilizationMax"))} at most; ${int(num(m, "preemptions"))} preemption${num(m, "preemptions") === 1 ? "" : "s"}`,
+  );
+  if (mem) {
+    lines.push(
+      `memory per card  weights ${gb(mem.weightsBytesPerCard)}, workspace ${gb(mem.workspaceBytesPerCard)}, KV cache ${gb(mem.kvCacheBytesPerCard)} (of ${gb(mem.hbmBytes)}, ${gb(mem.usableBytes)} usable); KV capacity ${int(mem.kvCapacityTokensPerInstance)} tokens per instance`,
+    );
+  }
+  if (summary && Object.keys(summary.metrics).length > 0) {
+    lines.push(`across ${summary.seeds.length} seeds (mean ± 95% CI):`);
+    for (const [k, s] of Object.entries(summary.metrics)) {
+      const f = (x: number) => formatMetric(k, x);
+      lines.push(`  ${k.padEnd(22)} ${f(s.mean)} ± ${f(s.halfWidth).replace(/%$/, " pp")}`);
+    }
+  }
+  for (const w of (d.warnings as string[] | undefined) ?? []) lines.push(`warning: ${w}`);
+  return lines;
+}
+
+/**
+ * The JSON object of `run --json` on a serving scenario (keys documented in
+ * docs/serving.md). Latencies in seconds; NaN (undefined, e.g. TPOT of
+ * single-token outputs) becomes null.
+ */
+export function servingRunJson(
+  scenario: string,
+  seed: number,
+  r: RunOk,
+  summary?: SeedSummary,
+): Record<string, unknown> {
+  const m = r.metrics;
+  const d = r.details;
+  return {
+    kind: "serving",
+    scenario,
+    seed,
+    cards: num(m, "cards"),
+    instances: num(m, "instances"),
+    requests: num(m, "requests"),
+    requestsPerSecond: num(m, "requestsPerSecond"),
+    inputTokensPerSecond: num(m, "inputTokensPerSecond"),
+    outputTokensPerSecond: num(m, "outputTokensPerSecond"),
+    outputTokensPerSecondPerCard: num(m, "outputTokensPerSecondPerCard"),
+    ttftSeconds: latency(m, "ttft"),
+    tpotSeconds: latency(m, "tpot"),
+    e2eSeconds: latency(m, "e2e"),
+    sloAttainment: num(m, "sloAttainment"),
+    goodputRequestsPerSecond: num(m, "goodputRequestsPerSecond"),
+    sloRatio: num(m, "sloRatio"),
+    meanBatchSize: num(m, "meanBatchSize"),
+    kvCacheUtilization: { mean: num(m, "kvCacheUtilizationMean"), max: num(m, "kvCacheUtilizationMax") },
+    preemptions: num(m, "preemptions"),
+    overloaded: isOverloaded(r),
+    verdict: d.verdict ?? null,
+    memory: d.memory ?? null,
+    deployment: d.deployment ?? null,
+    slo: d.slo ?? null,
+    warnings: d.warnings ?? [],
+    ...(summary ? { seeds: summary } : {}),
+  };
+}
+
+/** Header of `run --requests-csv`. */
+export const REQUESTS_CSV_HEADER = [
+  "request",
+  "instance",
+  "arrival_s",
+  "first_token_s",
+  "finish_s",
+  "input_tokens",
+  "output_tokens",
+  "preemptions",
+] as const;
+
+/**
+ * The per-request CSV (RFC 4180, CRLF): one row per measured request, in the
+ * order of the arrays (`request` is the row's index), numbers as String(x) so
+ * the same seed gives a byte-identical file.
+ */
+export function requestsCsv(q: ServingRequests): string {
+  const n = q.arrivalS.length;
+  const cols = [q.instance, q.arrivalS, q.firstTokenS, q.finishS, q.inputTokens, q.outputTokens, q.preemptions];
+  const bad = cols.find((c) => !Array.isArray(c) || c.length !== n);
+  if (bad) throw new RangeError(`requests: every per-request array must have ${n} entries`);
+  const lines = [csvLine(REQUESTS_CSV_HEADER)];
+  for (let i = 0; i < n; i++) lines.push(csvLine([String(i), ...cols.map((c) => String(c[i]))]));
+  return lines.join("");
+}
+
+/** The text of `run --solve`: the summary, then one line per probe (value, verdict, metric). */
+export function solveText(s: SolveResult, metric: string): string[] {
+  const rows = s.probes.map((p) => [
+    fmtNum(p.value),
+    p.reason ? "n/a" : p.holds ? "holds" : "fails",
+    p.metric !== undefined ? formatMetric(metric, p.metric) : "",
+    (p.reason ?? "").split("\n")[0] ?? "",
+  ]);
+  return [`solve: ${s.summary}`, ...textTable([s.field, "target", metric, "note"], rows, [0, 2]).map((l) => `  ${l}`)];
+}
