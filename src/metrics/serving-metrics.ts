@@ -44,8 +44,9 @@ export interface ServingMetrics {
  * Requests with id >= warmupRequests are measured. Rates: all measured
  * requests over first measured arrival to last finish (offline: the
  * makespan, as trtllm-bench reports it); for open-loop rate-driven traffic,
- * the requests finished by the last arrival over first measured arrival to
- * last arrival instead when that gives more output tokens per second (the
+ * the work done inside the arrival window (first measured arrival to last
+ * arrival: output tokens as produced, requests as the share of their output
+ * produced) instead, when that gives more output tokens per second (the
  * drain after the last arrival dilutes the first estimate; start-up dilutes
  * the second).
  * Overload (open-loop rate-driven traffic only): the queue of requests not yet
@@ -107,24 +108,37 @@ export function servingMetrics(opts: {
   let counted = { requests: n, inputTokens, outputTokens, met };
   const lastArrival = n > 0 ? (s.arrivalS[s.count - 1] as number) : 0;
   if (opts.rateDriven && n > 1 && lastArrival > windowStart) {
+    // Work done inside the arrival window [windowStart, lastArrival]: each request's output tokens
+    // counted as produced (the first at its first token, the rest evenly until it finishes); a
+    // request counts as the share of its output produced, and so do its prompt tokens. Unlike
+    // completions, this does not depend on when the long requests of the tail finish.
     const inWindow = { requests: 0, inputTokens: 0, outputTokens: 0, met: 0 };
     for (let k = 0; k < n; k++) {
       const r = first + k;
-      if ((s.finishS[r] as number) > lastArrival) continue;
-      inWindow.requests++;
-      inWindow.inputTokens += s.inputTokens[r] as number;
-      inWindow.outputTokens += s.outputTokens[r] as number;
-      if (metSlo[k] === 1) inWindow.met++;
+      const ft = s.firstTokenS[r] as number;
+      const f = s.finishS[r] as number;
+      const out = s.outputTokens[r] as number;
+      let produced = ft <= lastArrival ? 1 : 0;
+      if (out > 1 && f > ft) {
+        const overlap = Math.max(0, Math.min(f, lastArrival) - Math.max(ft, windowStart));
+        produced += ((out - 1) * overlap) / (f - ft);
+      }
+      const share = produced / out;
+      inWindow.requests += share;
+      inWindow.outputTokens += produced;
+      inWindow.inputTokens += share * (s.inputTokens[r] as number);
+      if (metSlo[k] === 1) inWindow.met += share;
     }
-    // Both estimates are biased low by a transient: the whole run by the drain after the last
-    // arrival, the arrival window by the start-up before the first completions (an arrival window
-    // shorter than one request's latency holds no completion at all). Report the larger.
+    // Each estimate is biased low by a transient: the whole run by the drain after the last
+    // arrival, the arrival window by the start-up (an arrival window shorter than one request's
+    // service holds almost no work). Report the larger.
     const arrivalWindowS = lastArrival - windowStart;
     if (inWindow.outputTokens / arrivalWindowS > outputTokens / windowS) {
       windowS = arrivalWindowS;
       counted = inWindow;
     }
   }
+
   const t = summary(ttft);
   const p = summary(tpotAll.subarray(0, tpotCount));
   const e = summary(e2e);

@@ -5,9 +5,11 @@
  *
  * - requests: requests measured (finished, after the warm-up);
  * - *PerSecond: measured requests over first measured arrival to last finish; for open-loop
- *   rate-driven traffic (poisson, gamma, constant, trace) the requests finished by the last arrival over
- *   first measured arrival to last arrival instead, when that is higher (the drain after the last arrival
- *   would dilute the first; start-up dilutes the second);
+ *   rate-driven traffic (poisson, gamma, constant, trace) the work done inside the arrival window (first
+ *   measured arrival to last arrival) instead, when that is higher: output tokens as produced (the first at
+ *   the first token, the rest evenly until the finish), requests and their prompt tokens by the share of
+ *   their output produced (the drain after the last arrival would dilute the first estimate; start-up
+ *   dilutes the second);
  * - ttft*: arrival to first output token; tpot*: (finish − first token) / (output − 1) per request
  *   (requests with one output token have none); e2e*: arrival to last token;
  * - sloAttainment: fraction of measured requests meeting both limits; goodputRequestsPerSecond:
