@@ -15,7 +15,7 @@ import { packageVersion } from "./version.js";
 export function buildProgram(out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Command {
   const program = new Command()
     .name("clustersim")
-    .description("Discrete-event simulator of ML training on accelerator clusters")
+    .description("Discrete-event simulator of ML training and LLM inference serving on accelerator clusters")
     .version(packageVersion(), "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
