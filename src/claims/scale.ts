@@ -44,33 +44,9 @@ export type ScaleRow =
  */
 export async function runScale(opts: ScaleOptions): Promise<ScaleRow[]> {
   const scenario = loadScenario(opts.scenarioPath, opts.sets);
-  const sizes = [...new Set(opts.cards)].sort((a, b) => a - b);
-  const specs: RunSpec[] = [];
-  const plans = sizes.map((cards) => {
-    const r = resizeSets(scenario, cards, opts.mode);
-    if (!r.ok) return { cards, r, index: -1 };
-    specs.push({
-      scenarioPath: opts.scenarioPath,
-      sets: [...opts.sets, ...r.sets],
-      seed: opts.seed,
-      steps: opts.steps,
-    });
-    return { cards, r, index: specs.length - 1 };
-  });
-  const results = await runPoints(specs, opts.threads === undefined ? {} : { threads: opts.threads });
-  const measured = plans.map((p) => {
-    if (!p.r.ok) return { cards: p.cards, ok: false as const, reason: p.r.reason };
-    const res = results[p.index];
-    if (res === undefined) return { cards: p.cards, ok: false as const, reason: "not run" };
-    if (!res.ok) return { cards: p.cards, ok: false as const, reason: `${res.kind}: ${oneLine(res.error)}` };
-    return {
-      cards: p.cards,
-      ok: true as const,
-      dp: p.r.dp,
-      globalBatchSize: p.r.globalBatchSize,
-      metrics: res.metrics,
-    };
-  });
+  const measured = (await runSizes(opts, (cards) => resizeSets(scenario, cards, opts.mode))).map((m) =>
+    m.ok ? { ...m, dp: m.resize.dp, globalBatchSize: m.resize.globalBatchSize } : m,
+  );
   const base = measured.find((m) => m.ok);
   return measured.map((m): ScaleRow => {
     if (!m.ok || !base?.ok) return m.ok ? { cards: m.cards, ok: false, reason: "no base" } : m;
@@ -130,27 +106,9 @@ export async function runAnyScale(opts: ScaleOptions): Promise<AnyScaleRows> {
  * tokens/s relative to the smallest size that runs.
  */
 export async function runServingScale(opts: ScaleOptions, scenario: ServingScenarioSpec): Promise<ServingScaleRow[]> {
-  const sizes = [...new Set(opts.cards)].sort((a, b) => a - b);
-  const specs: RunSpec[] = [];
-  const plans = sizes.map((cards) => {
-    const r = resizeServingSets(scenario, cards, opts.mode);
-    if (!r.ok) return { cards, r, index: -1 };
-    specs.push({
-      scenarioPath: opts.scenarioPath,
-      sets: [...opts.sets, ...r.sets],
-      seed: opts.seed,
-      steps: opts.steps,
-    });
-    return { cards, r, index: specs.length - 1 };
-  });
-  const results = await runPoints(specs, opts.threads === undefined ? {} : { threads: opts.threads });
-  const measured = plans.map((p) => {
-    if (!p.r.ok) return { cards: p.cards, ok: false as const, reason: p.r.reason };
-    const res = results[p.index];
-    if (res === undefined) return { cards: p.cards, ok: false as const, reason: "not run" };
-    if (!res.ok) return { cards: p.cards, ok: false as const, reason: `${res.kind}: ${oneLine(res.error)}` };
-    return { cards: p.cards, ok: true as const, instances: p.r.instances, metrics: res.metrics };
-  });
+  const measured = (await runSizes(opts, (cards) => resizeServingSets(scenario, cards, opts.mode))).map((m) =>
+    m.ok ? { ...m, instances: m.resize.instances } : m,
+  );
   const base = measured.find((m) => m.ok);
   const nan = Number.NaN;
   return measured.map((m): ServingScaleRow => {
@@ -171,6 +129,45 @@ export async function runServingScale(opts: ScaleOptions, scenario: ServingScena
       sloAttainment: m.metrics.sloAttainment ?? nan,
       overloaded: m.metrics.overloaded === 1,
     };
+  });
+}
+
+type Resized<R> = ({ ok: true; sets: string[] } & R) | { ok: false; reason: string };
+
+/**
+ * Runs the scenario at each distinct size (ascending) with the overrides
+ * `resize` gives, on the worker pool; a size that cannot exist or whose run
+ * fails is a row with the reason.
+ */
+async function runSizes<R>(
+  opts: ScaleOptions,
+  resize: (cards: number) => Resized<R>,
+): Promise<
+  Array<
+    | { cards: number; ok: true; resize: R; metrics: Record<string, number> }
+    | { cards: number; ok: false; reason: string }
+  >
+> {
+  const sizes = [...new Set(opts.cards)].sort((a, b) => a - b);
+  const specs: RunSpec[] = [];
+  const plans = sizes.map((cards) => {
+    const r = resize(cards);
+    if (!r.ok) return { cards, r, index: -1 };
+    specs.push({
+      scenarioPath: opts.scenarioPath,
+      sets: [...opts.sets, ...r.sets],
+      seed: opts.seed,
+      steps: opts.steps,
+    });
+    return { cards, r, index: specs.length - 1 };
+  });
+  const results = await runPoints(specs, opts.threads === undefined ? {} : { threads: opts.threads });
+  return plans.map((p) => {
+    if (!p.r.ok) return { cards: p.cards, ok: false as const, reason: p.r.reason };
+    const res = results[p.index];
+    if (res === undefined) return { cards: p.cards, ok: false as const, reason: "not run" };
+    if (!res.ok) return { cards: p.cards, ok: false as const, reason: `${res.kind}: ${oneLine(res.error)}` };
+    return { cards: p.cards, ok: true as const, resize: p.r as R, metrics: res.metrics };
   });
 }
 

@@ -53,7 +53,7 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
   // Communication inside an instance, priced by the network's own alpha-beta prediction on instance 0's cards.
   const probeSim = new Simulator();
   const runner = new CollectiveRunner(probeSim, cluster, clusterNetwork(probeSim, cluster));
-  const fit = (op: "allreduce" | "sendrecv", cards: number[]): LinearCommS => {
+  const fitLinear = (op: "allreduce" | "sendrecv", cards: number[]): LinearCommS => {
     const t1 = runner.predict({ op, cards, sizeBytes: FIT_SMALL_BYTES }).timeS;
     const t2 = runner.predict({ op, cards, sizeBytes: FIT_LARGE_BYTES }).timeS;
     const sPerByte = (t2 - t1) / (FIT_LARGE_BYTES - FIT_SMALL_BYTES);
@@ -61,8 +61,8 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
   };
   const first = instanceCards(0);
   const none: LinearCommS = { latencyS: 0, sPerByte: 0 };
-  const tpAllReduce = d.tp > 1 ? fit("allreduce", first.slice(0, d.tp)) : none;
-  const ppSend = d.pp > 1 ? fit("sendrecv", [first[0] as number, first[d.tp] as number]) : none;
+  const tpAllReduce = d.tp > 1 ? fitLinear("allreduce", first.slice(0, d.tp)) : none;
+  const ppSend = d.pp > 1 ? fitLinear("sendrecv", [first[0] as number, first[d.tp] as number]) : none;
   const constants = servingConstants(dep.accelerator);
   const cost = new IterationCostModel({
     model: dep.model,

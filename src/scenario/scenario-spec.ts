@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { TopologyShapeSchema, TopologySpecSchema } from "../cluster/topology-schema.js";
+import { TopologySpecSchema } from "../cluster/topology-schema.js";
 import { FailureSpecSchema } from "../stragglers/failures-spec.js";
 import { NoiseSpecSchema } from "../stragglers/noise-spec.js";
 import { ModelSpecSchema } from "../workload/model-spec.js";
 import { ParallelPlanSchema } from "../workload/plan-spec.js";
+import { REFERENCED_FILE_FIELDS } from "./file-references.js";
 import { ServingScenarioFileSchema } from "./serving-scenario-spec.js";
 
 const CollectivesSpecSchema = z
@@ -55,12 +56,7 @@ export type ScenarioSpec = z.infer<typeof ScenarioSpecSchema>;
 export const ScenarioFileSchema = z
   .strictObject({
     ...scenarioFields,
-    topology: z
-      .union([z.string().describe("Path of a topology file, relative to this file"), TopologyShapeSchema])
-      .describe("The cluster: a topology file path or an inline topology"),
-    model: z
-      .union([z.string().describe("Path of a model file, relative to this file"), ModelSpecSchema])
-      .describe("The model: a model file path or an inline model"),
+    ...REFERENCED_FILE_FIELDS,
   })
   .describe("A clustersim training scenario");
 

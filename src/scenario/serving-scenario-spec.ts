@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { TopologyShapeSchema, TopologySpecSchema } from "../cluster/topology-schema.js";
+import { TopologySpecSchema } from "../cluster/topology-schema.js";
 import { NoiseSpecSchema } from "../stragglers/noise-spec.js";
 import { ModelSpecSchema } from "../workload/model-spec.js";
 import { resolveDeployment } from "../workload/serving/deployment-checks.js";
 import { ServingSpecSchema } from "../workload/serving/serving-spec.js";
+import { REFERENCED_FILE_FIELDS } from "./file-references.js";
 
 const fields = {
   name: z.string().min(1).describe("Name of the scenario"),
@@ -38,11 +39,6 @@ export type ServingScenarioSpec = z.infer<typeof ServingScenarioSpecSchema>;
 export const ServingScenarioFileSchema = z
   .strictObject({
     ...fields,
-    topology: z
-      .union([z.string().describe("Path of a topology file, relative to this file"), TopologyShapeSchema])
-      .describe("The cluster: a topology file path or an inline topology"),
-    model: z
-      .union([z.string().describe("Path of a model file, relative to this file"), ModelSpecSchema])
-      .describe("The model: a model file path or an inline model"),
+    ...REFERENCED_FILE_FIELDS,
   })
   .describe("A clustersim serving scenario");
