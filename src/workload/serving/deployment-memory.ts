@@ -37,12 +37,29 @@ export function servingStageLayers(layers: number, pp: number): number[][] {
   return out;
 }
 
+/** Parameters of one card of a stage, split by the precision they are stored in. */
+export interface CardWeightParams {
+  /** Transformer-block weights: stored at the deployment's weight precision. */
+  blocks: number;
+  /** Input embedding, output layer and final norm: kept in bf16 whatever the weight precision. */
+  embeddings: number;
+}
+
+/** Precision of the embeddings and the output layer: quantised checkpoints keep them in bf16 (see weightParamsPerCard). */
+export const EMBEDDING_PRECISION: ServingPrecision = "bf16";
+
 /**
- * Weight parameters held by one card of stage `stage` of an instance with
- * `tp` cards per stage: TP-sharded matrices / tp, replicated ones whole, routed
+ * Weight parameters held by one card of a stage of an instance with `tp`
+ * cards per stage: TP-sharded matrices / tp, replicated ones whole, routed
  * experts spread over the tp cards (tensor-parallel experts: every card holds
- * 1/tp of every expert), the input embedding on the first stage and the output
- * layer on the last (vocabulary-parallel, / tp).
+ * 1/tp of every expert), the input embedding on the first stage and the
+ * output layer on the last (vocabulary-parallel, / tp). The embeddings and
+ * the output layer stay bf16 in quantised deployments: NVIDIA's FP8
+ * checkpoints quantise "only the weights and activations of the linear
+ * operators within transformer blocks" (model cards of
+ * nvidia/Llama-3.1-8B-Instruct-FP8 and siblings), and vLLM's fp8 and int8
+ * methods apply to the blocks' linear layers, not to the vocabulary-parallel
+ * embedding and LM head.
  */
 export function weightParamsPerCard(
   model: Model,
@@ -50,17 +67,18 @@ export function weightParamsPerCard(
   stageLayers: readonly number[],
   first: boolean,
   last: boolean,
-): number {
-  let n = 0;
+): CardWeightParams {
+  let blocks = 0;
   for (const l of stageLayers) {
     const p = layerParams(model, model.layerKinds[l] ?? "dense");
-    n += p.tpSharded / tp + p.replicated + p.routedExperts / tp;
+    blocks += p.tpSharded / tp + p.replicated + p.routedExperts / tp;
   }
+  let embeddings = 0;
   const vh = model.vocabSize * model.hiddenSize;
-  if (first) n += vh / tp;
-  if (last && (!model.tiedEmbeddings || !first)) n += vh / tp;
-  if (last) n += model.hiddenSize;
-  return n;
+  if (first) embeddings += vh / tp;
+  if (last && (!model.tiedEmbeddings || !first)) embeddings += vh / tp;
+  if (last) embeddings += model.hiddenSize;
+  return { blocks, embeddings };
 }
 
 /**
@@ -125,7 +143,8 @@ export function kvCapacity(opts: {
   const perLayer = kvBytesPerTokenPerLayer(model, tp, opts.kv);
   let worst: { tokens: number; weights: number; kvPerToken: number } | undefined;
   stages.forEach((layers, s) => {
-    const weights = weightParamsPerCard(model, tp, layers, s === 0, s === pp - 1) * bytesPerElement(opts.weights);
+    const w = weightParamsPerCard(model, tp, layers, s === 0, s === pp - 1);
+    const weights = w.blocks * bytesPerElement(opts.weights) + w.embeddings * bytesPerElement(EMBEDDING_PRECISION);
     const kvPerToken = perLayer * layers.length;
     const tokens = (usableBytes - weights - opts.workspaceBytes) / kvPerToken;
     if (worst === undefined || tokens < worst.tokens) worst = { tokens, weights, kvPerToken };

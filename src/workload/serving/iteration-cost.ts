@@ -2,7 +2,13 @@ import { matmulEfficiency, matmulPeakFlopsPerS } from "../../hardware/roofline.j
 import type { Accelerator } from "../../hardware/types.js";
 import type { Model } from "../model-spec.js";
 import { layerParams } from "../params.js";
-import { ACTIVATION_BYTES, bytesPerElement, kvBytesPerTokenPerLayer, servingStageLayers } from "./deployment-memory.js";
+import {
+  ACTIVATION_BYTES,
+  bytesPerElement,
+  EMBEDDING_PRECISION,
+  kvBytesPerTokenPerLayer,
+  servingStageLayers,
+} from "./deployment-memory.js";
 import type { ServingPrecision } from "./serving-spec.js";
 
 /**
@@ -86,7 +92,7 @@ export interface IterationBreakdownS {
  *              2·T·k·P_expert/tp·imbalance FLOPs
  *   attention  prefill: max(2·(a/tp)·(d_qk + d_v)·pairs / F_attn, KV read / BW);
  *              decode:  max(same FLOPs over the context, context · KV bytes / BW)
- *   logits     last stage: max(2·N·h·V/tp / F, h·V/tp·w / BW)
+ *   logits     last stage: max(2·N·h·V/tp / F_bf16, h·V/tp·2 / BW) (the LM head stays bf16)
  *   TP         2 all-reduces of T·h·2 bytes per layer; PP: one send of T·h·2 bytes per stage boundary
  *   overhead   per iteration (host)
  * F = dense peak at the activation precision × matmul efficiency; F_attn = bf16 peak ×
@@ -201,8 +207,12 @@ export class IterationCostModel {
       out.attentionDecode += st.layers * decodeAttn;
       out.tpComm += 2 * st.layers * allReduceS;
       if (st.hasLogits && w.logitsTokens > 0) {
+        // The output layer stays bf16 in quantised deployments (deployment-memory.ts weightParamsPerCard).
         const vh = (model.vocabSize * model.hiddenSize) / tp;
-        out.logits += Math.max((2 * w.logitsTokens * vh) / F, (vh * this.weightBytes) / BW);
+        out.logits += Math.max(
+          (2 * w.logitsTokens * vh) / this.attentionFlopsPerS,
+          (vh * bytesPerElement(EMBEDDING_PRECISION)) / BW,
+        );
       }
     }
     if (pp > 1 && T > 0) out.ppComm = (pp - 1) * (this.p.ppSend.latencyS + this.p.ppSend.sPerByte * activationBytes);

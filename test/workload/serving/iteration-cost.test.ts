@@ -303,11 +303,12 @@ describe("IterationCostModel: what-ifs", () => {
     expect(acc.peakFlopsPerS).toEqual(h100.peakFlopsPerS);
   });
 
-  it("fp8 weights halve the weight bytes: a memory-bound decode's GEMM and logits terms halve", () => {
+  it("fp8 weights halve the blocks' weight bytes: a memory-bound decode's GEMM term halves, the bf16 LM head does not", () => {
     const bf16 = costModel().breakdown(decodeWork(1, 512));
     const fp8 = costModel({ weights: "fp8" }).breakdown(decodeWork(1, 512));
     expect(rel(fp8.linear, bf16.linear / 2)).toBeLessThan(1e-12);
-    expect(rel(fp8.logits, bf16.logits / 2)).toBeLessThan(1e-12);
+    // The LM head stays bf16 in quantised checkpoints (NVIDIA FP8 model cards): its read does not change.
+    expect(fp8.logits).toBe(bf16.logits);
     expect(rel(fp8.linear, handDecode(1, 512, { weightBytes: 1 }).linear)).toBeLessThan(1e-12);
     // The KV cache is still bf16: its read does not change.
     expect(fp8.attentionDecode).toBe(bf16.attentionDecode);
@@ -322,7 +323,7 @@ describe("IterationCostModel: what-ifs", () => {
     expect(b.attentionPrefill).toBe(costModel().breakdown(prefillWork(c)).attentionPrefill);
   });
 
-  it("fp8 weights halve the weights' bytes per card in the KV budget", () => {
+  it("fp8 weights halve the blocks' bytes per card in the KV budget (embeddings stay bf16)", () => {
     const cap = (weights: ServingPrecision) =>
       kvCapacity({
         model: llama8b,
@@ -335,13 +336,18 @@ describe("IterationCostModel: what-ifs", () => {
         workspaceBytes: 1e9,
         blockTokens: 16,
       });
+    // 8,030,261,248 parameters: the embedding, LM head (128,256 x 4,096 each, untied) and final norm
+    // stay bf16; the transformer blocks' 6,979,584,000 are stored at the weight precision.
+    const embeddings = 2 * 128_256 * 4_096 + 4_096;
+    const blocks = 8_030_261_248 - embeddings;
+    expect(blocks).toBe(6_979_584_000);
     expect(cap("bf16").weightsBytesPerCard).toBe(8_030_261_248 * 2);
-    expect(cap("fp8").weightsBytesPerCard).toBe(8_030_261_248);
-    expect(cap("int8").weightsBytesPerCard).toBe(8_030_261_248);
+    expect(cap("fp8").weightsBytesPerCard).toBe(blocks + 2 * embeddings);
+    expect(cap("int8").weightsBytesPerCard).toBe(blocks + 2 * embeddings);
     // KV tokens = (80 GB × 0.9 − weights − workspace) / 131072 B, in whole blocks of 16.
     const tokens = (w: number) => Math.floor((HBM_BYTES * 0.9 - w - 1e9) / 131072 / 16) * 16;
     expect(cap("bf16").kvCapacityTokensPerInstance).toBe(tokens(8_030_261_248 * 2));
-    expect(cap("fp8").kvCapacityTokensPerInstance).toBe(tokens(8_030_261_248));
+    expect(cap("fp8").kvCapacityTokensPerInstance).toBe(tokens(blocks + 2 * embeddings));
   });
 });
 
