@@ -10,6 +10,16 @@ import { TIME_CATEGORIES } from "../system/executor.js";
  * - mfu = tflopsPerCard / peak; hfu counts the recomputed forward too
  * - megatronTflopsPerCard: FLOPs by the Megatron-LM 2021 formula (which
  *   counts the recomputation forward), for comparison with that paper.
+ *
+ * The breakdown is the mean over steps of each time category (each a mean
+ * over actors) plus `idle`, the rest of the mean step time, so the parts sum
+ * to the mean step time. The executor files every second of an actor's step
+ * under one category, and every actor starts at `startS`, so through any step
+ * k the categories sum to the mean over actors of their finish times, which
+ * is at most the last actor's finish time, `records[k].endS`: more is an
+ * over-count, an invariant break, and throws (beyond BREAKDOWN_TOLERANCE,
+ * relative, for rounding). An over-count smaller than the actors' wait for
+ * the last one (the idle tail) is invisible from the records.
  */
 export interface StepMetricsInput {
   records: readonly StepRecord[];
@@ -29,13 +39,25 @@ export interface StepMetrics {
   breakdownS: Record<TimeCategory | "idle", number>;
 }
 
+/** Relative tolerance of the breakdown check (rounding of sums of many segment times). */
+export const BREAKDOWN_TOLERANCE = 1e-9;
+
 export function stepMetrics(input: StepMetricsInput): StepMetrics {
   const stepTimes: number[] = [];
   let prev = input.startS;
-  for (const r of input.records) {
+  let accountedSoFar = 0;
+  input.records.forEach((r, k) => {
     stepTimes.push(r.endS - prev);
     prev = r.endS;
-  }
+    for (const c of TIME_CATEGORIES) accountedSoFar += r.meanS[c];
+    const elapsed = r.endS - input.startS;
+    if (!(accountedSoFar - elapsed <= BREAKDOWN_TOLERANCE * Math.abs(elapsed))) {
+      throw new Error(
+        `step-metrics invariant violated: the time categories of steps 1-${k + 1} sum to ${accountedSoFar} s, ` +
+          `more than the ${elapsed} s elapsed (over-count ${accountedSoFar - elapsed} s)`,
+      );
+    }
+  });
   const n = stepTimes.length;
   const mean = stepTimes.reduce((a, b) => a + b, 0) / n;
   const sorted = [...stepTimes].sort((a, b) => a - b);
@@ -49,6 +71,7 @@ export function stepMetrics(input: StepMetricsInput): StepMetrics {
     breakdownS[c] = v;
     accounted += v;
   }
+  // The check above bounds any negative remainder to rounding (<= the tolerance): shown as 0.
   breakdownS.idle = Math.max(0, mean - accounted);
   const metrics: Record<string, number> = {
     cards,

@@ -6,7 +6,7 @@ import {
 } from "../../src/collectives/constants.js";
 import { simulateCollective } from "../../src/collectives/simulate.js";
 import type { CollectiveAlgo, CollectiveOp } from "../../src/collectives/types.js";
-import { PROTOCOL_EFFICIENCY } from "../../src/network/constants.js";
+import { PROTOCOL_EFFICIENCY, SCALE_UP_PROTOCOL_EFFICIENCY } from "../../src/network/constants.js";
 import { flatSwitch, railNodes } from "../network/fixtures.js";
 
 const MiB = 1024 ** 2;
@@ -82,7 +82,7 @@ describe("closed-form alpha-beta agreement on an uncongested topology (within 1%
       // By hand for the ring inner phase: 2 x ring over 8 cards on NVLink + ring over 4 nodes of S/8 on NICs.
       const aUp = 0.5e-6 + NCCL_SCALEUP_STEP_LATENCY_S;
       const aOut = 1e-6 + NCCL_SCALEOUT_STEP_LATENCY_S;
-      const bUp = 450e9 * PROTOCOL_EFFICIENCY;
+      const bUp = 450e9 * SCALE_UP_PROTOCOL_EFFICIENCY;
       const intra = 7 * aUp + (7 / 8) * (size / bUp);
       const inner = 6 * aOut + (6 / 4) * (size / 8 / B);
       if (r.innerAlgo === "ring") expect(Math.abs(r.timeS / (2 * intra + inner + launch) - 1)).toBeLessThan(0.01);

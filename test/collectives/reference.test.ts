@@ -1,24 +1,53 @@
-import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { loadCluster } from "../../src/cluster/load-topology.js";
 import { simulateCollective } from "../../src/collectives/simulate.js";
+import { numberCell, readReferenceCsv, referenceRow } from "../scenario/reference-csv.js";
 
 const GiB = 1024 ** 3;
 const topo = (name: string) => fileURLToPath(new URL(`../../topologies/clusters/${name}.yaml`, import.meta.url));
-const CSV = fileURLToPath(new URL("../../../shared/reference/collectives.csv", import.meta.url));
 
 /**
- * Published nccl-tests bus bandwidths, GB/s (rows of ../shared/reference/collectives.csv:
- * NVIDIA/nccl-tests issue 290; NVIDIA/nccl issue 2409). Copied here so the test runs
- * without the shared folder; checked against the file when it is there.
+ * Published nccl-tests bus bandwidths, GB/s, read from the committed copy
+ * test/fixtures/reference/collectives.csv (sources in its source column:
+ * NVIDIA/nccl-tests issue 290; NVIDIA/nccl issue 2409; vendor nccl-tests
+ * guide). A missing file, a missing row or an empty cell fails the test.
  */
+const COLLECTIVES = readReferenceCsv("collectives.csv");
+
+interface Published {
+  case: string;
+  /** Cards and cards per node of the published run (the simulation uses the same). */
+  cards: number;
+  cardsPerNode: number;
+  low: number;
+  high: number;
+}
+
+function published(caseName: string): Published {
+  const row = referenceRow(COLLECTIVES, "case", caseName, "collectives.csv");
+  return {
+    case: caseName,
+    cards: numberCell(row, "cards"),
+    cardsPerNode: numberCell(row, "cards_per_node"),
+    low: numberCell(row, "busbw_gigabytes_per_s_low"),
+    high: numberCell(row, "busbw_gigabytes_per_s_high"),
+  };
+}
+
 const ROWS = {
-  h100Node: { case: "8xH100-SXM5 one node NVLink+NVSwitch (NVLS)", low: 460, high: 480 },
-  perNic: { case: "per NIC ring over NDR 400 Gb/s InfiniBand", low: 46, high: 48 },
-  twoNodes: { case: "2 nodes x 8 H100 with 8x400G per node", low: 370, high: 470 },
-  a100Node: { case: "8xA100-SXM4 one node NVLink+NVSwitch", low: 230, high: 250 },
+  h100Nvls: published("8xH100-SXM5 one node NVLink+NVSwitch (NVLS)"),
+  h100Ring: published("8xH100-SXM5 one node NVLink ring"),
+  perNic: published("per NIC ring over NDR 400 Gb/s InfiniBand"),
+  twoNodes: published("2 nodes x 8 H100 with 8x400G per node"),
+  a100Node: published("8xA100-SXM4 one node NVLink+NVSwitch"),
 };
+
+/** The first `row.cards` cards of `cluster`, checked to have the published run's cards per node. */
+function cardsOf(cluster: { cardsPerNode: number }, row: Published): number[] {
+  expect(cluster.cardsPerNode, `${row.case}: cards per node`).toBe(row.cardsPerNode);
+  return Array.from({ length: row.cards }, (_, i) => i);
+}
 
 /** Within +-15% of the published range [low, high]. */
 function within15(valueGBps: number, row: { low: number; high: number }): void {
@@ -27,45 +56,65 @@ function within15(valueGBps: number, row: { low: number; high: number }): void {
 }
 
 describe("busbw against published nccl-tests figures (within 15%)", () => {
-  it("the copied rows match ../shared/reference/collectives.csv when present", () => {
-    if (!existsSync(CSV)) return;
-    const lines = readFileSync(CSV, "utf8").split("\n");
+  it("reads its published ranges from the committed collectives.csv (low <= high, GB/s)", () => {
     for (const row of Object.values(ROWS)) {
-      const line = lines.find((l) => l.startsWith(`${row.case},`));
-      expect(line, row.case).toBeDefined();
-      const cols = (line as string).split(",");
-      expect(Number(cols[5])).toBe(row.low);
-      expect(Number(cols[6])).toBe(row.high);
+      expect(row.low, row.case).toBeGreaterThan(0);
+      expect(row.high, row.case).toBeGreaterThanOrEqual(row.low);
     }
   });
 
   const cluster = loadCluster(topo("dgx-h100-superpod-1024"));
 
-  it("8 x H100 intra-node all-reduce", () => {
-    const r = simulateCollective(cluster, { op: "allreduce", cards: [0, 1, 2, 3, 4, 5, 6, 7], sizeBytes: GiB });
-    within15(r.busBytesPerS / 1e9, ROWS.h100Node);
-    // The ring alone (what NCCL runs without NVLS) lands there too.
-    const ring = simulateCollective(cluster, {
-      op: "allreduce",
-      cards: [0, 1, 2, 3, 4, 5, 6, 7],
-      sizeBytes: GiB,
-      algo: "ring",
+  /**
+   * Calibration-consistency checks, not validation: each constant below was
+   * derived from the very figure it is compared with (src/network/constants.ts,
+   * src/hardware/catalog.ts). They catch a model that no longer honours its
+   * own constants; they say nothing about how well the constants generalise.
+   */
+  describe("calibration consistency (the constants come from these figures)", () => {
+    it("8 x H100 ring all-reduce vs the ring figure that sets SCALE_UP_PROTOCOL_EFFICIENCY (370 GB/s)", () => {
+      const ring = simulateCollective(cluster, {
+        op: "allreduce",
+        cards: cardsOf(cluster, ROWS.h100Ring),
+        sizeBytes: GiB,
+        algo: "ring",
+      });
+      within15(ring.busBytesPerS / 1e9, ROWS.h100Ring);
     });
-    within15(ring.busBytesPerS / 1e9, ROWS.h100Node);
+
+    it("8 x A100 all-reduce vs the figure that sets the A100 scale-up efficiency 0.80", () => {
+      const a100 = loadCluster(topo("small-2x8"));
+      const r = simulateCollective(a100, { op: "allreduce", cards: cardsOf(a100, ROWS.a100Node), sizeBytes: GiB });
+      within15(r.busBytesPerS / 1e9, ROWS.a100Node);
+    });
+
+    it("per-NIC ring busbw vs the figure that sets PROTOCOL_EFFICIENCY 0.94 (46-48 GB/s)", () => {
+      const cards = cardsOf(cluster, ROWS.perNic);
+      const r = simulateCollective(cluster, { op: "allreduce", cards, sizeBytes: GiB, algo: "ring" });
+      within15(r.busBytesPerS / 1e9 / 8, ROWS.perNic);
+    });
   });
 
-  it("8 x A100 intra-node all-reduce (the catalog's sourced scale-up efficiency)", () => {
-    const a100 = loadCluster(topo("small-2x8"));
-    const r = simulateCollective(a100, { op: "allreduce", cards: [0, 1, 2, 3, 4, 5, 6, 7], sizeBytes: GiB });
-    within15(r.busBytesPerS / 1e9, ROWS.a100Node);
-  });
+  describe("validation (figures no constant was derived from)", () => {
+    it("2 nodes x 8 H100 all-reduce over 8 x 400 Gb/s NICs (ring with 8 channels, and the automatic choice)", () => {
+      const cards = cardsOf(cluster, ROWS.twoNodes);
+      const r = simulateCollective(cluster, { op: "allreduce", cards, sizeBytes: GiB, algo: "ring" });
+      within15(r.busBytesPerS / 1e9, ROWS.twoNodes);
+      const auto = simulateCollective(cluster, { op: "allreduce", cards, sizeBytes: GiB });
+      within15(auto.busBytesPerS / 1e9, ROWS.twoNodes);
+    });
 
-  it("2 nodes x 8 H100 all-reduce over 8 x 400 Gb/s NICs (ring with 8 channels)", () => {
-    const cards = Array.from({ length: 16 }, (_, i) => i);
-    const r = simulateCollective(cluster, { op: "allreduce", cards, sizeBytes: GiB, algo: "ring" });
-    within15(r.busBytesPerS / 1e9, ROWS.twoNodes);
-    within15(r.busBytesPerS / 1e9 / 8, ROWS.perNic);
-    const auto = simulateCollective(cluster, { op: "allreduce", cards, sizeBytes: GiB });
-    within15(auto.busBytesPerS / 1e9, ROWS.twoNodes);
+    it("8 x H100 NVLS all-reduce is NOT reproduced: NVLink SHARP is not modelled, the automatic choice stays a ring/tree below it", () => {
+      // A known gap (docs/model.md "What is not modelled"): NCCL runs in-switch reductions (NVLS) on
+      // NVSwitch systems and reaches 460-480 GB/s busbw; the model's best algorithm is a ring or tree
+      // at ~370. Asserted so that the gap is visible and a future NVLS model must update this test.
+      const auto = simulateCollective(cluster, {
+        op: "allreduce",
+        cards: cardsOf(cluster, ROWS.h100Nvls),
+        sizeBytes: GiB,
+      });
+      expect(auto.busBytesPerS / 1e9).toBeLessThan(ROWS.h100Nvls.low * 0.85);
+      within15(auto.busBytesPerS / 1e9, ROWS.h100Ring);
+    });
   });
 });

@@ -23,3 +23,29 @@ export function readReferenceCsv(name: string): Record<string, string>[] {
     return Object.fromEntries(header.map((h, k) => [h, cells[k] as string]));
   });
 }
+
+/**
+ * The row of `rows` whose `column` equals `value`; throws when there is none
+ * or more than one, so a deleted or renamed reference row fails the test.
+ */
+export function referenceRow(
+  rows: readonly Record<string, string>[],
+  column: string,
+  value: string,
+  file = "the reference CSV",
+): Record<string, string> {
+  const found = rows.filter((r) => r[column] === value);
+  if (found.length !== 1) throw new Error(`${file}: ${found.length} rows with ${column} = '${value}', expected 1`);
+  return found[0] as Record<string, string>;
+}
+
+/** A numeric cell; throws when the column is absent, the cell empty or not a number. */
+export function numberCell(row: Record<string, string>, column: string): number {
+  const cell = row[column];
+  if (cell === undefined) throw new Error(`reference CSV: no column '${column}'`);
+  const value = Number(cell);
+  if (cell.trim() === "" || !Number.isFinite(value)) {
+    throw new Error(`reference CSV: column '${column}' holds '${cell}', not a number`);
+  }
+  return value;
+}
