@@ -29,7 +29,10 @@ const EFFICIENCY_A100 = {
   scaleUp: 0.8,
 };
 const EFFICIENCY_HOPPER = {
-  matmul: 0.75, // ASSUMPTION: Hopper GEMMs are power/clock-limited at 700 W; ~700-800 of 989 TFLOP/s is typical.
+  // ASSUMPTION: Hopper GEMMs are power/clock-limited at 700 W. For scale: the best BF16 cuBLAS GEMM measured
+  // on H100 SXM reaches 794.5 of 989 TFLOP/s (0.803; stas00/ml-engineering, compute/accelerator/README.md,
+  // "Maximum Achievable Matmul FLOPS"); a training step's GEMMs are smaller and oddly shaped, so 0.75.
+  matmul: 0.75,
   // Sourced: the best FP8 (e4m3) cuBLAS GEMM measured on H100 SXM reaches 1,402.6 of 1,979 TFLOP/s
   // (0.709; shape 1024x9216x14336, torch 2.7.0+cu126): stas00/ml-engineering, compute/accelerator/README.md,
   // "Maximum Achievable Matmul FLOPS" (commit b9e29720). The same table has BF16 at 794.5 (0.803).
@@ -41,8 +44,14 @@ const EFFICIENCY_B200 = {
   memory: 0.85, // ASSUMPTION: as Hopper.
 };
 const EFFICIENCY_ASCEND = {
-  matmul: 0.7, // ASSUMPTION: CANN kernels are reported to reach a lower fraction of peak than cuBLAS.
-  memory: 0.8, // ASSUMPTION: somewhat below NVIDIA's streaming efficiency for the same reason.
+  // ASSUMPTION (no published 910B/910C GEMM measurement found). The one published Ascend microbenchmark
+  // found, AIBench (Xiao & Wang, CCF Trans. HPC 2024, doi 10.1007/s42514-024-00187-x), measures the
+  // first-generation Ascend 910's matrix unit at 216 TFLOP/s fp16 (0.84 of its 256): a kernel-level
+  // ceiling, not training-step GEMMs. The shipped Pangu claim shows how its verdict moves at 0.60 and 0.80.
+  matmul: 0.7,
+  // ASSUMPTION: somewhat below NVIDIA's streaming efficiency (no published Ascend HBM measurement found);
+  // the claim's what-ifs use 0.70 and 0.90.
+  memory: 0.8,
 };
 const EFFICIENCY_TPU = {
   matmul: 0.8, // ASSUMPTION: XLA keeps the MXUs busy on large matmuls; ~80% of peak.
