@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { runHoldModel } from "../../bench/engine-hold.js";
+import { runHeapBaseline } from "../../bench/heap-baseline.js";
 import { runNetworkBench } from "../../bench/network-allreduce.js";
 import { runServingBench } from "../../bench/serving.js";
 import { runTrainingBench } from "../../bench/training-step.js";
@@ -10,6 +11,8 @@ import { UsageError } from "./errors.js";
 
 const HOLD_SIZES = [10_000, 100_000, 1_000_000];
 const HOLD_EVENTS = 5_000_000;
+const BASELINE_PENDING = 100_000;
+const BASELINE_REPEATS = 5;
 const SWEEP_EXAMPLE = fileURLToPath(new URL("../../topologies/sweeps/example.yaml", import.meta.url));
 
 /** `clustersim bench <name>`: benchmarks whose figures go into BENCHMARKS.md. */
@@ -17,15 +20,37 @@ export function addBenchCommand(program: Command, out: (line: string) => void): 
   program
     .command("bench")
     .description(
-      "run a benchmark: engine (hold model at 10k, 100k and 1M pending events); cluster (16,384-card fat-tree build + routes); network (1 GiB all-reduce on 512..8,192 cards); training (GPT-3 175B step on 1,024..8,192 cards); serving (10^4..10^6 requests through 100 instances of 8 H100); sweep (the 64-point example sweep on 1 and 2 workers)",
+      "run a benchmark: engine (hold model at 10k, 100k and 1M pending events); heap-baseline (the engine's hold model at 100k pending next to a bare 4-ary typed-array heap and a CPU loop of the same random draws, interleaved, --repeats rounds); cluster (16,384-card fat-tree build + routes); network (1 GiB all-reduce on 512..8,192 cards); training (GPT-3 175B step on 1,024..8,192 cards); serving (10^4..10^6 requests through 100 instances of 8 H100); sweep (the 64-point example sweep on 1 and 2 workers)",
     )
-    .argument("<name>", "benchmark name: engine, cluster, network, training, serving, sweep")
+    .argument("<name>", "benchmark name: engine, heap-baseline, cluster, network, training, serving, sweep")
     .option("--json", "one JSON object per line")
     .option("--events <n>", "events per size", String(HOLD_EVENTS))
-    .action(async (name: string, opts: { json?: boolean; events: string }) => {
+    .option("--repeats <n>", "rounds of heap-baseline", String(BASELINE_REPEATS))
+    .action(async (name: string, opts: { json?: boolean; events: string; repeats: string }) => {
       const events = Number(opts.events);
       if (!Number.isInteger(events) || events < 1) {
         throw new UsageError(`--events: expected a positive integer, found '${opts.events}'`);
+      }
+      if (name === "heap-baseline") {
+        const repeats = Number(opts.repeats);
+        if (!Number.isInteger(repeats) || repeats < 1) {
+          throw new UsageError(`--repeats: expected a positive integer, found '${opts.repeats}'`);
+        }
+        const { summaries } = runHeapBaseline(BASELINE_PENDING, events, repeats, (r) =>
+          out(
+            opts.json
+              ? JSON.stringify(r)
+              : `${r.kind.padEnd(9)}  round ${r.repeat}  pending ${pad(r.pending)}  events ${pad(r.events)}  ${r.seconds.toFixed(3)} s (cpu ${r.cpuSeconds.toFixed(3)} s)  ${(r.eventsPerSecond / 1e6).toFixed(2)} M events/s (${(r.eventsPerCpuSecond / 1e6).toFixed(2)} M per CPU s)  checksum ${r.checksum}`,
+          ),
+        );
+        for (const s of summaries) {
+          out(
+            opts.json
+              ? JSON.stringify(s)
+              : `${s.kind.padEnd(9)}  median ${(s.medianEventsPerSecond / 1e6).toFixed(2)} M events/s (min ${(s.minEventsPerSecond / 1e6).toFixed(2)}, max ${(s.maxEventsPerSecond / 1e6).toFixed(2)}, spread ${(s.spread * 100).toFixed(1)}%)  ${(s.ofBareHeap * 100).toFixed(1)}% of bare heap; per CPU second ${(s.medianEventsPerCpuSecond / 1e6).toFixed(2)} M (${(s.ofBareHeapCpu * 100).toFixed(1)}%)  cpu ${s.totalCpuSeconds.toFixed(3)} s / wall ${s.totalSeconds.toFixed(3)} s`,
+          );
+        }
+        return;
       }
       if (name === "cluster") {
         const r = runClusterBuild();
@@ -72,14 +97,14 @@ export function addBenchCommand(program: Command, out: (line: string) => void): 
       }
       if (name !== "engine")
         throw new UsageError(
-          `bench: unknown benchmark '${name}' (expected: engine, cluster, network, training, serving, sweep)`,
+          `bench: unknown benchmark '${name}' (expected: engine, heap-baseline, cluster, network, training, serving, sweep)`,
         );
       for (const pending of HOLD_SIZES) {
         const r = runHoldModel(pending, events);
         out(
           opts.json
             ? JSON.stringify(r)
-            : `hold model  pending ${pad(pending)}  events ${pad(r.events)}  ${r.seconds.toFixed(3)} s  ${(r.eventsPerSecond / 1e6).toFixed(2)} M events/s`,
+            : `hold model  pending ${pad(pending)}  events ${pad(r.events)}  ${r.seconds.toFixed(3)} s (cpu ${r.cpuSeconds.toFixed(3)} s)  ${(r.eventsPerSecond / 1e6).toFixed(2)} M events/s`,
         );
       }
     });
