@@ -24,6 +24,8 @@ export interface EvalCase {
   sets: string[];
   /** With a relative bound: overrides of the reference run only (a variant's `referenceSet`). */
   referenceSets?: string[];
+  /** With a relative bound: overrides of the claim's run only (a --solve probe: the reference stays put). */
+  ownSets?: string[];
   required: boolean;
 }
 
@@ -100,7 +102,8 @@ export async function evaluateCases(
   const reference = spec.bound.relative ? spec.reference : undefined;
   const specs: RunSpec[] = [];
   const planned: Planned[] = cases.map((c) => {
-    const armSets = reference ? [c.sets, [...c.sets, ...reference.set, ...(c.referenceSets ?? [])]] : [c.sets];
+    const own = [...c.sets, ...(c.ownSets ?? [])];
+    const armSets = reference ? [own, [...c.sets, ...reference.set, ...(c.referenceSets ?? [])]] : [own];
     const arms: { sets: string[]; resized: string[][] }[] = [];
     for (const [a, sets] of armSets.entries()) {
       const who = a === 0 ? "" : `reference '${reference?.name}': `;

@@ -2,7 +2,7 @@ import { dirname, resolve } from "node:path";
 import { InputError, type InputIssue } from "../input/issues.js";
 import { readDocument } from "../input/load-input.js";
 import { validateDocument } from "../input/validate-document.js";
-import { type AnyScenario, loadAnyScenario } from "../scenario/load-scenario.js";
+import { type AnyScenario, loadAnyScenario, shortPath } from "../scenario/load-scenario.js";
 import { metricColumns } from "../scenario/metric-columns.js";
 import { servingMetricColumns } from "../scenario/serving-metric-columns.js";
 import { ClaimInputError } from "./claim-error.js";
@@ -42,7 +42,7 @@ export function loadClaim(file: string): LoadedClaim {
   const result = validateDocument(doc, ClaimSpecSchema);
   if (!result.ok) throw new ClaimInputError(result.issues);
   const spec = result.value;
-  const scenarioPath = resolve(dirname(file), spec.scenario);
+  const scenarioPath = shortPath(resolve(dirname(file), spec.scenario));
   const at = (path: (string | number)[]) => {
     const p = doc.sources.valueAt(path);
     return { file, line: p?.line ?? 0, column: p?.column ?? 0 };

@@ -1,7 +1,8 @@
 import { UsageError } from "../cli/errors.js";
 import { InputError } from "../input/issues.js";
 import { type AnyScenario, loadAnyScenario } from "../scenario/load-scenario.js";
-import { type CaseOutcome, evaluateCases } from "./evaluate.js";
+import type { VariantSpec } from "./claim-spec.js";
+import { type CaseOutcome, type EvalCase, evaluateCases } from "./evaluate.js";
 import { accepts, effectiveValueAtPath, isIntegerField } from "./field-value.js";
 import type { LoadedClaim } from "./load-claim.js";
 
@@ -87,7 +88,7 @@ export async function solveBreakingPoint(claim: LoadedClaim, opts: SolveOptions)
     } else {
       const [o] = (await evaluateCases(
         claim,
-        [{ name: `${opts.field}=${value}`, sets: [...context, `${opts.field}=${value}`], required: true }],
+        [probeCase(claim, variant, context, `${opts.field}=${value}`)],
         opts.threads === undefined ? {} : { threads: opts.threads },
       )) as [CaseOutcome];
       p = o.ok ? { value, holds: o.holds, metric: o.value.mean } : { value, holds: false, reason: o.reason };
@@ -160,6 +161,24 @@ export async function solveBreakingPoint(claim: LoadedClaim, opts: SolveOptions)
     ...(holdsAt !== undefined && failsAt !== undefined ? { holdsAt, failsAt } : {}),
     probes,
     summary,
+  };
+}
+
+/**
+ * One probe as a case. With a relative bound the probed value goes to the
+ * claim's run only, so the reference stays what it is ("how much HBM would
+ * this card need to reach twice the reference"); a variant's own overrides
+ * still apply as they do in the claim.
+ */
+function probeCase(claim: LoadedClaim, variant: VariantSpec | undefined, context: string[], probe: string): EvalCase {
+  const name = probe;
+  if (!claim.spec.bound.relative) return { name, sets: [...context, probe], required: true };
+  return {
+    name,
+    sets: context,
+    ownSets: [probe],
+    ...(variant && variant.referenceSet.length > 0 ? { referenceSets: variant.referenceSet } : {}),
+    required: true,
   };
 }
 

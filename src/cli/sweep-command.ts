@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { shortPath } from "../scenario/load-scenario.js";
 import { formatValue } from "../sweep/format-value.js";
 import { parseRunnerRef } from "../sweep/pool.js";
 import { streamProgress } from "../sweep/progress.js";
@@ -96,7 +97,7 @@ function dryRun(sweepPath: string, shard: Shard | undefined, out: (line: string)
   const { loaded, plan, columns } = planSweep(sweepPath);
   const mine = plan.points.filter((p) => inShard(p.index, shard));
   out(`sweep: ${sweepPath}`);
-  out(`scenario: ${loaded.scenarioPath}${loaded.scenarioExists ? "" : " (not found: a real run needs it)"}`);
+  out(`scenario: ${shortPath(loaded.scenarioPath)}${loaded.scenarioExists ? "" : " (not found: a real run needs it)"}`);
   out(
     `points: ${plan.points.length}${shard ? `, shard ${shard.k}/${shard.n}: ${mine.length}` : ""}` +
       (plan.duplicatesDropped > 0 ? ` (${plan.duplicatesDropped} duplicate points dropped)` : ""),

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { dirname, isAbsolute, resolve } from "node:path";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
 import type { z } from "zod";
 import { applySets } from "../input/apply-sets.js";
 import { InputError, type InputIssue } from "../input/issues.js";
@@ -32,10 +32,18 @@ export function loadAnyScenario(path: string, sets: readonly string[] = []): Any
   if (isServingTree(doc.value)) {
     const spec = validated(doc, sets, ServingScenarioSpecSchema);
     const trace = spec.serving.traffic.traceFile;
-    if (trace !== undefined && !isAbsolute(trace)) spec.serving.traffic.traceFile = resolve(dirname(path), trace);
+    // Relative to the scenario file; kept relative to the working directory so messages show no machine paths.
+    if (trace !== undefined && !isAbsolute(trace))
+      spec.serving.traffic.traceFile = shortPath(resolve(dirname(path), trace));
     return { kind: "serving", spec };
   }
   return { kind: "training", spec: validated(doc, sets, ScenarioSpecSchema) };
+}
+
+/** A path as short as it can be said: relative to the working directory when below it, else absolute. */
+export function shortPath(absolute: string): string {
+  const r = relative(process.cwd(), absolute);
+  return r === "" || r.startsWith("..") || isAbsolute(r) ? absolute : r;
 }
 
 /** Loads a training scenario; a serving scenario is an InputError naming what the caller expected. */
@@ -89,8 +97,8 @@ function readGrafted(path: string): SourcedDocument {
           column: pos?.column ?? 1,
           path: key,
           expected: `a ${key} file (path relative to the scenario file) or an inline ${key}`,
-          found: `'${ref}' (no such file: ${target})`,
-          message: `expected a ${key} file (path relative to the scenario file) or an inline ${key}, found '${ref}' (no such file: ${target})`,
+          found: `'${ref}' (no such file: ${shortPath(target)})`,
+          message: `expected a ${key} file (path relative to the scenario file) or an inline ${key}, found '${ref}' (no such file: ${shortPath(target)})`,
         });
         continue;
       }

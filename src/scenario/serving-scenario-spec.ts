@@ -15,7 +15,7 @@ const fields = {
     .describe("Overrides applied to the merged tree before the command line's --set ones, same syntax"),
   serving: ServingSpecSchema,
   noise: NoiseSpecSchema.default(NoiseSpecSchema.parse({})).describe(
-    "Stragglers: persistent slow cards and per-iteration jitter slow the instances they belong to (pauses, throttling and degraded links as in training)",
+    "Stragglers: persistent slow cards, per-iteration jitter, pauses and throttling slow the instance whose cards they hit (an instance runs in lock step); degraded links do not apply to serving yet",
   ),
 };
 

@@ -16,10 +16,12 @@ export type ServingPrecision = (typeof PRECISIONS)[number];
 export const DeploymentSpecSchema = z
   .strictObject({
     instances: posInt("Model instances (replicas); each serves requests independently").default(1),
-    tp: posInt("Tensor-parallel cards per instance (must divide attention heads; within one scale-up domain)").default(
-      1,
-    ),
-    pp: posInt("Pipeline stages per instance (must divide layers)").default(1),
+    tp: posInt(
+      "Tensor-parallel cards per instance (must divide attention heads and the scale-up domain; a group stays inside one domain)",
+    ).default(1),
+    pp: posInt(
+      "Pipeline stages per instance (at most the layers; split as evenly as possible, earlier stages one more)",
+    ).default(1),
     firstCard: z
       .int()
       .min(0)
