@@ -3,6 +3,7 @@ import { fmtNum } from "../claims/solve.js";
 import type { SeedSummary } from "../scenario/run-report.js";
 import type { RunOk } from "../scenario/types.js";
 import { csvLine } from "../sweep/csv.js";
+import type { KvCapacity } from "../workload/serving/deployment-memory.js";
 import { formatMetric, formatRate, formatSeconds, pct } from "./format-metric.js";
 import { textTable } from "./text-table.js";
 
@@ -35,15 +36,8 @@ interface Deployment {
   kvCache: string;
 }
 
-interface Memory {
-  hbmBytes: number;
-  usableBytes: number;
-  weightsBytesPerCard: number;
-  workspaceBytesPerCard: number;
-  kvCacheBytesPerCard: number;
-  kvBytesPerTokenPerCard: number;
-  kvCapacityTokensPerInstance: number;
-}
+/** The memory a serving run reports (details.memory): the KV capacity less its per-instance totals. */
+type Memory = Omit<KvCapacity, "kvBytesPerTokenPerInstance" | "blocksPerInstance">;
 
 interface Slo {
   ttftS: number;
