@@ -140,8 +140,16 @@ function parseSize(text: string, flag: string): number {
   if (!(v > 0)) throw new UserError(`${flag}: size must be positive, found '${text}' (${v} bytes)`);
   if (!Number.isInteger(v))
     throw new UserError(`${flag}: size must be a whole number of bytes, found '${text}' (${v})`);
+  if (v > MAX_COLLECTIVE_BYTES) {
+    throw new UserError(
+      `${flag}: expected at most 1 PiB (${MAX_COLLECTIVE_BYTES} bytes), found '${text}' (${v} bytes)`,
+    );
+  }
   return v;
 }
+
+/** Largest collective buffer (1 PiB): far beyond any card's memory; larger is a typo (issue 13). */
+const MAX_COLLECTIVE_BYTES = 2 ** 50;
 
 function sweepSizes(text: string): number[] {
   const parts = text.split(":");

@@ -31,9 +31,12 @@ export function buildProgram(out: (line: string) => void = (l) => process.stdout
   return program;
 }
 
-/** Runs the CLI; returns the exit code (0 ok, 1 bad input, 2 usage error). */
-export async function main(argv: string[]): Promise<number> {
+/** Runs the CLI; returns the exit code (0 ok, 1 bad input, 2 usage error, 3 internal error). */
+export async function main(rawArgv: string[]): Promise<number> {
+  let argv = rawArgv;
   const program = buildProgram();
+  // --debug (anywhere on the command line) only changes how an internal error is printed.
+  argv = argv.filter((a) => a !== "--debug");
   for (const cmd of program.commands) cmd.exitOverride();
   try {
     await program.parseAsync(argv);
@@ -47,6 +50,25 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`clustersim: ${err.message}\n`);
       return err.exitCode;
     }
-    throw err;
+    process.stderr.write(internalErrorText(err, rawArgv.includes("--debug")));
+    return INTERNAL_ERROR_EXIT;
   }
+}
+
+/** Exit code of an internal error (a bug): distinct from bad input (1) and usage (2). */
+export const INTERNAL_ERROR_EXIT = 3;
+
+/**
+ * What an internal error (anything but a user error: an invariant of the
+ * engine or a model broke) prints: one line naming it, a pointer to report
+ * it; the stack only with --debug.
+ */
+export function internalErrorText(err: unknown, debug: boolean): string {
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  const stack = debug && err instanceof Error && err.stack ? `${err.stack}\n` : "";
+  return (
+    `clustersim: internal error: ${message.split("\n")[0]}\n` +
+    "  this is a bug in clustersim, not in your input: please report it with the command line and input files" +
+    `${debug ? "" : " (rerun with --debug for the stack trace)"}\n${stack}`
+  );
 }

@@ -16,8 +16,35 @@ export const MAX_CARDS = 1_048_576;
 /** Largest mesh scale-up domain (a mesh has domain*(domain-1) links). */
 export const MAX_MESH_DOMAIN = 64;
 
-const posBandwidth = (desc: string) => z.number().positive().describe(desc);
-const latency = (desc: string) => z.number().positive().describe(desc);
+/**
+ * Plausibility ranges of link figures (issue 13): wide enough for any real or
+ * what-if fabric, narrow enough that a typo or an absurd value (1e-320 Gb/s,
+ * 1e300 us) is an input error with its unit instead of a run that divides by
+ * almost zero. Bandwidth: 0.001 to 1,000,000 in the field's unit (GB/s or
+ * Gb/s; 1 Mb/s to 1 Pb/s for Gb/s). Latency: 0.001 us (1 ns) to 1,000,000 us (1 s).
+ */
+export const BANDWIDTH_RANGE = { min: 1e-3, max: 1e6 } as const;
+export const LATENCY_US_RANGE = { min: 1e-3, max: 1e6 } as const;
+
+const unitOf = (desc: string) => (/Gb\/s/.test(desc) ? "Gb/s" : "GB/s");
+const posBandwidth = (desc: string) =>
+  z
+    .number()
+    .positive()
+    .min(BANDWIDTH_RANGE.min, {
+      message: `expected at least ${BANDWIDTH_RANGE.min} ${unitOf(desc)} (a plausible link)`,
+    })
+    .max(BANDWIDTH_RANGE.max, {
+      message: `expected at most ${BANDWIDTH_RANGE.max.toLocaleString("en-US")} ${unitOf(desc)} (a plausible link)`,
+    })
+    .describe(desc);
+const latency = (desc: string) =>
+  z
+    .number()
+    .positive()
+    .min(LATENCY_US_RANGE.min, { message: `expected at least ${LATENCY_US_RANGE.min} us (1 ns)` })
+    .max(LATENCY_US_RANGE.max, { message: `expected at most ${LATENCY_US_RANGE.max.toLocaleString("en-US")} us (1 s)` })
+    .describe(desc);
 const count = (desc: string, max: number) => z.int().min(1).max(max).describe(desc);
 
 export const AcceleratorRefSchema = z

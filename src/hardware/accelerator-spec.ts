@@ -5,13 +5,25 @@ import { z } from "zod";
  * files). Units are in the field names: TFLOP/s = 1e12 FLOP/s, GB = 1e9 bytes,
  * TB/s = 1e12 bytes/s, GB/s = 1e9 bytes/s (bytes, not bits).
  */
-const tflops = (what: string) =>
+/** Plausibility ranges (issue 13): wide enough for any card or what-if, narrow enough to catch typos. */
+const inRange = (min: number, max: number, unit: string) =>
   z
     .number()
     .positive()
-    .describe(`${what}: dense (no sparsity) peak, TFLOP/s (10^12 floating-point operations per second)`);
+    .min(min, { message: `expected at least ${min} ${unit}` })
+    .max(max, { message: `expected at most ${max.toLocaleString("en-US")} ${unit}` });
+const tflops = (what: string) =>
+  inRange(1e-3, 1e6, "TFLOP/s").describe(
+    `${what}: dense (no sparsity) peak, TFLOP/s (10^12 floating-point operations per second)`,
+  );
 
-const fraction = (what: string) => z.number().gt(0).max(1).describe(what);
+/** A fraction of a peak that times divide by: at least 1% (issue 13: 1e-320 would make every kernel take forever). */
+const fraction = (what: string) =>
+  z
+    .number()
+    .min(0.01, { message: "expected a fraction of peak of at least 0.01 (1%)" })
+    .max(1)
+    .describe(what);
 
 export const EfficiencySpecSchema = z
   .strictObject({
@@ -34,11 +46,9 @@ export const AcceleratorSpecSchema = z
     peakTf32Tflops: tflops("TF32 tensor").optional(),
     peakBf16Tflops: tflops("BF16/FP16 tensor"),
     peakFp8Tflops: tflops("FP8 tensor").optional(),
-    hbmGB: z.number().positive().describe("HBM capacity, GB (10^9 bytes)"),
-    hbmTBps: z.number().positive().describe("HBM peak bandwidth, TB/s (10^12 bytes per second)"),
-    scaleUpGBps: z
-      .number()
-      .positive()
+    hbmGB: inRange(1e-3, 1e6, "GB").describe("HBM capacity, GB (10^9 bytes)"),
+    hbmTBps: inRange(1e-3, 1e4, "TB/s").describe("HBM peak bandwidth, TB/s (10^12 bytes per second)"),
+    scaleUpGBps: inRange(1e-3, 1e6, "GB/s")
       .optional()
       .describe("Scale-up (NVLink/HCCS/UB/ICI) bandwidth per card per direction, GB/s (10^9 bytes per second)"),
     efficiency: EfficiencySpecSchema,

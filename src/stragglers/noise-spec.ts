@@ -6,19 +6,28 @@ const fraction = (what: string) =>
     .min(0, { message: `${what} is a fraction: expected a number in [0, 1]` })
     .max(1, { message: `${what} is a fraction: expected a number in [0, 1]` });
 
-const nonNegative = (what: string) => z.number().min(0, { message: `${what} must be >= 0` });
+/** Non-negative, with a plausibility ceiling (issue 13: an absurd value must not reach the engine as Infinity). */
+const nonNegative = (what: string, max = 1e6) =>
+  z
+    .number()
+    .min(0, { message: `${what} must be >= 0` })
+    .max(max, { message: `${what}: expected at most ${max.toLocaleString("en-US")}` });
+
+/** Lognormal sigma: above 2 a card's factor spans e^±8 (3,000x): not a plausible spread. */
+const MAX_SIGMA = 2;
 
 /** A ratio in (0, 1] that scales a rate down (clocks, bandwidth). */
 const shareOfRate = (what: string, meaning: string) =>
   z
     .number()
-    .gt(0, { message: `${what} must be > 0` })
+    .min(0.01, { message: `${what} divides a rate: expected at least 0.01 (1%)` })
     .max(1, { message: `${what} is ${meaning}: expected a number in (0, 1]` })
     .default(1);
 
 const slowdownFactor = z
   .number()
-  .min(1, { message: "a slowdown factor multiplies time: expected a number >= 1 (1.5 = 50% slower)" });
+  .min(1, { message: "a slowdown factor multiplies time: expected a number >= 1 (1.5 = 50% slower)" })
+  .max(1000, { message: "a slowdown factor multiplies time: expected at most 1000" });
 
 /**
  * Imperfections of a real cluster, all drawn from per-entity seeded streams
@@ -32,6 +41,7 @@ export const NoiseSpecSchema = z
         sigma: z
           .number()
           .min(0, { message: "sigma must be >= 0" })
+          .max(MAX_SIGMA, { message: `sigma: expected at most ${MAX_SIGMA} (a lognormal spread of e^±4σ)` })
           .default(0)
           .describe(
             "Per-card persistent speed spread: each card's compute time is multiplied by exp(sigma·N(0,1)), drawn once per run",
@@ -50,6 +60,7 @@ export const NoiseSpecSchema = z
         sigma: z
           .number()
           .min(0, { message: "sigma must be >= 0" })
+          .max(MAX_SIGMA, { message: `sigma: expected at most ${MAX_SIGMA} (a lognormal spread of e^±4σ)` })
           .default(0)
           .describe(
             "Per-pass lognormal jitter: each card's compute segment is multiplied by exp(sigma·N(0,1)), drawn fresh each time",

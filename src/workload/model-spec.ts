@@ -8,12 +8,18 @@ import { z } from "zod";
  * Documented in docs/model.md, "Workload: FLOPs, per-layer costs, memory".
  */
 
-const posInt = (desc: string) => z.int().min(1).describe(desc);
-const nonNegInt = (desc: string) => z.int().min(0).describe(desc);
+/**
+ * Plausibility ceilings (issue 13): model dimensions size arrays and loops
+ * (one entry per layer, per expert), so an absurd value is an input error
+ * instead of an exhausted heap. Ten to a hundred times today's largest models.
+ */
+const MAX_DIMENSION = 10_000_000;
+const posInt = (desc: string, max = MAX_DIMENSION) => z.int().min(1).max(max).describe(desc);
+const nonNegInt = (desc: string, max = MAX_DIMENSION) => z.int().min(0).max(max).describe(desc);
 
 export const MoeSpecSchema = z
   .strictObject({
-    experts: posInt("Routed experts per MoE layer (DeepSeek-V3: 256)"),
+    experts: posInt("Routed experts per MoE layer (DeepSeek-V3: 256)", 1_000_000),
     topK: posInt("Routed experts each token is sent to (DeepSeek-V3: 8)"),
     expertFfnHiddenSize: posInt("Inner size of one routed expert's FFN (DeepSeek-V3: 2048)"),
     sharedExperts: nonNegInt("Shared experts every token goes through, in every MoE layer (DeepSeek-V3: 1)").default(0),
@@ -45,7 +51,7 @@ export const ModelSpecSchema = z
   .strictObject({
     name: z.string().min(1).describe("Model name, e.g. gpt3-175b"),
     source: z.string().min(1).describe("Where every figure in this file comes from (paper, table, config file)"),
-    layers: posInt("Transformer layers (blocks)"),
+    layers: posInt("Transformer layers (blocks)", 100_000),
     hiddenSize: posInt("Model (residual stream) width h"),
     attentionHeads: posInt("Query heads a"),
     kvHeads: posInt(

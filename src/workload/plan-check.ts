@@ -10,6 +10,13 @@ import type { ParallelPlan } from "./plan-spec.js";
  * wider than the scale-up domain (legal, its collectives cross the slow
  * network; Narayanan et al. 2021 §3.3 keep TP inside a node for that reason).
  */
+/**
+ * Most micro-batches one replica runs per step: each is simulated task by
+ * task, so an absurd global batch (1e15) would exhaust memory instead of
+ * failing (issue 13). Real plans use tens to a few thousand.
+ */
+export const MAX_MICRO_BATCHES_PER_STEP = 100_000;
+
 export interface PlanIssue {
   /** Field path, e.g. "parallel.tp". */
   path: string;
@@ -133,6 +140,12 @@ export function checkPlan(
     }
     if (pp > 1 && mbs < pp) {
       warn("globalBatchSize", `${mbs} micro-batches per step for pp ${pp}: the pipeline never fills`);
+    }
+    if (mbs > MAX_MICRO_BATCHES_PER_STEP) {
+      err(
+        "globalBatchSize",
+        `expected at most ${MAX_MICRO_BATCHES_PER_STEP.toLocaleString("en-US")} micro-batches per replica per step (a plausible plan the simulator can run), found ${plan.globalBatchSize.toLocaleString("en-US")}/(${plan.microBatchSize}·${dp}) = ${mbs.toLocaleString("en-US")}`,
+      );
     }
   }
 

@@ -36,7 +36,7 @@ describe("bad noise input", () => {
       ["22:15", "noise.throttling.fraction", "<= 1, found 1.1"],
       ["23:18", "noise.throttling.clockFactor", "<= 1, found 1.2"],
       ["25:15", "noise.degradedLinks.fraction", ">= 0, found -0.2"],
-      ["26:22", "noise.degradedLinks.bandwidthFactor", "> 0, found 0"],
+      ["26:22", "noise.degradedLinks.bandwidthFactor", ">= 0.01, found 0"],
     ];
     for (const [at, field, what] of expected) {
       expect(r.stderr).toContain(`bad-noise.yaml:${at}: ${field}: expected a number ${what}`);

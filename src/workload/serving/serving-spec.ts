@@ -7,8 +7,23 @@ import { z } from "zod";
  * where one exists (cited per field); every other default is an ASSUMPTION.
  */
 
-const posInt = (desc: string) => z.int().min(1).describe(desc);
-const positive = (what: string) => z.number().gt(0, { message: `${what} must be > 0` });
+/**
+ * Plausibility bounds (issue 13): every count and amount that reaches the
+ * engine or an allocation has a ceiling, so an absurd value is an input error
+ * instead of an exhausted heap. MAX_SERVING_REQUESTS keeps a run's per-request
+ * arrays under ~1 GB (~70 bytes a request, src/workload/serving/request-store.ts).
+ */
+export const MAX_SERVING_REQUESTS = 10_000_000;
+export const MAX_TOKENS = 10_000_000;
+const MAX_COUNT = 1_000_000;
+const MAX_SECONDS = 1e7;
+
+const posInt = (desc: string, max = MAX_COUNT) => z.int().min(1).max(max).describe(desc);
+const positive = (what: string, max = 1e9) =>
+  z
+    .number()
+    .gt(0, { message: `${what} must be > 0` })
+    .max(max, { message: `${what} must be at most ${max.toLocaleString("en-US")}` });
 
 export const PRECISIONS = ["bf16", "fp8", "int8"] as const;
 export type ServingPrecision = (typeof PRECISIONS)[number];
@@ -45,7 +60,7 @@ export const DeploymentSpecSchema = z
       .describe("Precision of the KV cache (bytes per element: bf16 2, fp8/int8 1)"),
     hbmUsableFraction: z
       .number()
-      .gt(0)
+      .min(0.01)
       .max(1)
       .default(0.9)
       .describe(
@@ -54,6 +69,7 @@ export const DeploymentSpecSchema = z
     workspaceGB: z
       .number()
       .min(0)
+      .max(1e6)
       .optional()
       .describe(
         "Activation workspace per card, GB; default: computed from maxBatchedTokens (docs/serving.md, 'KV cache capacity')",
@@ -61,12 +77,14 @@ export const DeploymentSpecSchema = z
     moeImbalance: z
       .number()
       .min(1)
+      .max(1000)
       .default(1)
       .describe(
         "Mixture of experts: multiplier on routed-expert compute for uneven expert loads (1 = even; tensor-parallel experts are split evenly over the instance's cards)",
       ),
     maxContextTokens: posInt(
       "Longest context (input + output) a request may have; default: the model's contextLength (else seqLength)",
+      MAX_TOKENS,
     ).optional(),
   })
   .describe("Instances of the model, their parallelism, placement and precisions");
@@ -76,6 +94,7 @@ export const SchedulerSpecSchema = z
     maxSequences: posInt("Most sequences in one iteration's batch (vLLM max_num_seqs, default 256)").default(256),
     maxBatchedTokens: posInt(
       "Most tokens (prefill chunks + one per decoding sequence) in one iteration (vLLM max_num_batched_tokens; default 8192)",
+      MAX_TOKENS,
     ).default(8192),
     chunkedPrefill: z
       .boolean()
@@ -103,7 +122,7 @@ export const SchedulerSpecSchema = z
 
 export const KvCacheSpecSchema = z
   .strictObject({
-    blockTokens: posInt("Tokens per paged KV block (vLLM block_size, default 16)").default(16),
+    blockTokens: posInt("Tokens per paged KV block (vLLM block_size, default 16)", 65_536).default(16),
     prefixHitFraction: z
       .number()
       .min(0)
@@ -119,10 +138,10 @@ export const LengthSpecSchema = z
       .enum(["fixed", "uniform", "lognormal"])
       .default("fixed")
       .describe("fixed (mean), uniform (min..max, integers), lognormal (mean, cv) clipped to [1, max context]"),
-    mean: positive("mean").optional().describe("Tokens: the fixed length, or the lognormal's mean"),
-    cv: positive("cv").optional().describe("Lognormal: coefficient of variation (std / mean)"),
-    min: posInt("Uniform: smallest length").optional(),
-    max: posInt("Uniform: largest length").optional(),
+    mean: positive("mean", MAX_TOKENS).optional().describe("Tokens: the fixed length, or the lognormal's mean"),
+    cv: positive("cv", 100).optional().describe("Lognormal: coefficient of variation (std / mean)"),
+    min: posInt("Uniform: smallest length", MAX_TOKENS).optional(),
+    max: posInt("Uniform: largest length", MAX_TOKENS).optional(),
   })
   .superRefine((l, ctx) => {
     const need = (key: "mean" | "cv" | "min" | "max") => {
@@ -164,7 +183,12 @@ export const TrafficSpecSchema = z
       .optional()
       .describe("Gamma arrivals: coefficient of variation of inter-arrival times (1 = Poisson)"),
     users: posInt("Closed loop: concurrent users (each has one request in flight)").optional(),
-    thinkTimeS: z.number().min(0).default(0).describe("Closed loop: pause between a response and the next request, s"),
+    thinkTimeS: z
+      .number()
+      .min(0)
+      .max(MAX_SECONDS)
+      .default(0)
+      .describe("Closed loop: pause between a response and the next request, s"),
     traceFile: z
       .string()
       .min(1)
@@ -172,8 +196,8 @@ export const TrafficSpecSchema = z
       .describe("Trace: CSV with header arrival_s,input_tokens,output_tokens (path relative to the scenario file)"),
     inputTokens: LengthSpecSchema.optional().describe("Prompt length distribution (not with a trace)"),
     outputTokens: LengthSpecSchema.optional().describe("Output length distribution (not with a trace)"),
-    requests: posInt("Requests to simulate (including warm-up)").optional(),
-    durationS: positive("durationS").optional().describe("Or: simulate arrivals during this many seconds"),
+    requests: posInt("Requests to simulate (including warm-up)", MAX_SERVING_REQUESTS).optional(),
+    durationS: positive("durationS", MAX_SECONDS).optional().describe("Or: simulate arrivals during this many seconds"),
     warmupRequests: z.int().min(0).default(0).describe("The first requests (by arrival) excluded from statistics"),
   })
   .superRefine((t, ctx) => {
@@ -199,6 +223,16 @@ export const TrafficSpecSchema = z
         message: "expected requests or durationS (how much traffic to simulate), found neither",
       });
     }
+    if (t.requests === undefined && t.durationS !== undefined && t.ratePerS !== undefined) {
+      const expected = t.ratePerS * t.durationS;
+      if (expected > MAX_SERVING_REQUESTS) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["durationS"],
+          message: `expected at most ${MAX_SERVING_REQUESTS.toLocaleString("en-US")} requests (ratePerS x durationS), found ${expected.toLocaleString("en-US")}: give requests, or a shorter duration`,
+        });
+      }
+    }
     if (t.requests !== undefined && t.warmupRequests >= t.requests) {
       ctx.addIssue({
         code: "custom",
@@ -211,8 +245,10 @@ export const TrafficSpecSchema = z
 
 export const SloSpecSchema = z
   .strictObject({
-    ttftS: positive("ttftS").default(2).describe("Time-to-first-token limit, s (MLPerf Llama-2-70B Server: 2 s)"),
-    tpotS: positive("tpotS")
+    ttftS: positive("ttftS", MAX_SECONDS)
+      .default(2)
+      .describe("Time-to-first-token limit, s (MLPerf Llama-2-70B Server: 2 s)"),
+    tpotS: positive("tpotS", MAX_SECONDS)
       .default(0.2)
       .describe("Time-per-output-token limit (mean inter-token time of a request), s (MLPerf: 0.2 s)"),
     percentile: z
@@ -229,6 +265,7 @@ export const OverheadSpecSchema = z
     iterationS: z
       .number()
       .min(0)
+      .max(10)
       .optional()
       .describe(
         "Host time per iteration (scheduling, launch, sampling), s; default: the accelerator's serving constant (docs/model.md)",
