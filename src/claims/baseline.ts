@@ -1,5 +1,7 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import { UserError } from "../cli/errors.js";
+import { MAX_INPUT_BYTES, readBounded, refusalMessage } from "../input/read-bounded.js";
 import { writeFileAtomic } from "../sweep/atomic-write.js";
 
 /** Metrics a baseline stores and compares (plus the claim's metric for claims). */
@@ -75,10 +77,23 @@ export function baselineText(r: BaselineRecord): string {
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }
 
+/**
+ * The stored baseline of an input, or undefined when there is none. A baseline
+ * that is not a regular JSON file (a FIFO, a device, a directory, over
+ * MAX_INPUT_BYTES, unreadable, not JSON) is a UserError naming it.
+ */
 export function readBaseline(dir: string, file: string): BaselineRecord | undefined {
   const p = join(dir, baselineFileName(file));
-  if (!existsSync(p)) return undefined;
-  return JSON.parse(readFileSync(p, "utf8")) as BaselineRecord;
+  const read = readBounded(p, { maxBytes: MAX_INPUT_BYTES, expected: "a baseline JSON file" });
+  if ("refusal" in read) {
+    if (read.refusal.code === "ENOENT") return undefined;
+    throw new UserError(refusalMessage(read.refusal));
+  }
+  try {
+    return JSON.parse(read.bytes.toString("utf8")) as BaselineRecord;
+  } catch (err) {
+    throw new UserError(`${p}: expected a baseline JSON file, found invalid JSON (${(err as Error).message})`);
+  }
 }
 
 export function writeBaseline(dir: string, r: BaselineRecord): string {

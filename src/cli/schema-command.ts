@@ -1,9 +1,8 @@
-import { renameSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
 import type { Command } from "commander";
 import { claimJsonSchema } from "../claims/claim-spec.js";
 import { topologyJsonSchema } from "../cluster/topology-json-schema.js";
 import { scenarioJsonSchema } from "../scenario/scenario-spec.js";
+import { writeFileAtomic } from "../sweep/atomic-write.js";
 import { sweepJsonSchema } from "../sweep/sweep-json-schema.js";
 import { modelJsonSchema } from "../workload/model-json-schema.js";
 import { UsageError } from "./errors.js";
@@ -33,10 +32,7 @@ export function addSchemaCommand(program: Command, out: (line: string) => void):
     .option("--out <file>", "write the schema to this file instead of printing it")
     .action((kind: string, opts: { out?: string }) => {
       const text = schemaText(kind);
-      if (opts.out) {
-        const tmp = join(dirname(opts.out), `.${basename(opts.out)}.${process.pid}.tmp`);
-        writeFileSync(tmp, text);
-        renameSync(tmp, opts.out);
-      } else out(text.trimEnd());
+      if (opts.out) writeFileAtomic(opts.out, text);
+      else out(text.trimEnd());
     });
 }

@@ -1,8 +1,5 @@
-import { readFileSync, statSync } from "node:fs";
 import type { InputIssue } from "./issues.js";
-
-/** Largest input file read (a topology is a few kB; this only stops accidents). */
-const MAX_INPUT_BYTES = 16 * 1024 * 1024;
+import { MAX_INPUT_BYTES, readBounded } from "./read-bounded.js";
 
 const whole = (file: string, expected: string, found: string): InputIssue => ({
   file,
@@ -15,31 +12,18 @@ const whole = (file: string, expected: string, found: string): InputIssue => ({
 });
 
 /**
- * Reads a text input file. Missing files, directories, huge files and binary
- * (non-UTF-8 or NUL-containing) files are issues, not exceptions.
+ * Reads a text input file (at most MAX_INPUT_BYTES, through readBounded).
+ * Missing files, directories, FIFOs, devices, sockets, huge files and binary
+ * (non-UTF-8 or NUL-containing) files are issues, not exceptions. `expected`
+ * names the kind of file wanted in messages ("a YAML or JSON file" by default).
  */
-export function readInputFile(file: string): { text: string } | { issue: InputIssue } {
-  let size: number;
-  try {
-    const st = statSync(file);
-    if (st.isDirectory()) return { issue: whole(file, "a YAML or JSON file", "a directory") };
-    if (!st.isFile()) return { issue: whole(file, "a YAML or JSON file", "a special file") };
-    size = st.size;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return { issue: whole(file, "a YAML or JSON file", "no such file") };
-    return { issue: whole(file, "a readable file", `error ${code ?? String(err)}`) };
-  }
-  if (size > MAX_INPUT_BYTES) {
-    return { issue: whole(file, `a file of at most ${MAX_INPUT_BYTES} bytes`, `${size} bytes`) };
-  }
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return { issue: whole(file, "a readable file", `error ${code ?? String(err)}`) };
-  }
+export function readInputFile(
+  file: string,
+  expected = "a YAML or JSON file",
+): { text: string } | { issue: InputIssue } {
+  const read = readBounded(file, { maxBytes: MAX_INPUT_BYTES, expected });
+  if ("refusal" in read) return { issue: whole(file, read.refusal.expected, read.refusal.found) };
+  const bytes = read.bytes;
   if (bytes.includes(0)) return { issue: whole(file, "a UTF-8 text file", "binary data (NUL bytes)") };
   try {
     return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { UserError } from "../cli/errors.js";
+import { checkWriteTarget, refusalMessage } from "../input/read-bounded.js";
 import { readResults, sortRows, writeResultsAtomic } from "./results-file.js";
 import { planSweep } from "./run-sweep.js";
 
@@ -34,6 +35,9 @@ export interface MergeSummary {
  */
 export function mergeResults(opts: MergeOptions): MergeSummary {
   if (opts.inputs.length === 0) throw new UserError("merge: no input files");
+  // The output is replaced by a rename: refuse a directory, FIFO or device there before reading anything.
+  const refused = checkWriteTarget(opts.outPath, "a results CSV file");
+  if (refused !== undefined) throw new UserError(`merge: --out ${refusalMessage(refused)}`);
   let header: string[] | undefined;
   let headerFrom = "";
   const byId = new Map<string, { row: string[]; file: string }>();

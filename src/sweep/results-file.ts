@@ -1,6 +1,13 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, truncateSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { UserError } from "../cli/errors.js";
+import {
+  checkWriteTarget,
+  MAX_RESULTS_BYTES,
+  openAppendRegular,
+  readBounded,
+  refusalMessage,
+} from "../input/read-bounded.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { csvLine, parseCsv, splitTrailingPartial } from "./csv.js";
 import { ID_COLUMN, INDEX_COLUMN } from "./result-columns.js";
@@ -13,14 +20,18 @@ export interface ResultsTable {
   partialBytes: number;
 }
 
-/** Reads a results file; a trailing line without its newline is reported, not parsed. */
+/** What a results file is, in messages. */
+const RESULTS_FILE = "a results CSV file";
+
+/**
+ * Reads a results file (a regular file of at most MAX_RESULTS_BYTES; anything
+ * else is a UserError naming the file and what it is); a trailing line without
+ * its newline is reported, not parsed.
+ */
 export function readResults(path: string): ResultsTable {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new UserError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
+  const read = readBounded(path, { maxBytes: MAX_RESULTS_BYTES, expected: RESULTS_FILE });
+  if ("refusal" in read) throw new UserError(refusalMessage(read.refusal));
+  const text = read.bytes.toString("utf8");
   const { complete, partial } = splitTrailingPartial(text);
   let records: string[][];
   try {
@@ -83,6 +94,10 @@ export class ResultsWriter {
   ): { writer: ResultsWriter; done: Map<string, string[]>; truncatedBytes: number } {
     const done = new Map<string, string[]>();
     let truncatedBytes = 0;
+    // Refuse a directory, FIFO, device or socket before anything opens it (a FIFO would block, /dev/zero never ends).
+    const refused = checkWriteTarget(path, RESULTS_FILE);
+    if (refused !== undefined) throw new UserError(refusalMessage(refused));
+    let partialBytes = 0;
     if (existsSync(path)) {
       if (!resume) {
         throw new UserError(`${path} already exists: pass --resume to finish it, or choose another --out`);
@@ -96,17 +111,26 @@ export class ResultsWriter {
             `${path}: its columns differ from this sweep's, cannot resume\n  file:  ${table.header.join(",")}\n  sweep: ${header.join(",")}`,
           );
         }
-        if (table.partialBytes > 0) {
-          truncatedBytes = table.partialBytes;
-          truncateSync(path, statSync(path).size - table.partialBytes);
-        }
+        partialBytes = table.partialBytes;
         for (const row of table.rows) done.set(row[0] as string, row);
       }
     } else {
       mkdirSync(dirname(path), { recursive: true });
       writeFileAtomic(path, csvLine(header));
     }
-    return { writer: new ResultsWriter(path, openSync(path, "a")), done, truncatedBytes };
+    const opened = openAppendRegular(path, RESULTS_FILE);
+    if ("refusal" in opened) throw new UserError(refusalMessage(opened.refusal));
+    if (partialBytes > 0) {
+      // Through the checked descriptor, so a path swapped after the read is never truncated.
+      try {
+        ftruncateSync(opened.fd, fstatSync(opened.fd).size - partialBytes);
+      } catch (err) {
+        closeSync(opened.fd);
+        throw err;
+      }
+      truncatedBytes = partialBytes;
+    }
+    return { writer: new ResultsWriter(path, opened.fd), done, truncatedBytes };
   }
 
   /** Appends one row (a single write of a complete line). */

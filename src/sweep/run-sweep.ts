@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { UserError } from "../cli/errors.js";
+import { formatIssue, InputError } from "../input/issues.js";
+import { loadAnyScenario, shortPath } from "../scenario/load-scenario.js";
 import { expandSweep, type SweepPlan } from "./expand.js";
 import { type LoadedSweep, loadSweep } from "./load-sweep.js";
 import { defaultRunner, PointAbandonedError, RunnerLoadError, SweepPool } from "./pool.js";
@@ -75,6 +77,38 @@ export function planSweep(sweepPath: string): { loaded: LoadedSweep; plan: Sweep
 }
 
 /**
+ * Fails once, before any point runs or the results file is touched, when the
+ * sweep's base scenario cannot load: missing, not YAML, not a scenario, a
+ * broken or cyclic topology/model reference, or invalid with the sweep's own
+ * `set` overrides and with the first point's (an axis may supply a field the
+ * base scenario lacks, so only a scenario that fails both ways is refused).
+ * Exit 1 (UserError), the scenario's issues listed.
+ */
+export function checkSweepScenario(loaded: LoadedSweep, plan: SweepPlan, load = true): void {
+  const scenario = shortPath(loaded.scenarioPath);
+  if (!loaded.scenarioExists) {
+    throw new UserError(`${loaded.sweepPath}: scenario file not found: ${scenario} (no point was run)`);
+  }
+  if (!load) return;
+  const attempts = [loaded.spec.set, plan.points[0]?.spec.sets].filter((s): s is string[] => s !== undefined);
+  let first: InputError | undefined;
+  for (const sets of attempts) {
+    try {
+      loadAnyScenario(scenario, sets);
+      return;
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      first ??= err;
+    }
+  }
+  if (first !== undefined) {
+    throw new UserError(
+      `${loaded.sweepPath}: the scenario ${scenario} does not load (no point was run):\n${first.issues.map(formatIssue).join("\n")}`,
+    );
+  }
+}
+
+/**
  * Runs a sweep (or one shard of it) on a worker pool, appending one CSV row
  * per finished point. When every point of the shard is in the file, the file
  * is rewritten sorted by point index, so it is byte-identical whatever the
@@ -84,9 +118,8 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepRunSummary> 
   const t0 = performance.now();
   const progress = opts.progress ?? silentProgress;
   const { loaded, plan, columns } = planSweep(opts.sweepPath);
-  if (!loaded.scenarioExists) {
-    throw new UserError(`${opts.sweepPath}: scenario file not found: ${loaded.scenarioPath}`);
-  }
+  // Another point runner (tests, experiments) may read the scenario its own way: it only needs to exist.
+  checkSweepScenario(loaded, plan, opts.runner === undefined);
   const runner = opts.runner ?? defaultRunner();
   if (runner.module.startsWith("/") && !existsSync(runner.module)) {
     throw new UserError(`the point runner module does not exist: ${runner.module}`);

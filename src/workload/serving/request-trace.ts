@@ -29,7 +29,7 @@ interface Cell {
  * counted — is reported in one InputError at file:line:column.
  */
 export function readRequestTrace(file: string, maxContextTokens: number): RequestTable {
-  const read = readInputFile(file);
+  const read = readInputFile(file, "a CSV request trace file");
   if ("issue" in read) throw new InputError([asCsvIssue(read.issue)]);
   const text = read.text.startsWith("\uFEFF") ? read.text.slice(1) : read.text;
   const issues = new IssueList(file);
