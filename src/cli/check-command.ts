@@ -6,6 +6,7 @@ import { boundMetricKey } from "../report/format-metric.js";
 import { junitXml } from "../report/junit.js";
 import { tornadoSvg } from "../report/tornado-plot.js";
 import { writeFileAtomic } from "../sweep/atomic-write.js";
+import { capWorkers } from "../sweep/pool.js";
 import { UsageError, UserError } from "./errors.js";
 import { positiveInt } from "./options.js";
 
@@ -83,7 +84,7 @@ export function addCheckCommand(program: Command, out: (line: string) => void): 
         tolerance,
         steps: positiveInt("--steps", opts.steps),
         seed: Number.isInteger(Number(opts.seed)) ? Number(opts.seed) : positiveInt("--seed", opts.seed),
-        ...(opts.threads ? { threads: positiveInt("--threads", opts.threads) } : {}),
+        ...(opts.threads ? { threads: capWorkers(positiveInt("--threads", opts.threads), "--threads") } : {}),
       });
       if (opts.json) out(JSON.stringify(checkJson(report), null, 2));
       else for (const l of checkText(report)) out(l);

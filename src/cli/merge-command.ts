@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { mergeResults } from "../sweep/merge.js";
+import { plural } from "../sweep/progress.js";
 import { UserError } from "./errors.js";
 
 const MISSING_SHOWN = 20;
@@ -15,15 +16,21 @@ export function addMergeCommand(program: Command, out: (line: string) => void): 
     .action((inputs: string[], opts: { out: string; sweep?: string }) => {
       const s = mergeResults({ inputs, outPath: opts.out, ...(opts.sweep ? { sweepPath: opts.sweep } : {}) });
       out(
-        `merge: ${s.rows} rows from ${s.files} files (${s.duplicates} duplicates dropped` +
-          `${s.partialLines > 0 ? `, ${s.partialLines} partial last lines skipped` : ""}) → ${opts.out}`,
+        `merge: ${plural(s.rows, "row")} from ${plural(s.files, "file")} (${plural(s.duplicates, "duplicate")} dropped` +
+          `${s.partialLines > 0 ? `, ${plural(s.partialLines, "partial last line")} skipped` : ""}) → ${opts.out}`,
       );
       if (s.unknownIds && s.unknownIds.length > 0) {
-        process.stderr.write(`merge: ${s.unknownIds.length} rows are not points of ${opts.sweep}\n`);
+        process.stderr.write(
+          `merge: ${plural(s.unknownIds.length, "row")} ${s.unknownIds.length === 1 ? "is not a point" : "are not points"} of ${opts.sweep}\n`,
+        );
       }
       if (s.missing === undefined) return;
       if (s.missing.length === 0) {
-        out(`merge: complete: all ${s.expected} points of ${opts.sweep} are present`);
+        out(
+          s.expected === 1
+            ? `merge: complete: the 1 point of ${opts.sweep} is present`
+            : `merge: complete: all ${s.expected} points of ${opts.sweep} are present`,
+        );
         return;
       }
       const shown = s.missing
@@ -32,7 +39,7 @@ export function addMergeCommand(program: Command, out: (line: string) => void): 
         .join("\n");
       const more = s.missing.length > MISSING_SHOWN ? `\n  ... and ${s.missing.length - MISSING_SHOWN} more` : "";
       throw new UserError(
-        `merge: incomplete: ${s.missing.length} of ${s.expected} points of ${opts.sweep} are missing:\n${shown}${more}`,
+        `merge: incomplete: ${s.missing.length} of ${plural(s.expected ?? 0, "point")} of ${opts.sweep} ${s.missing.length === 1 ? "is" : "are"} missing:\n${shown}${more}`,
       );
     });
 }

@@ -20,10 +20,10 @@ import { runServingScenario } from "../scenario/run-serving.js";
 import type { ServingScenarioSpec } from "../scenario/serving-scenario-spec.js";
 import type { RunOk, RunSpec } from "../scenario/types.js";
 import { writeFileAtomic } from "../sweep/atomic-write.js";
-import { defaultRunner, SweepPool } from "../sweep/pool.js";
+import { capWorkers, defaultRunner, SweepPool } from "../sweep/pool.js";
 import type { PointResult } from "../sweep/result-columns.js";
 import { UsageError, UserError } from "./errors.js";
-import { collect, positiveInt } from "./options.js";
+import { boundedInt, collect, MAX_SEEDS, MAX_STEPS, positiveInt } from "./options.js";
 
 interface RunOptions {
   set: string[];
@@ -53,14 +53,25 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
       collect,
       [],
     )
-    .option("--steps <n>", "consecutive training steps to simulate (ignored by serving scenarios)", "1")
+    .option(
+      "--steps <n>",
+      `consecutive training steps to simulate, at most ${MAX_STEPS.toLocaleString("en-US")} (ignored by serving scenarios)`,
+      "1",
+    )
     .option("--seed <s>", "seed of the random streams", "1")
-    .option("--seeds <k>", "repeat with seeds s..s+k-1 (in parallel) and report 95% confidence intervals", "1")
+    .option(
+      "--seeds <k>",
+      `repeat with seeds s..s+k-1 (in parallel), at most ${MAX_SEEDS.toLocaleString("en-US")}, and report 95% confidence intervals`,
+      "1",
+    )
     .option(
       "--job-days <d>",
       "also report goodput, failures and the best checkpoint interval over a job of d days (training only)",
     )
-    .option("--workers <n>", "worker threads for --seeds and --solve (default: one per core)")
+    .option(
+      "--workers <n>",
+      "worker threads for --seeds and --solve (default and maximum: one per core; more is capped with a note)",
+    )
     .option("--requests-csv <file>", "serving: write one row per measured request (arrival, first token, finish, ...)")
     .option(
       "--solve <field>",
@@ -73,10 +84,10 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
     .option("--range <low,high>", "with --solve: search between these values instead of bracketing")
     .option("--json", "one JSON object (keys documented in the README and docs/serving.md)")
     .action(async (scenario: string, opts: RunOptions) => {
-      const steps = positiveInt("--steps", opts.steps);
+      const steps = boundedInt("--steps", opts.steps, MAX_STEPS, "steps");
       const seed = Number(opts.seed);
       if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed: expected an integer, found '${opts.seed}'`);
-      const seedCount = positiveInt("--seeds", opts.seeds);
+      const seedCount = boundedInt("--seeds", opts.seeds, MAX_SEEDS, "seeds");
       const jobDays = opts.jobDays === undefined ? undefined : Number(opts.jobDays);
       if (jobDays !== undefined && !(jobDays > 0 && Number.isFinite(jobDays))) {
         throw new UsageError(`--job-days: expected a positive number of days, found '${opts.jobDays}'`);
@@ -147,7 +158,7 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
         return;
       }
       for (const line of formatRun(first, summary)) out(line);
-      if (job) for (const line of formatJob(job)) out(line);
+      if (job) for (const line of formatJob(job, seed)) out(line);
     });
 }
 
@@ -206,7 +217,7 @@ async function solveServing(c: ServingCommon & { field: string; range?: [number,
     seed: c.seed,
     seeds: c.seedCount,
     ...(c.range ? { range: c.range } : {}),
-    ...(opts.workers !== undefined ? { threads: positiveInt("--workers", opts.workers) } : {}),
+    ...(opts.workers !== undefined ? { threads: capWorkers(positiveInt("--workers", opts.workers), "--workers") } : {}),
   });
   if (opts.json) {
     out(JSON.stringify({ kind: "serving-solve", scenario: c.scenario, target: parsed, ...result }));
@@ -224,7 +235,8 @@ function parseRange(text: string): [number, number] {
 }
 
 async function runOnPool(specs: RunSpec[], workersText: string | undefined): Promise<PointResult[]> {
-  const workers = workersText === undefined ? availableParallelism() : positiveInt("--workers", workersText);
+  const workers =
+    workersText === undefined ? availableParallelism() : capWorkers(positiveInt("--workers", workersText), "--workers");
   const pool = new SweepPool(Math.min(workers, specs.length), defaultRunner());
   try {
     const outcomes = await Promise.all(specs.map((s) => pool.run(s)));
@@ -244,10 +256,15 @@ function formatRun(r: RunOk, summary: SeedSummary | undefined): string[] {
   const mem = d.memory as Record<string, number>;
   const b = d.breakdownSeconds as Record<string, number>;
   const step = m.stepTimeSeconds as number;
+  // With --seeds, a "±" value is the mean over seeds with its 95% CI; every other figure is of the first seed alone.
+  const firstSeed = summary?.seeds[0];
   const ci = (key: string, f: (x: number) => string) => {
     const s = summary?.metrics[key];
-    return s ? `${f(s.mean)} ± ${f(s.halfWidth)} (95% CI, ${summary?.seeds.length} seeds)` : f(m[key] as number);
+    return s
+      ? `${f(s.mean)} ± ${f(s.halfWidth)} (mean of ${summary?.seeds.length} seeds, 95% CI)`
+      : f(m[key] as number);
   };
+  const ofFirst = summary ? `, seed ${firstSeed} only` : "";
   const lines = [
     `${d.scenario}: ${d.model} on ${(m.cards as number).toLocaleString("en-US")} x ${d.accelerator} (${d.cluster})`,
     `plan: TP ${plan.tp} PP ${plan.pp} DP ${plan.dp} CP ${plan.cp} EP ${plan.ep}, virtual stages ${plan.virtualStages}, ` +
@@ -256,17 +273,18 @@ function formatRun(r: RunOk, summary: SeedSummary | undefined): string[] {
     `step time        ${ci("stepTimeSeconds", (x) => `${x.toFixed(3)} s`)}`,
   ];
   if ((m.steps as number) > 1) {
+    // Percentiles over the steps of one seed: the mean over seeds above may lie outside them.
     lines.push(
-      `  p50/p95/p99    ${(m.stepTimeP50Seconds as number).toFixed(3)} / ${(m.stepTimeP95Seconds as number).toFixed(3)} / ${(m.stepTimeP99Seconds as number).toFixed(3)} s over ${m.steps} steps (seed ${summary?.seeds[0] ?? "run"})`,
+      `  p50/p95/p99    ${(m.stepTimeP50Seconds as number).toFixed(3)} / ${(m.stepTimeP95Seconds as number).toFixed(3)} / ${(m.stepTimeP99Seconds as number).toFixed(3)} s over the ${m.steps} steps of ${summary ? `seed ${firstSeed} only, not of the mean over seeds` : "this run"}`,
     );
   }
   lines.push(
     `tokens/s         ${ci("tokensPerSecond", (x) => Math.round(x).toLocaleString("en-US"))}`,
-    `TFLOP/s per card ${ci("tflopsPerCard", (x) => x.toFixed(1))} (model FLOPs; Megatron-2021 formula: ${(m.megatronTflopsPerCard as number).toFixed(1)})`,
-    `MFU / HFU        ${ci("mfu", pct)} / ${pct(m.hfu as number)}`,
+    `TFLOP/s per card ${ci("tflopsPerCard", (x) => x.toFixed(1))} (model FLOPs; Megatron-2021 formula: ${(m.megatronTflopsPerCard as number).toFixed(1)}${ofFirst})`,
+    `MFU / HFU        ${ci("mfu", pct)} / ${pct(m.hfu as number)}${summary ? ` (HFU of seed ${firstSeed} only)` : ""}`,
     `straggler share  ${ci("stragglerShare", pct)}`,
     `peak memory      ${gb(mem.totalBytes as number)} of ${gb(mem.hbmBytes as number)} (stage ${mem.stage}: weights ${gb(mem.weightsBytes as number)}, grads ${gb(mem.gradientsBytes as number)}, optimizer ${gb(mem.optimizerBytes as number)}, activations ${gb(mem.activationsBytes as number)}, buffers ${gb(mem.buffersBytes as number)})`,
-    "where the time goes (mean per card per step):",
+    `where the time goes (mean per card per step${summary ? `, seed ${firstSeed} only` : ""}):`,
   );
   for (const [k, v] of Object.entries(b)) {
     if (v > 0) lines.push(`  ${k.padEnd(12)} ${v.toFixed(3).padStart(9)} s  ${pct(v / step).padStart(6)}`);
@@ -275,12 +293,13 @@ function formatRun(r: RunOk, summary: SeedSummary | undefined): string[] {
   return lines;
 }
 
-function formatJob(j: Exclude<ReturnType<typeof jobDaysReport>, { error: string }>): string[] {
+function formatJob(j: Exclude<ReturnType<typeof jobDaysReport>, { error: string }>, seed: number): string[] {
   const h = (s: number) => `${(s / 3600).toFixed(2)} h`;
   return [
     `job of ${j.jobDays} days (useful training), checkpoints of ${gb(j.checkpointBytes)}:`,
-    `  goodput        ${pct(j.goodput)} simulated, ${pct(j.closedFormGoodput)} closed form (Daly) at interval ${h(j.checkpointIntervalS)}`,
-    `  failures       ${j.simulatedFailures} simulated, ${j.expectedFailures.toFixed(1)} expected`,
-    `  best interval  ${h(j.optimum.intervalS)} (goodput ${pct(j.optimum.goodput)}, mean of 4 seeds); Young ${h(j.optimum.youngS)} (${pct(j.optimum.goodputAtYoung)}), Daly ${h(j.optimum.dalyS)} (${pct(j.optimum.goodputAtDaly)})`,
+    `  goodput        ${pct(j.goodput)} simulated (one failure history, seed ${seed}), ${pct(j.closedFormGoodput)} closed form (Daly) at interval ${h(j.checkpointIntervalS)}`,
+    `  failures       ${j.simulatedFailures} simulated (seed ${seed}), ${j.expectedFailures.toFixed(1)} expected`,
+    `  best interval  ${h(j.optimum.intervalS)} (goodput ${pct(j.optimum.goodput)}, mean of seeds ${seed}..${seed + 3}); Young ${h(j.optimum.youngS)} (${pct(j.optimum.goodputAtYoung)}), Daly ${h(j.optimum.dalyS)} (${pct(j.optimum.goodputAtDaly)})`,
+    "  (the best-interval goodputs are means over 4 failure histories, the first line's is one; they differ by seed, not only by interval)",
   ];
 }

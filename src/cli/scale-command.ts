@@ -3,6 +3,7 @@ import { runAnyScale } from "../claims/scale.js";
 import { scalePlotSvg } from "../report/scale-plot.js";
 import { scaleCsv, scaleTable, servingScaleCsv, servingScaleTable } from "../report/scale-report.js";
 import { writeFileAtomic } from "../sweep/atomic-write.js";
+import { capWorkers } from "../sweep/pool.js";
 import { UsageError } from "./errors.js";
 import { collect } from "./options.js";
 
@@ -58,6 +59,7 @@ export function addScaleCommand(program: Command, out: (line: string) => void): 
       if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
         throw new UsageError(`--threads: expected a positive integer, found '${opts.threads}'`);
       }
+      if (threads !== undefined) capWorkers(threads, "--threads");
       const bound = opts.bound === undefined ? undefined : Number(opts.bound);
       if (bound !== undefined && !Number.isFinite(bound))
         throw new UsageError(`--bound: expected a number, found '${opts.bound}'`);

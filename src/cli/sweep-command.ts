@@ -2,8 +2,8 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { shortPath } from "../scenario/load-scenario.js";
 import { formatValue } from "../sweep/format-value.js";
-import { parseRunnerRef } from "../sweep/pool.js";
-import { streamProgress } from "../sweep/progress.js";
+import { capWorkers, parseRunnerRef } from "../sweep/pool.js";
+import { plural, streamProgress } from "../sweep/progress.js";
 import { planSweep, runSweep } from "../sweep/run-sweep.js";
 import { inShard, parseShard, type Shard } from "../sweep/shard.js";
 import { UsageError } from "./errors.js";
@@ -36,7 +36,8 @@ export function addSweepCommand(program: Command, out: (line: string) => void): 
     .option("--json", "print the final summary as one JSON line")
     .action(async (sweepPath: string, opts: SweepCliOptions) => {
       const shard = opts.shard === undefined ? undefined : shardOption(opts.shard);
-      const workers = opts.workers === undefined ? undefined : positiveInt("--workers", opts.workers);
+      const workers =
+        opts.workers === undefined ? undefined : capWorkers(positiveInt("--workers", opts.workers), "--workers");
       if (opts.dryRun) return dryRun(sweepPath, shard, out);
       if (opts.out === undefined) throw new UsageError("sweep: --out <csv> is required (or use --dry-run)");
       const runnerEnv = process.env[SWEEP_RUNNER_ENV];
@@ -77,9 +78,9 @@ export function addSweepCommand(program: Command, out: (line: string) => void): 
         out(
           opts.json
             ? JSON.stringify({ benchmark: "sweep", out: opts.out, ...summary })
-            : `sweep: ${summary.ran} points run now (${summary.failed} failed), ${summary.alreadyDone} already done, ` +
+            : `sweep: ${plural(summary.ran, "point")} run now (${summary.failed} failed), ${summary.alreadyDone} already done, ` +
                 `${summary.remaining} remaining of ${summary.shardPoints}${shard ? ` in shard ${shard.k}/${shard.n}` : ""} ` +
-                `→ ${opts.out} (${summary.wallSeconds.toFixed(1)} s, ${summary.workers} workers)`,
+                `→ ${opts.out} (${summary.wallSeconds.toFixed(1)} s, ${plural(summary.workers, "worker")})`,
         );
       } finally {
         process.off("SIGINT", onSignal);

@@ -12,6 +12,7 @@ import { loadAnyScenario, shortPath } from "../scenario/load-scenario.js";
 import { checkSweepScenario, planSweep } from "../sweep/run-sweep.js";
 import { ModelSpecSchema } from "../workload/model-spec.js";
 import { UsageError, UserError } from "./errors.js";
+import { collect } from "./options.js";
 
 export interface ValidateOptions {
   files: string[];
@@ -121,10 +122,6 @@ function validateOne(file: string, opts: ValidateOptions): string {
     case "claim":
       return `claim ${JSON.stringify(loadClaim(file).spec.statement)}`;
   }
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 function kindOption(value: string): FileKind {

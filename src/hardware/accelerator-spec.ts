@@ -19,11 +19,7 @@ const tflops = (what: string) =>
 
 /** A fraction of a peak that times divide by: at least 1% (issue 13: 1e-320 would make every kernel take forever). */
 const fraction = (what: string) =>
-  z
-    .number()
-    .min(0.01, { message: "expected a fraction of peak of at least 0.01 (1%)" })
-    .max(1)
-    .describe(what);
+  z.number().min(0.01, { message: "expected a fraction of peak of at least 0.01 (1%)" }).max(1).describe(what);
 
 export const EfficiencySpecSchema = z
   .strictObject({

@@ -25,6 +25,17 @@ export function applySets(doc: SourcedDocument, sets: readonly string[], schema?
   return issues;
 }
 
+/**
+ * The shape check of one `path=value` override: a message when there is no
+ * '=' after a non-empty path, else undefined. The CLI runs it on every
+ * `--set` argument while parsing options, so a malformed `--set` is a usage
+ * error (exit 2); in a file (a claim variant's or a sweep's `set:` list) it is
+ * an input issue (exit 1) through applySets.
+ */
+export function setSyntaxError(set: string): string | undefined {
+  return set.indexOf("=") > 0 ? undefined : `expected path=value, found ${JSON.stringify(set)}`;
+}
+
 function applyOne(doc: SourcedDocument, set: string, schema: z.ZodType | undefined): InputIssue | undefined {
   const where = { file: `--set ${set}`, line: 0, column: 0 };
   const eq = set.indexOf("=");

@@ -1,6 +1,17 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument as yamlParseDocument } from "yaml";
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  type Pair,
+  type YAMLError,
+  type YAMLMap,
+  parseDocument as yamlParseDocument,
+} from "yaml";
 import type { InputIssue } from "./issues.js";
-import { type Position, SourceMap, type TreePath } from "./source-map.js";
+import { type Entry, type Position, type PositionTree, SourceMap, type TreePath } from "./source-map.js";
 
 /**
  * A parsed input: a plain JSON-like tree plus where each node came from.
@@ -21,17 +32,22 @@ export type ParseResult = { ok: true; doc: SourcedDocument } | { ok: false; issu
  * issues with positions.
  */
 export function parseDocument(file: string, text: string): ParseResult {
+  const tooBig = checkParseBudget(file, text);
+  if (tooBig) return { ok: false, issues: [tooBig] };
   const lineCounter = new LineCounter();
-  const doc = yamlParseDocument(text, { lineCounter, prettyErrors: false, version: "1.2", uniqueKeys: true });
+  // uniqueKeys is checked below in one pass: yaml's own check compares each key
+  // with every earlier key of its mapping (quadratic in the number of keys).
+  const doc = yamlParseDocument(text, { lineCounter, prettyErrors: false, version: "1.2", uniqueKeys: false });
   const at = (offset: number): Position => {
     const p = lineCounter.linePos(offset);
     return { file, line: p.line, column: p.col };
   };
-  if (doc.errors.length > 0) {
+  const errors = withDuplicateKeys(doc.errors, doc.contents);
+  if (errors.length > 0) {
     return {
       ok: false,
-      issues: doc.errors.map((e) => {
-        const p = at(e.pos[0]);
+      issues: errors.map((e) => {
+        const p = at(e.offset);
         const message = `expected valid YAML, found a syntax error: ${firstLine(e.message)}`;
         return { ...p, path: "", expected: "valid YAML", found: "a syntax error", message };
       }),
@@ -53,28 +69,173 @@ export function parseDocument(file: string, text: string): ParseResult {
   }
   const sources = new SourceMap();
   sources.set([], at(doc.contents?.range?.[0] ?? 0));
-  if (doc.contents) walk(doc.contents, [], sources, at);
+  if (doc.contents) sources.addTree([], new YamlPositions(doc.contents, at));
   return { ok: true, doc: { file, value, sources } };
 }
 
-function walk(node: unknown, path: TreePath, sources: SourceMap, at: (offset: number) => Position): void {
-  if (isMap(node)) {
-    for (const pair of node.items) {
-      if (!isPair(pair)) continue;
-      const keyNode = pair.key as Node | null;
-      const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
-      const valueNode = pair.value as Node | null;
-      const keyPos = keyNode?.range ? at(keyNode.range[0]) : undefined;
-      const valuePos = valueNode?.range ? at(valueNode.range[0]) : keyPos;
-      if (valuePos) sources.set([...path, key], valuePos, keyPos);
-      if (valueNode) walk(valueNode, [...path, key], sources, at);
+/**
+ * Most lines and most collection separators a document may have. The YAML
+ * parser needs ~1 kB and a few microseconds per node, and some shapes (runs of
+ * blank lines) cost more than linear in it; a topology is a few hundred lines,
+ * so these bounds only stop generated or hostile files, before parsing.
+ */
+export const MAX_LINES = 50_000;
+export const MAX_SEPARATORS = 50_000;
+/** Most bytes parsed as YAML (long quoted scalars cost ~0.5 s per MB to fold). */
+export const MAX_PARSE_BYTES = 2 * 1024 * 1024;
+
+/** One linear scan: refuses, with a position, a text over the bounds above. */
+function checkParseBudget(file: string, text: string): InputIssue | undefined {
+  const refuse = (line: number, column: number, expected: string, found: string): InputIssue => ({
+    file,
+    line,
+    column,
+    path: "",
+    expected,
+    found,
+    message: `expected ${expected}, found ${found}`,
+  });
+  const size = Buffer.byteLength(text);
+  if (size > MAX_PARSE_BYTES) {
+    return refuse(0, 0, `a YAML or JSON document of at most ${fmt(MAX_PARSE_BYTES)} bytes`, `${fmt(size)} bytes`);
+  }
+  let lines = 1;
+  let lineStart = 0;
+  let separators = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      lines++;
+      lineStart = i + 1;
+      if (lines > MAX_LINES) {
+        return refuse(lines, 1, `a document of at most ${fmt(MAX_LINES)} lines`, `more than ${fmt(MAX_LINES)} lines`);
+      }
+    } else if (c === 44 || c === 45 || c === 58 || c === 63 || c === 91 || c === 123) {
+      // , - : ? [ {  (every list item or mapping entry has one; strings may too)
+      separators++;
+      if (separators > MAX_SEPARATORS) {
+        return refuse(
+          lines,
+          i - lineStart + 1,
+          `at most ${fmt(MAX_SEPARATORS)} of the characters , - : ? [ { (list items and mapping entries)`,
+          `more than ${fmt(MAX_SEPARATORS)}`,
+        );
+      }
     }
-  } else if (isSeq(node)) {
-    node.items.forEach((item, i) => {
-      const n = item as Node | null;
-      if (n?.range) sources.set([...path, i], at(n.range[0]));
-      if (n) walk(n, [...path, i], sources, at);
-    });
+  }
+  return undefined;
+}
+
+const fmt = (n: number) => n.toLocaleString("en-US");
+
+interface SyntaxError {
+  offset: number;
+  message: string;
+}
+
+/**
+ * The parser's errors plus one "Map keys must be unique" error per repeated
+ * key (the same offset and message yaml's own uniqueKeys check gives), in
+ * document order. One pass with a Set per mapping.
+ */
+function withDuplicateKeys(errors: readonly YAMLError[], contents: Node | null): SyntaxError[] {
+  const dups: SyntaxError[] = [];
+  const stack: unknown[] = contents ? [contents] : [];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        const key = pair.key as Node | null;
+        // yaml's check: the same key node, or two scalars whose values are === (so NaN never repeats).
+        const k = isScalar(key) ? key.value : key;
+        if (typeof k === "number" && Number.isNaN(k)) continue;
+        if (seen.has(k)) dups.push({ offset: keyOffset(key, pair), message: "Map keys must be unique" });
+        else seen.add(k);
+      }
+      for (let i = node.items.length - 1; i >= 0; i--) {
+        const pair = node.items[i];
+        if (pair?.value) stack.push(pair.value);
+        if (pair?.key) stack.push(pair.key);
+      }
+    } else if (isSeq(node)) {
+      for (let i = node.items.length - 1; i >= 0; i--) stack.push(node.items[i]);
+    }
+  }
+  const out: SyntaxError[] = errors.map((e) => ({ offset: e.pos[0], message: e.message }));
+  if (dups.length === 0) return out;
+  dups.sort((a, b) => a.offset - b.offset);
+  const merged: SyntaxError[] = [];
+  let d = 0;
+  for (const e of out) {
+    while (d < dups.length && (dups[d] as SyntaxError).offset < e.offset) merged.push(dups[d++] as SyntaxError);
+    merged.push(e);
+  }
+  while (d < dups.length) merged.push(dups[d++] as SyntaxError);
+  return merged;
+}
+
+function keyOffset(key: Node | null, pair: { value: unknown }): number {
+  if (key?.range) return key.range[0];
+  const v = pair.value as Node | null;
+  return v?.range?.[0] ?? 0;
+}
+
+/**
+ * Positions of a parsed YAML tree, found on demand: a path is followed from
+ * the root through the nodes (each mapping indexes its keys on first use), so
+ * a lookup costs O(depth) and nothing is done for nodes never asked about.
+ */
+class YamlPositions implements PositionTree {
+  private readonly index = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+  constructor(
+    private readonly root: Node,
+    private readonly at: (offset: number) => Position,
+  ) {}
+
+  entryAt(path: readonly PropertyKey[]): Entry | undefined {
+    let node: unknown = this.root;
+    let entry: Entry | undefined =
+      node && (node as Node).range ? { value: this.at((node as Node).range?.[0] ?? 0) } : undefined;
+    for (const seg of path) {
+      if (isMap(node)) {
+        if (typeof seg === "number") return undefined;
+        const pair = this.keysOf(node).get(String(seg));
+        if (!pair) return undefined;
+        const keyNode = pair.key as Node | null;
+        const valueNode = pair.value as Node | null;
+        const keyPos = keyNode?.range ? this.at(keyNode.range[0]) : undefined;
+        const valuePos = valueNode?.range ? this.at(valueNode.range[0]) : keyPos;
+        entry = valuePos ? (keyPos ? { value: valuePos, key: keyPos } : { value: valuePos }) : undefined;
+        node = valueNode;
+      } else if (isSeq(node)) {
+        if (typeof seg !== "number") return undefined;
+        const item = node.items[seg] as Node | null | undefined;
+        if (!item?.range) return undefined;
+        entry = { value: this.at(item.range[0]) };
+        node = item;
+      } else {
+        return undefined;
+      }
+      if (!entry) return undefined;
+    }
+    return entry;
+  }
+
+  /** The mapping's pairs by key as a string (a later repeat of a key wins, as a Map.set walk did). */
+  private keysOf(map: YAMLMap): Map<string, Pair> {
+    let keys = this.index.get(map);
+    if (!keys) {
+      keys = new Map();
+      for (const pair of map.items) {
+        if (!isPair(pair)) continue;
+        const keyNode = pair.key as Node | null;
+        keys.set(isScalar(keyNode) ? String(keyNode.value) : String(keyNode), pair);
+      }
+      this.index.set(map, keys);
+    }
+    return keys;
   }
 }
 

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import type { RunSpec } from "../scenario/types.js";
@@ -7,6 +8,29 @@ import type { RunnerRef, WorkerReply } from "./worker.js";
 /** The real runner: `runScenario` of src/scenario/run.ts. */
 export function defaultRunner(): RunnerRef {
   return { module: fileURLToPath(new URL("../scenario/run.ts", import.meta.url)), exportName: "runScenario" };
+}
+
+/** The most worker threads a pool starts: the machine's available parallelism. */
+export function maxWorkerThreads(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/**
+ * Caps a requested worker-thread count at maxWorkerThreads(): more threads
+ * than cores add no speed, only memory (about 50 MB each) and startup time.
+ * With `note`, a cap is said on stderr, naming `what` (the option, e.g.
+ * "--workers"); the CLI notes it where it parses the option, the pool caps
+ * silently.
+ */
+export function capWorkers(requested: number, what = "worker threads", note = true): number {
+  const max = maxWorkerThreads();
+  if (requested <= max) return requested;
+  if (note) {
+    process.stderr.write(
+      `clustersim: note: ${what} ${requested} capped at ${max}, the available parallelism of this machine\n`,
+    );
+  }
+  return max;
 }
 
 /** Parses `path[#export]` (the CLUSTERSIM_SWEEP_RUNNER form); the export defaults to runScenario. */
@@ -47,12 +71,15 @@ export class PointAbandonedError extends Error {
 export class SweepPool {
   private readonly piscina: Piscina<RunSpec, WorkerReply>;
   private destroyed = false;
+  /** Worker threads started: the requested count capped by capWorkers(). */
+  readonly threads: number;
 
   constructor(threads: number, runner: RunnerRef) {
+    this.threads = capWorkers(threads, "worker threads", false);
     this.piscina = new Piscina({
       filename: new URL("./worker-bootstrap.mjs", import.meta.url).href,
-      minThreads: threads,
-      maxThreads: threads,
+      minThreads: this.threads,
+      maxThreads: this.threads,
       idleTimeout: 60_000,
       workerData: runner,
       // A larger young generation means fewer scavenges: GC helper threads otherwise

@@ -12,6 +12,11 @@ export interface ProgressSink {
   stop(): void;
 }
 
+/** "1 point", "2 points": a count with its noun, plural unless the count is 1. */
+export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : pluralForm}`;
+}
+
 export const silentProgress: ProgressSink = { start() {}, point() {}, note() {}, stop() {} };
 
 /**
@@ -40,7 +45,7 @@ export function streamProgress(stream: NodeJS.WriteStream = process.stderr): Pro
       done = d;
       t0 = performance.now();
       if (bar) bar.start(total, done, { rate: "-", failed: 0 });
-      else stream.write(`sweep: ${total} points, ${done} already done, ${total - done} to run\n`);
+      else stream.write(`sweep: ${plural(total, "point")}, ${done} already done, ${total - done} to run\n`);
     },
     point(point, outcome) {
       done++;
