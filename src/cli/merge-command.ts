@@ -12,18 +12,16 @@ export function addMergeCommand(program: Command, out: (line: string) => void): 
     .description("merge sweep results files: same columns, one row per point, sorted by point index")
     .argument("<csv...>", "results files to merge")
     .requiredOption("--out <csv>", "merged file (written atomically)")
-    .option("--sweep <sweep>", "check completeness against this sweep file (exit 1 if points are missing)")
+    .option(
+      "--sweep <sweep>",
+      "check the rows against this sweep file (exit 1 if points are missing or rows are not its points)",
+    )
     .action((inputs: string[], opts: { out: string; sweep?: string }) => {
       const s = mergeResults({ inputs, outPath: opts.out, ...(opts.sweep ? { sweepPath: opts.sweep } : {}) });
       out(
         `merge: ${plural(s.rows, "row")} from ${plural(s.files, "file")} (${plural(s.duplicates, "duplicate")} dropped` +
           `${s.partialLines > 0 ? `, ${plural(s.partialLines, "partial last line")} skipped` : ""}) → ${opts.out}`,
       );
-      if (s.unknownIds && s.unknownIds.length > 0) {
-        process.stderr.write(
-          `merge: ${plural(s.unknownIds.length, "row")} ${s.unknownIds.length === 1 ? "is not a point" : "are not points"} of ${opts.sweep}\n`,
-        );
-      }
       if (s.missing === undefined) return;
       if (s.missing.length === 0) {
         out(

@@ -65,6 +65,7 @@ export function addSweepCommand(program: Command, out: (line: string) => void): 
           sweepPath,
           outPath: opts.out,
           resume: opts.resume === true,
+          requireProvenance: true,
           progress,
           stop: stop.signal,
           abandon: abandon.signal,

@@ -5,6 +5,9 @@ import { checkWriteTarget, refusalMessage } from "../input/read-bounded.js";
 import { readResults, sortRows, writeResultsAtomic } from "./results-file.js";
 import { planSweep } from "./run-sweep.js";
 
+/** Foreign point ids listed in the error. */
+const UNKNOWN_SHOWN = 20;
+
 export interface MergeOptions {
   /** Results files (shards, partial runs); all must have the same columns. */
   inputs: string[];
@@ -21,7 +24,7 @@ export interface MergeSummary {
   duplicates: number;
   /** Partial trailing lines skipped (shards killed mid-write). */
   partialLines: number;
-  /** With a sweep: its point count, the ids it has that no file has, and ids no point has. */
+  /** With a sweep: its point count, the ids it has that no file has, and ids no point has (always empty: rows of another sweep are a UserError). */
   expected?: number;
   missing?: Array<{ index: number; id: string }>;
   unknownIds?: string[];
@@ -92,6 +95,18 @@ export function mergeResults(opts: MergeOptions): MergeSummary {
     summary.expected = plan.points.length;
     summary.missing = plan.points.filter((p) => !byId.has(p.id)).map((p) => ({ index: p.index, id: p.id }));
     summary.unknownIds = [...byId.keys()].filter((id) => !ids.has(id)).sort();
+    if (summary.unknownIds.length > 0) {
+      // Rows of another sweep (or an edited one): refuse them rather than write a file that mixes sweeps.
+      const n = summary.unknownIds.length;
+      const shown = summary.unknownIds
+        .slice(0, UNKNOWN_SHOWN)
+        .map((id) => `  ${id} (${byId.get(id)?.file})`)
+        .join("\n");
+      const more = n > UNKNOWN_SHOWN ? `\n  ... and ${n - UNKNOWN_SHOWN} more` : "";
+      throw new UserError(
+        `merge: ${n} ${n === 1 ? "row is not a point" : "rows are not points"} of ${opts.sweepPath} (nothing written):\n${shown}${more}`,
+      );
+    }
   }
   mkdirSync(dirname(opts.outPath), { recursive: true });
   writeResultsAtomic(opts.outPath, header, rows);

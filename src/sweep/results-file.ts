@@ -52,6 +52,14 @@ export function readResults(path: string): ResultsTable {
   return { header, rows, partialBytes: Buffer.byteLength(partial) };
 }
 
+/** Checks run by ResultsWriter.open before it changes anything (provenance, see provenance.ts). */
+export interface OpenHooks {
+  /** Resuming a file with a header: may refuse it (throw) before it is truncated or appended to. */
+  beforeResume?: (table: ResultsTable) => void;
+  /** A new (or empty) file is about to get its header. */
+  beforeCreate?: () => void;
+}
+
 /**
  * Appends result rows to a CSV file, each row with one write of one complete
  * line, so a kill (even SIGKILL) leaves whole rows and at most one partial
@@ -77,9 +85,10 @@ export class ResultsWriter {
     path: string,
     header: readonly string[],
     resume: boolean,
+    hooks: OpenHooks = {},
   ): { writer: ResultsWriter; done: Map<string, string[]>; truncatedBytes: number } {
     try {
-      return ResultsWriter.openUnchecked(path, header, resume);
+      return ResultsWriter.openUnchecked(path, header, resume, hooks);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === undefined) throw err;
@@ -91,6 +100,7 @@ export class ResultsWriter {
     path: string,
     header: readonly string[],
     resume: boolean,
+    hooks: OpenHooks,
   ): { writer: ResultsWriter; done: Map<string, string[]>; truncatedBytes: number } {
     const done = new Map<string, string[]>();
     let truncatedBytes = 0;
@@ -104,6 +114,7 @@ export class ResultsWriter {
       }
       const table = readResults(path);
       if (table.header.length === 0) {
+        hooks.beforeCreate?.();
         writeFileAtomic(path, csvLine(header));
       } else {
         if (table.header.join(",") !== header.join(",")) {
@@ -111,11 +122,13 @@ export class ResultsWriter {
             `${path}: its columns differ from this sweep's, cannot resume\n  file:  ${table.header.join(",")}\n  sweep: ${header.join(",")}`,
           );
         }
+        hooks.beforeResume?.(table);
         partialBytes = table.partialBytes;
         for (const row of table.rows) done.set(row[0] as string, row);
       }
     } else {
       mkdirSync(dirname(path), { recursive: true });
+      hooks.beforeCreate?.();
       writeFileAtomic(path, csvLine(header));
     }
     const opened = openAppendRegular(path, RESULTS_FILE);

@@ -3,12 +3,21 @@ import { availableParallelism } from "node:os";
 import { UserError } from "../cli/errors.js";
 import { formatIssue, InputError } from "../input/issues.js";
 import { loadAnyScenario, shortPath } from "../scenario/load-scenario.js";
-import { expandSweep, type SweepPlan } from "./expand.js";
+import { expandSweep, type SweepPlan, type SweepPoint } from "./expand.js";
 import { type LoadedSweep, loadSweep } from "./load-sweep.js";
 import { defaultRunner, PointAbandonedError, RunnerLoadError, SweepPool } from "./pool.js";
-import { type ProgressSink, silentProgress } from "./progress.js";
+import { type ProgressSink, plural, silentProgress } from "./progress.js";
+import {
+  makeProvenance,
+  type Provenance,
+  provenanceDifferences,
+  provenancePath,
+  readProvenance,
+  writeProvenance,
+} from "./provenance.js";
 import { type ResultColumns, resultCells, resultColumns, sweepMetricColumns } from "./result-columns.js";
-import { ResultsWriter, sortResultsFile } from "./results-file.js";
+import { type ResultsTable, ResultsWriter, sortResultsFile } from "./results-file.js";
+import { acquireResultsLock, tookOverNote } from "./results-lock.js";
 import { inShard, type Shard } from "./shard.js";
 import type { RunnerRef } from "./worker.js";
 
@@ -29,6 +38,12 @@ export interface SweepRunOptions {
   /** When aborted: also abandon the running points (their rows are not written). */
   abandon?: AbortSignal;
   progress?: ProgressSink;
+  /**
+   * Resuming a file without a provenance sidecar (`<out>.provenance.json`):
+   * true (the CLI) refuses it unless it has no rows; false (default) adopts
+   * it when every row is a point of this run, once, and refuses it otherwise.
+   */
+  requireProvenance?: boolean;
 }
 
 export interface SweepRunSummary {
@@ -125,7 +140,34 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepRunSummary> 
     throw new UserError(`the point runner module does not exist: ${runner.module}`);
   }
   const mine = plan.points.filter((p) => inShard(p.index, opts.shard));
-  const { writer, done, truncatedBytes } = ResultsWriter.open(opts.outPath, columns.header, opts.resume === true);
+  const provenance = makeProvenance(opts.sweepPath, plan, columns.header, opts.shard);
+  // One writer per results file: the lock is held from before the file is read until every row is written.
+  const lock = acquireResultsLock(opts.outPath);
+  const note = tookOverNote(lock);
+  if (note !== undefined) progress.note(note);
+  try {
+    return await runLocked(opts, { plan, columns, mine, provenance, t0, progress, runner });
+  } finally {
+    lock.release();
+  }
+}
+
+interface LockedRun {
+  plan: SweepPlan;
+  columns: ResultColumns;
+  mine: SweepPoint[];
+  provenance: Provenance;
+  t0: number;
+  progress: ProgressSink;
+  runner: RunnerRef;
+}
+
+async function runLocked(opts: SweepRunOptions, r: LockedRun): Promise<SweepRunSummary> {
+  const { plan, columns, mine, provenance, t0, progress, runner } = r;
+  const { writer, done, truncatedBytes } = ResultsWriter.open(opts.outPath, columns.header, opts.resume === true, {
+    beforeCreate: () => writeProvenance(opts.outPath, provenance),
+    beforeResume: (table) => checkResumable(opts, table, mine, provenance),
+  });
   const todo = mine.filter((p) => !done.has(p.id));
   const alreadyDone = mine.length - todo.length;
   const workers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), todo.length));
@@ -206,6 +248,50 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepRunSummary> 
     medianOverheadSeconds: median(overheads),
     startupSeconds,
   };
+}
+
+/**
+ * Refuses to resume a file this run did not start: its provenance sidecar
+ * must match (tool version, sweep file hash, points, shard, columns), and
+ * every row must be a point of this run, once. A file without a sidecar is
+ * refused (requireProvenance) unless it has no rows, or else adopted when its
+ * rows check out.
+ */
+function checkResumable(opts: SweepRunOptions, table: ResultsTable, mine: SweepPoint[], mineProv: Provenance): void {
+  const out = opts.outPath;
+  const found = readProvenance(out);
+  if (found === undefined && opts.requireProvenance === true && table.rows.length > 0) {
+    throw new UserError(
+      `${out}: cannot resume: no ${provenancePath(out)} says which sweep and version wrote its ${plural(table.rows.length, "row")}; ` +
+        "start over with another --out (or delete the file)",
+    );
+  }
+  if (found !== undefined) {
+    const diffs = provenanceDifferences(found, mineProv);
+    if (diffs.length > 0) {
+      throw new UserError(
+        `${out}: cannot resume: it was written by another sweep or version (${provenancePath(out)}):\n` +
+          `${diffs.map((d) => `  ${d}`).join("\n")}\n  start over with another --out (or delete the file)`,
+      );
+    }
+  }
+  const ids = new Set(mine.map((p) => p.id));
+  const seen = new Set<string>();
+  table.rows.forEach((row, i) => {
+    const id = row[0] as string;
+    if (!ids.has(id)) {
+      throw new UserError(
+        `${out}:${i + 2}: cannot resume: point_id ${id} is not a point of ${opts.sweepPath}${opts.shard ? ` (shard ${opts.shard.k}/${opts.shard.n})` : ""}`,
+      );
+    }
+    if (seen.has(id)) {
+      throw new UserError(
+        `${out}:${i + 2}: cannot resume: point_id ${id} appears twice (written by two runs at once?); clean it with \`clustersim merge\``,
+      );
+    }
+    seen.add(id);
+  });
+  if (found === undefined) writeProvenance(out, mineProv);
 }
 
 function median(xs: readonly number[]): number {
