@@ -8,7 +8,7 @@ import { tornadoSvg } from "../report/tornado-plot.js";
 import { writeFileAtomic } from "../sweep/atomic-write.js";
 import { capWorkers } from "../sweep/pool.js";
 import { UsageError, UserError } from "./errors.js";
-import { positiveInt } from "./options.js";
+import { boundedInt, MAX_STEPS, positiveInt } from "./options.js";
 
 interface CheckCliOptions {
   junit?: string;
@@ -82,7 +82,7 @@ export function addCheckCommand(program: Command, out: (line: string) => void): 
         ...(opts.baseline ? { baselineDir: opts.baseline } : {}),
         updateBaseline: Boolean(opts.updateBaseline),
         tolerance,
-        steps: positiveInt("--steps", opts.steps),
+        steps: boundedInt("--steps", opts.steps, MAX_STEPS, "steps"),
         seed: Number.isInteger(Number(opts.seed)) ? Number(opts.seed) : positiveInt("--seed", opts.seed),
         ...(opts.threads ? { threads: capWorkers(positiveInt("--threads", opts.threads), "--threads") } : {}),
       });

@@ -1,13 +1,14 @@
 /**
  * Errors meant for the user: printed as their message alone (no stack trace),
  * with an exit code: 1 for bad input files and impossible requests, 2 for
- * command-line usage errors.
+ * command-line usage errors, 124 for a run its `--max-seconds` budget cut
+ * short (src/cli/budget.ts).
  */
 export class UserError extends Error {
   override name = "UserError";
   constructor(
     message: string,
-    readonly exitCode: 1 | 2 = 1,
+    readonly exitCode: 1 | 2 | 124 = 1,
   ) {
     super(message);
   }

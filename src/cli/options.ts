@@ -2,10 +2,7 @@ import { setSyntaxError } from "../input/apply-sets.js";
 import { capWorkers } from "../sweep/pool.js";
 import { UsageError } from "./errors.js";
 
-/** Upper bound of `--steps` (training steps of one run): documented in the README. */
-export const MAX_STEPS = 10_000;
-/** Upper bound of `--seeds` (runs of one scenario): documented in the README. */
-export const MAX_SEEDS = 1_000;
+export { MAX_SEEDS, MAX_STEPS } from "../scenario/limits.js";
 
 /**
  * Commander collector for the repeatable `--set path=value` option. A value

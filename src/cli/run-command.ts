@@ -21,7 +21,11 @@ import type { ServingScenarioSpec } from "../scenario/serving-scenario-spec.js";
 import type { RunOk, RunSpec } from "../scenario/types.js";
 import { writeFileAtomic } from "../sweep/atomic-write.js";
 import { capWorkers, defaultRunner, SweepPool } from "../sweep/pool.js";
+import { plural } from "../sweep/progress.js";
 import type { PointResult } from "../sweep/result-columns.js";
+import type { StepControl } from "../system/executor.js";
+import { type Budget, budgetOption, budgetReached } from "./budget.js";
+import { countProgress, silentCount } from "./count-progress.js";
 import { UsageError, UserError } from "./errors.js";
 import { boundedInt, collect, MAX_SEEDS, MAX_STEPS, positiveInt } from "./options.js";
 
@@ -37,6 +41,7 @@ interface RunOptions {
   solve?: string;
   target?: string;
   range?: string;
+  maxSeconds?: string;
 }
 
 /** `clustersim run SCENARIO`: one training or serving scenario, one or several seeds. */
@@ -82,6 +87,10 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
       `with --solve: 'METRIC<=VALUE' or 'METRIC>=VALUE' (default '${DEFAULT_SERVING_TARGET}')`,
     )
     .option("--range <low,high>", "with --solve: search between these values instead of bracketing")
+    .option(
+      "--max-seconds <s>",
+      "wall-time budget for --steps and --seeds: stop at the next step (one seed) or start no new seed (several) once spent, print what finished, exit 124",
+    )
     .option("--json", "one JSON object (keys documented in the README and docs/serving.md)")
     .action(async (scenario: string, opts: RunOptions) => {
       const steps = boundedInt("--steps", opts.steps, MAX_STEPS, "steps");
@@ -97,6 +106,10 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
       }
       const range = opts.range === undefined ? undefined : parseRange(opts.range);
       if (opts.workers !== undefined) positiveInt("--workers", opts.workers);
+      const budget = budgetOption(opts.maxSeconds);
+      if (budget !== undefined && opts.solve !== undefined) {
+        throw new UsageError("--max-seconds goes with --steps and --seeds, not with --solve");
+      }
       // Bad input (a file that does not load) is exit 1 with every issue at its file:line:column.
       const loaded = loadAnyScenario(scenario, opts.set);
       if (loaded.kind === "serving") {
@@ -105,7 +118,7 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
             `--job-days is for training scenarios (failures and checkpoints); ${scenario} is a serving scenario`,
           );
         }
-        const common = { scenario, spec: loaded.spec, seed, seedCount, out };
+        const common = { scenario, spec: loaded.spec, seed, seedCount, budget, out };
         if (opts.solve !== undefined) {
           return solveServing({ ...common, opts, field: opts.solve, ...(range ? { range } : {}) });
         }
@@ -123,20 +136,46 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
       }
       const seeds = Array.from({ length: seedCount }, (_, i) => seed + i);
       const specs: RunSpec[] = seeds.map((s) => ({ scenarioPath: scenario, sets: opts.set, seed: s, steps }));
+      // Progress counts seeds when there are several, else the steps of the one run.
+      const progress =
+        seedCount > 1
+          ? countProgress("run", "seed", seedCount)
+          : steps > 1
+            ? countProgress("run", "step", steps)
+            : silentCount;
+      let seedsDone = 0;
+      const seedDone = () => progress.update(++seedsDone);
       // The first seed runs here (with every detail); the others in parallel on the worker pool.
-      const others = seedCount > 1 ? runOnPool(specs.slice(1), opts.workers) : Promise.resolve([]);
-      const firstResult = runScenario(specs[0] as RunSpec);
+      const others = runSeedsOnPool(specs.slice(1), opts.workers, budget, seedDone);
+      // One seed: the budget ends the run at a step boundary. Several: every seed runs all its steps, and
+      // the budget only stops new seeds (so that the seeds' figures stay comparable).
+      const control: StepControl =
+        seedCount > 1
+          ? {}
+          : { onStepEnd: (k) => progress.update(k), ...(budget ? { continueAfter: () => !budget.spent() } : {}) };
+      const firstResult = runScenario(specs[0] as RunSpec, control);
+      if (seedCount > 1) seedDone();
       const rest = await others;
-      const failed = [firstResult, ...rest].find((r): r is Extract<PointResult, { ok: false }> => !r.ok);
+      progress.stop();
+      const ran = [firstResult, ...rest.filter((r): r is PointResult => r !== undefined)];
+      const failed = ran.find((r): r is Extract<PointResult, { ok: false }> => !r.ok);
       if (failed) throw new UserError(`${scenario}: ${failed.error}`);
       const first = firstResult as RunOk;
+      const seedsRun = seeds.filter((_, i) => i === 0 || rest[i - 1] !== undefined);
       const summary =
-        seedCount > 1
-          ? summarizeSeeds(seeds, [
-              first.metrics,
-              ...rest.map((r) => (r as { metrics: Record<string, number> }).metrics),
-            ])
+        seedsRun.length > 1
+          ? summarizeSeeds(
+              seedsRun,
+              ran.map((r) => (r as RunOk).metrics),
+            )
           : undefined;
+      const stepsRun = first.metrics.steps as number;
+      const cut =
+        stepsRun < steps
+          ? `${stepsRun} of ${plural(steps, "step")} run; the figures are of those ${stepsRun}`
+          : seedsRun.length < seedCount
+            ? `${seedsRun.length} of ${plural(seedCount, "seed")} run; the figures are of those`
+            : undefined;
       const job = jobDays === undefined ? undefined : jobDaysReport(scenario, opts.set, first, jobDays, seed);
       if (job && "error" in job) throw new UserError(job.error);
       if (opts.json) {
@@ -153,12 +192,14 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
             warnings: first.details.warnings,
             ...(summary ? { seeds: summary } : {}),
             ...(job ? { job } : {}),
+            ...(budget ? { budget: budgetJson(budget, steps, stepsRun, seedCount, seedsRun.length) } : {}),
           }),
         );
-        return;
+      } else {
+        for (const line of formatRun(first, summary)) out(line);
+        if (job) for (const line of formatJob(job, seed)) out(line);
       }
-      for (const line of formatRun(first, summary)) out(line);
-      if (job) for (const line of formatJob(job, seed)) out(line);
+      if (budget && cut) throw budgetReached(`time budget of ${budget.seconds} s reached: ${cut}`);
     });
 }
 
@@ -167,6 +208,7 @@ interface ServingCommon {
   spec: ServingScenarioSpec;
   seed: number;
   seedCount: number;
+  budget: Budget | undefined;
   opts: RunOptions;
   out: (line: string) => void;
 }
@@ -176,17 +218,24 @@ async function runServingReport(c: ServingCommon): Promise<void> {
   const { scenario, opts, out } = c;
   const seeds = Array.from({ length: c.seedCount }, (_, i) => c.seed + i);
   const specs: RunSpec[] = seeds.map((s) => ({ scenarioPath: scenario, sets: opts.set, seed: s, steps: 1 }));
-  const others = c.seedCount > 1 ? runOnPool(specs.slice(1), opts.workers) : Promise.resolve([]);
+  const progress = c.seedCount > 1 ? countProgress("run", "seed", c.seedCount) : silentCount;
+  let seedsDone = 0;
+  const seedDone = () => progress.update(++seedsDone);
+  const others = runSeedsOnPool(specs.slice(1), opts.workers, c.budget, seedDone);
   const firstResult = runServingScenario(c.spec, c.seed, { keepRequests: opts.requestsCsv !== undefined });
+  if (c.seedCount > 1) seedDone();
   const rest = await others;
-  const failed = [firstResult, ...rest].find((r): r is Extract<PointResult, { ok: false }> => !r.ok);
+  progress.stop();
+  const ran = [firstResult, ...rest.filter((r): r is PointResult => r !== undefined)];
+  const failed = ran.find((r): r is Extract<PointResult, { ok: false }> => !r.ok);
   if (failed) throw new UserError(`${scenario}: ${failed.error}`);
   const first = firstResult as RunOk;
+  const seedsRun = seeds.filter((_, i) => i === 0 || rest[i - 1] !== undefined);
   const summary =
-    c.seedCount > 1
+    seedsRun.length > 1
       ? summarizeSeeds(
-          seeds,
-          [first.metrics, ...rest.map((r) => (r as { metrics: Record<string, number> }).metrics)],
+          seedsRun,
+          ran.map((r) => (r as RunOk).metrics),
           SERVING_SEED_METRICS,
         )
       : undefined;
@@ -196,10 +245,18 @@ async function runServingReport(c: ServingCommon): Promise<void> {
     writeFileAtomic(opts.requestsCsv, requestsCsv(requests));
   }
   if (opts.json) {
-    out(JSON.stringify(servingRunJson(scenario, c.seed, first, summary)));
-    return;
+    const json = servingRunJson(scenario, c.seed, first, summary);
+    out(
+      JSON.stringify(c.budget ? { ...json, budget: budgetJson(c.budget, 1, 1, c.seedCount, seedsRun.length) } : json),
+    );
+  } else {
+    for (const line of servingRunText(first, summary)) out(line);
   }
-  for (const line of servingRunText(first, summary)) out(line);
+  if (c.budget && seedsRun.length < c.seedCount) {
+    throw budgetReached(
+      `time budget of ${c.budget.seconds} s reached: ${seedsRun.length} of ${plural(c.seedCount, "seed")} run; the figures are of those`,
+    );
+  }
 }
 
 /** `run --solve FIELD [--target ...] [--range ...]` on a serving scenario. Exit 0 whether or not a breaking point is found. */
@@ -234,16 +291,48 @@ function parseRange(text: string): [number, number] {
   return parts as [number, number];
 }
 
-async function runOnPool(specs: RunSpec[], workersText: string | undefined): Promise<PointResult[]> {
+/**
+ * Runs the specs on the worker pool, as many at once as workers, starting no
+ * new one once the budget is spent; `onDone` after each. Index i of the
+ * result is specs[i]'s result, undefined when the budget kept it from running.
+ */
+async function runSeedsOnPool(
+  specs: RunSpec[],
+  workersText: string | undefined,
+  budget: Budget | undefined,
+  onDone: () => void,
+): Promise<Array<PointResult | undefined>> {
+  if (specs.length === 0) return [];
   const workers =
     workersText === undefined ? availableParallelism() : capWorkers(positiveInt("--workers", workersText), "--workers");
-  const pool = new SweepPool(Math.min(workers, specs.length), defaultRunner());
+  const lanes = Math.min(workers, specs.length);
+  const pool = new SweepPool(lanes, defaultRunner());
+  const results: Array<PointResult | undefined> = new Array(specs.length).fill(undefined);
+  let next = 0;
+  const lane = async () => {
+    while (next < specs.length && !budget?.spent()) {
+      const i = next++;
+      results[i] = (await pool.run(specs[i] as RunSpec)).result;
+      onDone();
+    }
+  };
   try {
-    const outcomes = await Promise.all(specs.map((s) => pool.run(s)));
-    return outcomes.map((o) => o.result);
+    await Promise.all(Array.from({ length: lanes }, lane));
   } finally {
     await pool.close();
   }
+  return results;
+}
+
+function budgetJson(budget: Budget, steps: number, stepsRun: number, seeds: number, seedsRun: number) {
+  return {
+    maxSeconds: budget.seconds,
+    stepsRequested: steps,
+    stepsRun,
+    seedsRequested: seeds,
+    seedsRun,
+    complete: stepsRun === steps && seedsRun === seeds,
+  };
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;

@@ -5,7 +5,7 @@ import { scaleCsv, scaleTable, servingScaleCsv, servingScaleTable } from "../rep
 import { writeFileAtomic } from "../sweep/atomic-write.js";
 import { capWorkers } from "../sweep/pool.js";
 import { UsageError } from "./errors.js";
-import { collect } from "./options.js";
+import { boundedInt, collect, MAX_STEPS } from "./options.js";
 
 interface ScaleCliOptions {
   cards: string;
@@ -34,7 +34,11 @@ export function addScaleCommand(program: Command, out: (line: string) => void): 
       "weak (micro-batches per replica fixed; serving: offered load per instance fixed) or strong (global batch / offered load fixed)",
       "weak",
     )
-    .option("--steps <n>", "training steps per size (ignored by serving scenarios)", "1")
+    .option(
+      "--steps <n>",
+      `training steps per size, at most ${MAX_STEPS.toLocaleString("en-US")} (ignored by serving scenarios)`,
+      "1",
+    )
     .option("--seed <n>", "seed", "1")
     .option("--json", "print the rows as JSON")
     .option("--csv <file>", "write the rows as CSV")
@@ -50,10 +54,8 @@ export function addScaleCommand(program: Command, out: (line: string) => void): 
       if (opts.mode !== "weak" && opts.mode !== "strong") {
         throw new UsageError(`--mode: expected weak or strong, found '${opts.mode}'`);
       }
-      const steps = Number(opts.steps);
+      const steps = boundedInt("--steps", opts.steps, MAX_STEPS, "steps");
       const seed = Number(opts.seed);
-      if (!Number.isInteger(steps) || steps < 1)
-        throw new UsageError(`--steps: expected a positive integer, found '${opts.steps}'`);
       if (!Number.isInteger(seed)) throw new UsageError(`--seed: expected an integer, found '${opts.seed}'`);
       const threads = opts.threads === undefined ? undefined : Number(opts.threads);
       if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {

@@ -6,6 +6,7 @@ import { capWorkers, parseRunnerRef } from "../sweep/pool.js";
 import { plural, streamProgress } from "../sweep/progress.js";
 import { planSweep, runSweep } from "../sweep/run-sweep.js";
 import { inShard, parseShard, type Shard } from "../sweep/shard.js";
+import { budgetOption, budgetReached } from "./budget.js";
 import { UsageError } from "./errors.js";
 
 /** Environment variable naming another point runner (`path[#export]`), for tests and experiments. */
@@ -20,6 +21,7 @@ interface SweepCliOptions {
   shard?: string;
   dryRun?: boolean;
   json?: boolean;
+  maxSeconds?: string;
 }
 
 /** `clustersim sweep SWEEP --out CSV`: runs a sweep on worker threads, one CSV row per point. */
@@ -33,11 +35,16 @@ export function addSweepCommand(program: Command, out: (line: string) => void): 
     .option("--resume", "continue an existing results file, skipping points already in it")
     .option("--shard <k/n>", "run only shard k of n (point i belongs to shard (i mod n) + 1)")
     .option("--dry-run", "print the number of points and the first few, run nothing")
+    .option(
+      "--max-seconds <s>",
+      "wall-time budget: once spent, start no new point, finish the running ones, keep every row, exit 124 (finish later with --resume)",
+    )
     .option("--json", "print the final summary as one JSON line")
     .action(async (sweepPath: string, opts: SweepCliOptions) => {
       const shard = opts.shard === undefined ? undefined : shardOption(opts.shard);
       const workers =
         opts.workers === undefined ? undefined : capWorkers(positiveInt("--workers", opts.workers), "--workers");
+      const budget = budgetOption(opts.maxSeconds);
       if (opts.dryRun) return dryRun(sweepPath, shard, out);
       if (opts.out === undefined) throw new UsageError("sweep: --out <csv> is required (or use --dry-run)");
       const runnerEnv = process.env[SWEEP_RUNNER_ENV];
@@ -60,6 +67,18 @@ export function addSweepCommand(program: Command, out: (line: string) => void): 
       };
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
+      let budgetSpent = false;
+      let remaining = 0;
+      const timer =
+        budget === undefined
+          ? undefined
+          : setTimeout(() => {
+              if (stop.signal.aborted) return;
+              budgetSpent = true;
+              stop.abort();
+              progress.note(`time budget of ${budget.seconds} s reached: no new points; waiting for the running ones`);
+            }, budget.seconds * 1000);
+      timer?.unref();
       try {
         const summary = await runSweep({
           sweepPath,
@@ -73,6 +92,7 @@ export function addSweepCommand(program: Command, out: (line: string) => void): 
           ...(shard !== undefined ? { shard } : {}),
           ...(runner !== undefined ? { runner } : {}),
         });
+        remaining = summary.remaining;
         if (summary.truncatedBytes > 0) {
           process.stderr.write(`sweep: removed a partial last row (${summary.truncatedBytes} bytes) before resuming\n`);
         }
@@ -84,6 +104,7 @@ export function addSweepCommand(program: Command, out: (line: string) => void): 
                 `→ ${opts.out} (${summary.wallSeconds.toFixed(1)} s, ${plural(summary.workers, "worker")})`,
         );
       } finally {
+        if (timer) clearTimeout(timer);
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
       }
@@ -91,6 +112,11 @@ export function addSweepCommand(program: Command, out: (line: string) => void): 
         process.stderr.write(`sweep: interrupted; rows so far are kept in ${opts.out} (finish with --resume)\n`);
         // UserError carries exit codes 1 and 2 only; an interrupted run exits 128 + signal number.
         process.exit(exitCode);
+      }
+      if (budgetSpent && remaining > 0) {
+        throw budgetReached(
+          `sweep: time budget of ${budget?.seconds} s reached; rows so far are kept in ${opts.out} (finish with --resume)`,
+        );
       }
     });
 }

@@ -11,7 +11,7 @@ import { degradeLinksInPlace } from "../stragglers/degrade-links.js";
 import { noiseCardsError } from "../stragglers/noise-cards.js";
 import { isQuiet } from "../stragglers/noise-spec.js";
 import { compileStep } from "../system/compile.js";
-import { StepExecutor } from "../system/executor.js";
+import { type StepControl, StepExecutor } from "../system/executor.js";
 import { hardwareFlopsPerToken, megatronFlopsPerIteration, modelFlopsPerToken } from "../workload/flops.js";
 import { peakMemoryPerCard } from "../workload/memory.js";
 import { resolveModel } from "../workload/model-spec.js";
@@ -31,7 +31,7 @@ export const HBM_RESERVE_FRACTION = 0.05;
  * network and the collectives, and returns plain metrics. Problems with the
  * input come back as data ({ ok: false }), never thrown.
  */
-export function runScenario(spec: RunSpec): RunResult {
+export function runScenario(spec: RunSpec, control?: StepControl): RunResult {
   let scenario: AnyScenario;
   try {
     scenario = loadAnyScenario(spec.scenarioPath, spec.sets);
@@ -40,11 +40,22 @@ export function runScenario(spec: RunSpec): RunResult {
     throw err;
   }
   if (scenario.kind === "serving") return runServingScenario(scenario.spec, spec.seed);
-  return runLoadedScenario(scenario.spec, spec.seed, spec.steps);
+  return runLoadedScenario(scenario.spec, spec.seed, spec.steps, control);
 }
 
-/** Runs an already validated scenario (the claim checker and `scale` build variants in memory). */
-export function runLoadedScenario(scenario: ScenarioSpec, seed: number, steps: number): RunResult {
+/**
+ * Runs an already validated scenario (the claim checker and `scale` build
+ * variants in memory). `control` (in-process callers only: it holds
+ * functions) reports progress per step and may end the run early at a step
+ * boundary (a time budget); the metrics are then of the steps run
+ * (`metrics.steps`), and the noise-free reference runs as many.
+ */
+export function runLoadedScenario(
+  scenario: ScenarioSpec,
+  seed: number,
+  steps: number,
+  control?: StepControl,
+): RunResult {
   if (!(Number.isInteger(steps) && steps >= 1)) {
     return { ok: false, kind: "invalid-input", error: `steps: expected an integer >= 1, found ${steps}` };
   }
@@ -68,7 +79,7 @@ export function runLoadedScenario(scenario: ScenarioSpec, seed: number, steps: n
   if (peak.breakdown.totalBytes > usable) return outOfMemory(peak, hbm, usable);
 
   const quiet = isQuiet(scenario.noise);
-  const simulate = (withNoise: boolean) => {
+  const simulate = (withNoise: boolean, stepsToRun: number, ctl?: StepControl) => {
     const streams = new RandomStreams(seed);
     const c = withNoise ? cluster : buildCluster(scenario.topology);
     if (withNoise) degradeLinksInPlace(c, scenario.noise, streams, LINK_KINDS);
@@ -88,7 +99,7 @@ export function runLoadedScenario(scenario: ScenarioSpec, seed: number, steps: n
     const timing = withNoise
       ? new NoisyComputeTiming(scenario.noise, (a) => program.actorCards(a), actors, streams)
       : undefined;
-    const records = new StepExecutor(sim, program, comm, timing).run(steps);
+    const records = new StepExecutor(sim, program, comm, timing).run(stepsToRun, ctl);
     return {
       records,
       events: sim.eventsProcessed,
@@ -98,7 +109,8 @@ export function runLoadedScenario(scenario: ScenarioSpec, seed: number, steps: n
     };
   };
 
-  const noisy = simulate(!quiet);
+  const noisy = simulate(!quiet, steps, control);
+  const stepsRun = noisy.records.length;
   const tokensPerStep = plan.globalBatchSize * model.seqLength;
   const result = stepMetrics({
     records: noisy.records,
@@ -114,9 +126,9 @@ export function runLoadedScenario(scenario: ScenarioSpec, seed: number, steps: n
   });
   let stragglerShare = 0;
   if (!quiet) {
-    const base = simulate(false);
+    const base = simulate(false, stepsRun);
     const baseMean =
-      base.records.reduce((s, r, i, all) => s + (r.endS - (i === 0 ? 0 : (all[i - 1]?.endS ?? 0))), 0) / steps;
+      base.records.reduce((s, r, i, all) => s + (r.endS - (i === 0 ? 0 : (all[i - 1]?.endS ?? 0))), 0) / stepsRun;
     const mean = result.metrics.stepTimeSeconds as number;
     stragglerShare = Math.max(0, (mean - baseMean) / mean);
     result.metrics.noiseFreeStepTimeSeconds = baseMean;

@@ -1,3 +1,4 @@
+import { MAX_STEPS } from "../scenario/limits.js";
 import type { RunSpec } from "../scenario/types.js";
 import { formatValue } from "./format-value.js";
 import { pointId } from "./point-id.js";
@@ -102,6 +103,9 @@ function product(lists: Assignment[][]): Assignment[] {
 function runField(path: (typeof RUN_FIELD_PATHS)[number], value: AxisValue): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || (path === "steps" && value < 1)) {
     throw new RangeError(`axis '${path}' must take ${path === "steps" ? "positive " : ""}integers, found ${value}`);
+  }
+  if (path === "steps" && value > MAX_STEPS) {
+    throw new RangeError(`axis 'steps' takes at most ${MAX_STEPS.toLocaleString("en-US")} steps, found ${value}`);
   }
   return value;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_STEPS } from "../scenario/limits.js";
 
 /** Seed of every point unless the sweep file or a `seed` axis says otherwise. */
 export const DEFAULT_SEED = 1;
@@ -155,6 +156,7 @@ export const SweepSpecSchema = z
       .number()
       .int()
       .min(1)
+      .max(MAX_STEPS)
       .default(DEFAULT_STEPS)
       .describe(
         `Training steps per point unless a 'steps' axis varies it (default ${DEFAULT_STEPS}; ignored by serving scenarios)`,

@@ -60,6 +60,14 @@ enum Phase {
  * optimizer. Nothing is assumed symmetric: a slow actor delays exactly what
  * depends on it.
  */
+/** Optional control of a multi-step run: a budget that can end it early, and progress. */
+export interface StepControl {
+  /** Asked once per step boundary, after `stepsDone` steps: false ends the run there. */
+  continueAfter?(stepsDone: number): boolean;
+  /** Called when every actor has finished `stepsDone` of `stepsPlanned` steps. */
+  onStepEnd?(stepsDone: number, stepsPlanned: number): void;
+}
+
 export class StepExecutor {
   private readonly actors: number;
   private readonly stages: number;
@@ -94,6 +102,7 @@ export class StepExecutor {
   private readonly hPassDone: HandlerId;
   private readonly hOptimizerDone: HandlerId;
   private stepsToRun = 0;
+  private control: StepControl = {};
 
   constructor(
     private readonly sim: Simulator,
@@ -125,12 +134,18 @@ export class StepExecutor {
     this.hOptimizerDone = sim.handler("optimizer-done", (a) => this.onOptimizerDone(a));
   }
 
-  /** Simulates `steps` consecutive steps; returns one record per step. */
-  run(steps: number): StepRecord[] {
+  /**
+   * Simulates up to `steps` consecutive steps; returns one record per step run.
+   * `control.continueAfter(k)` is asked once, when the first actor finishes
+   * step k, whether step k + 1 starts (a time budget); `control.onStepEnd(k)`
+   * when every actor has finished step k (progress).
+   */
+  run(steps: number, control: StepControl = {}): StepRecord[] {
     this.stepsToRun = steps;
+    this.control = control;
     for (let a = 0; a < this.actors; a++) this.beginStep(a);
     this.sim.run();
-    if (this.stepEndS.length !== steps) {
+    if (this.stepEndS.length !== this.stepsToRun) {
       const stuck = [];
       for (let a = 0; a < this.actors && stuck.length < 5; a++) {
         if (this.phase[a] !== Phase.Done) stuck.push(`actor ${a} phase ${this.phase[a]} pass ${this.passIdx[a]}`);
@@ -419,7 +434,14 @@ export class StepExecutor {
     const base = a * TIME_CATEGORIES.length;
     for (let c = 0; c < TIME_CATEGORIES.length; c++) sums[c] = (sums[c] as number) + (this.acc[base + c] as number);
     this.stepDoneCount[k] = (this.stepDoneCount[k] as number) + 1;
-    if (this.stepDoneCount[k] === this.actors) this.stepEndS[k] = this.sim.now;
+    if (this.stepDoneCount[k] === this.actors) {
+      this.stepEndS[k] = this.sim.now;
+      this.control.onStepEnd?.(k + 1, this.stepsToRun);
+    }
+    // The first actor to finish step k decides for all whether step k + 1 runs (others have not begun it).
+    if (this.stepDoneCount[k] === 1 && k + 1 < this.stepsToRun && this.control.continueAfter?.(k + 1) === false) {
+      this.stepsToRun = k + 1;
+    }
     if (k + 1 < this.stepsToRun) {
       this.step[a] = k + 1;
       this.beginStep(a);
