@@ -9,6 +9,7 @@ import { writeFileAtomic } from "../sweep/atomic-write.js";
 import { capWorkers } from "../sweep/pool.js";
 import { UsageError, UserError } from "./errors.js";
 import { boundedInt, MAX_STEPS, positiveInt } from "./options.js";
+import { checkOutputPath } from "./output-guard.js";
 
 interface CheckCliOptions {
   junit?: string;
@@ -73,6 +74,8 @@ export function addCheckCommand(program: Command, out: (line: string) => void): 
         }
         range = parts as [number, number];
       }
+      if (opts.junit) checkOutputPath("--junit", opts.junit, paths, "JUnit XML");
+      if (opts.plot) checkOutputPath("--plot", opts.plot, paths, "SVG");
       const report = await runCheck({
         paths,
         ...(opts.solve ? { solve: opts.solve } : {}),

@@ -28,6 +28,7 @@ import { type Budget, budgetOption, budgetReached } from "./budget.js";
 import { countProgress, silentCount } from "./count-progress.js";
 import { UsageError, UserError } from "./errors.js";
 import { boundedInt, collect, MAX_SEEDS, MAX_STEPS, positiveInt } from "./options.js";
+import { checkOutputPath } from "./output-guard.js";
 
 interface RunOptions {
   set: string[];
@@ -112,6 +113,10 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
       }
       // Bad input (a file that does not load) is exit 1 with every issue at its file:line:column.
       const loaded = loadAnyScenario(scenario, opts.set);
+      if (opts.requestsCsv !== undefined) {
+        const trace = loaded.kind === "serving" ? loaded.spec.serving.traffic.traceFile : undefined;
+        checkOutputPath("--requests-csv", opts.requestsCsv, trace ? [scenario, trace] : [scenario], "CSV");
+      }
       if (loaded.kind === "serving") {
         if (jobDays !== undefined) {
           throw new UsageError(

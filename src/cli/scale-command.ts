@@ -6,6 +6,7 @@ import { writeFileAtomic } from "../sweep/atomic-write.js";
 import { capWorkers } from "../sweep/pool.js";
 import { UsageError } from "./errors.js";
 import { boundedInt, collect, MAX_STEPS } from "./options.js";
+import { checkOutputPath } from "./output-guard.js";
 
 interface ScaleCliOptions {
   cards: string;
@@ -65,6 +66,8 @@ export function addScaleCommand(program: Command, out: (line: string) => void): 
       const bound = opts.bound === undefined ? undefined : Number(opts.bound);
       if (bound !== undefined && !Number.isFinite(bound))
         throw new UsageError(`--bound: expected a number, found '${opts.bound}'`);
+      if (opts.csv) checkOutputPath("--csv", opts.csv, [scenario], "CSV");
+      if (opts.plot) checkOutputPath("--plot", opts.plot, [scenario], "SVG");
       const result = await runAnyScale({
         scenarioPath: scenario,
         sets: opts.set,

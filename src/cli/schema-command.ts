@@ -6,6 +6,7 @@ import { writeFileAtomic } from "../sweep/atomic-write.js";
 import { sweepJsonSchema } from "../sweep/sweep-json-schema.js";
 import { modelJsonSchema } from "../workload/model-json-schema.js";
 import { UsageError } from "./errors.js";
+import { checkOutputPath } from "./output-guard.js";
 
 /** File kinds with a JSON Schema; later kinds (scenario, model, ...) add an entry here. */
 const SCHEMAS: Record<string, () => Record<string, unknown>> = {
@@ -32,7 +33,9 @@ export function addSchemaCommand(program: Command, out: (line: string) => void):
     .option("--out <file>", "write the schema to this file instead of printing it")
     .action((kind: string, opts: { out?: string }) => {
       const text = schemaText(kind);
-      if (opts.out) writeFileAtomic(opts.out, text);
-      else out(text.trimEnd());
+      if (opts.out) {
+        checkOutputPath("--out", opts.out, [], "a JSON Schema");
+        writeFileAtomic(opts.out, text);
+      } else out(text.trimEnd());
     });
 }

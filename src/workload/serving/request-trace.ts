@@ -68,6 +68,12 @@ export function readRequestTrace(file: string, maxContextTokens: number): Reques
       continue;
     }
 
+    if (cells.length > headerCells) {
+      // RFC 4180: every record has the header's number of fields; an extra cell is a shifted or merged row.
+      const extra = cells[headerCells] as Cell;
+      issues.add(lineNo, extra.column, "", `${headerCells} cells as in the header`, `${cells.length} (an extra cell)`);
+      continue;
+    }
     const cellOf = (name: TraceColumn): Cell | undefined => {
       const cell = cells[header?.get(name) ?? -1];
       if (cell === undefined) {

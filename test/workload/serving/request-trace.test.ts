@@ -67,6 +67,11 @@ describe("readRequestTrace", () => {
     });
   });
 
+  it("a row with an extra cell (a shifted or merged row): file:line:column of the first extra cell", () => {
+    const { file, error } = errorOf("long.csv", `${HEADER}0,10,5\n1,20,6,7\n`);
+    expect(error.message).toBe(`${file}:3:8: expected 3 cells as in the header, found 4 (an extra cell)`);
+  });
+
   it("a non-numeric arrival: the column where the (trimmed) cell starts", () => {
     const { file, error } = errorOf("nonnum.csv", "arrival_s , input_tokens,output_tokens\n abc ,10,5\n");
     expect(error.message).toBe(
