@@ -81,6 +81,14 @@ export function parseDocument(file: string, text: string): ParseResult {
  */
 export const MAX_LINES = 50_000;
 export const MAX_SEPARATORS = 50_000;
+/**
+ * Deepest nesting a document may have: flow brackets `[ {` open at once, and
+ * the indentation (columns) of a line. The parser recurses per level: ~900
+ * block levels overflow its stack and ~20,000 flow levels abort the process
+ * out of memory. Real files nest under 10 levels.
+ */
+export const MAX_FLOW_DEPTH = 64;
+export const MAX_INDENT_COLUMNS = 256;
 /** Most bytes parsed as YAML (long quoted scalars cost ~0.5 s per MB to fold). */
 export const MAX_PARSE_BYTES = 2 * 1024 * 1024;
 
@@ -102,15 +110,25 @@ function checkParseBudget(file: string, text: string): InputIssue | undefined {
   let lines = 1;
   let lineStart = 0;
   let separators = 0;
+  let depth = 0;
+  let indenting = true;
+  // Quotes and comments are skipped for the bracket depth (a "[" inside a string does not nest).
+  let quote = 0;
+  let comment = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 10) {
       lines++;
       lineStart = i + 1;
+      indenting = true;
+      comment = false;
+      if (quote === 39) quote = 0; // a single-quoted scalar rarely spans lines; do not let one quote hide the rest
       if (lines > MAX_LINES) {
         return refuse(lines, 1, `a document of at most ${fmt(MAX_LINES)} lines`, `more than ${fmt(MAX_LINES)} lines`);
       }
-    } else if (c === 44 || c === 45 || c === 58 || c === 63 || c === 91 || c === 123) {
+      continue;
+    }
+    if (c === 44 || c === 45 || c === 58 || c === 63 || c === 91 || c === 123) {
       // , - : ? [ {  (every list item or mapping entry has one; strings may too)
       separators++;
       if (separators > MAX_SEPARATORS) {
@@ -122,6 +140,40 @@ function checkParseBudget(file: string, text: string): InputIssue | undefined {
         );
       }
     }
+    if (indenting) {
+      // Compact nested sequences ("- - - x") nest like indentation: count their columns too.
+      if (c === 32 || (c === 45 && text.charCodeAt(i + 1) === 32)) {
+        if (i - lineStart + 1 > MAX_INDENT_COLUMNS) {
+          return refuse(
+            lines,
+            i - lineStart + 1,
+            `a line indented by at most ${MAX_INDENT_COLUMNS} columns (nesting that deep is not a clustersim file)`,
+            "deeper indentation",
+          );
+        }
+        continue;
+      }
+      indenting = false;
+    }
+    if (comment) continue;
+    if (quote !== 0) {
+      if (c === quote) quote = 0;
+      else if (c === 92 && quote === 34) i++; // \" inside a double-quoted scalar
+      continue;
+    }
+    if (c === 34 || c === 39) quote = c;
+    else if (c === 35 && (i === lineStart || text.charCodeAt(i - 1) === 32)) comment = true;
+    else if (c === 91 || c === 123) {
+      depth++;
+      if (depth > MAX_FLOW_DEPTH) {
+        return refuse(
+          lines,
+          i - lineStart + 1,
+          `at most ${MAX_FLOW_DEPTH} nested [ or { (nesting that deep is not a clustersim file)`,
+          "deeper nesting",
+        );
+      }
+    } else if (c === 93 || c === 125) depth = Math.max(0, depth - 1);
   }
   return undefined;
 }

@@ -4,7 +4,13 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { TopologySpecSchema } from "../../src/cluster/topology-schema.js";
 import { formatIssue, InputError, readDocument } from "../../src/input/index.js";
-import { MAX_LINES, MAX_SEPARATORS, parseDocument } from "../../src/input/parse-document.js";
+import {
+  MAX_FLOW_DEPTH,
+  MAX_INDENT_COLUMNS,
+  MAX_LINES,
+  MAX_SEPARATORS,
+  parseDocument,
+} from "../../src/input/parse-document.js";
 import { validateDocument } from "../../src/input/validate-document.js";
 
 // Issue 13 item 2: parsing cost is linear and bounded. No wall-time asserts
@@ -81,5 +87,38 @@ describe("parse cost (issue 13)", () => {
     expect(lines.issues).toEqual([
       `${lines.file}:${MAX_LINES + 1}:1: expected a document of at most 50,000 lines, found more than 50,000 lines`,
     ]);
+  });
+});
+
+describe("nesting depth (issue 13: a parser that recurses per level)", () => {
+  it("20,000 nested flow brackets: refused at the 65th with its line:column, no crash", () => {
+    const { file, issues } = load("deep-flow.yaml", `${HEAD}tags: ${"[".repeat(20_000)}${"]".repeat(20_000)}\n`);
+    const line = HEAD.split("\n").length;
+    expect(issues).toEqual([
+      `${file}:${line}:${6 + MAX_FLOW_DEPTH + 1}: expected at most ${MAX_FLOW_DEPTH} nested [ or { (nesting that deep is not a clustersim file), found deeper nesting`,
+    ]);
+  });
+
+  it("block nesting by indentation or by compact '- - -' sequences: refused past 256 columns", () => {
+    const block = Array.from({ length: 1500 }, (_, i) => `${" ".repeat(i)}k${i}:`).join("\n");
+    const compact = `tags:\n${"- ".repeat(3000)}x`;
+    for (const [name, body] of [
+      ["deep-block.yaml", block],
+      ["deep-compact.yaml", compact],
+    ] as const) {
+      const { issues } = load(name, `${HEAD}${body} 1\n`);
+      expect(issues).toHaveLength(1);
+      expect(issues[0]).toMatch(
+        new RegExp(
+          `:\\d+:${MAX_INDENT_COLUMNS + 1}: expected a line indented by at most ${MAX_INDENT_COLUMNS} columns`,
+        ),
+      );
+    }
+  });
+
+  it("brackets inside quoted strings and comments do not count as nesting", () => {
+    const deep = "[".repeat(200);
+    const { issues } = load("quoted.yaml", `${HEAD}description: "${deep}" # ${deep}\n# '${deep}' {{{\n`);
+    expect(issues).toEqual([]);
   });
 });
