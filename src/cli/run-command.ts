@@ -23,7 +23,7 @@ import { writeFileAtomic } from "../sweep/atomic-write.js";
 import { capWorkers, defaultRunner, SweepPool } from "../sweep/pool.js";
 import { plural } from "../sweep/progress.js";
 import type { PointResult } from "../sweep/result-columns.js";
-import type { StepControl } from "../system/executor.js";
+import type { StepControl } from "../system/ports.js";
 import { type Budget, budgetOption, budgetReached } from "./budget.js";
 import { countProgress, silentCount } from "./count-progress.js";
 import { UsageError, UserError } from "./errors.js";

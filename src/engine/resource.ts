@@ -15,6 +15,7 @@ export class Resource {
   private head = 0;
   private count = 0;
   private busyTimeS = 0;
+  private readonly held: Array<() => void> = [];
 
   // Completion bookkeeping: a server finishing job -> next job starts.
   private readonly finishFree: number[] = [];
@@ -91,6 +92,32 @@ export class Resource {
       this.start(this.qService[h] as number, this.qHandler[h] as number, this.qArg[h] as number);
     }
     this.sim.after(0, handler, arg);
+  }
+
+  /**
+   * Holds a server for a job of unknown length (a collective on an ordered
+   * stream): `onGranted` runs at once when a server is free, else when one
+   * is released, in request order. The holder calls `release()` when done.
+   * Held jobs and `submit` jobs queue separately; a resource serves one kind.
+   */
+  acquire(onGranted: () => void): void {
+    if (this.busy < this.capacity) {
+      this.busy++;
+      onGranted();
+      return;
+    }
+    this.held.push(onGranted);
+  }
+
+  /** Frees a server taken by `acquire`; the next waiting request (if any) takes it at once. */
+  release(): void {
+    if (this.busy === 0) throw new RangeError(`resource '${this.name}': release without a held server`);
+    const next = this.held.shift();
+    if (next !== undefined) {
+      next();
+      return;
+    }
+    this.busy--;
   }
 
   private growQueue(): void {

@@ -1,5 +1,5 @@
-import type { StepRecord, TimeCategory } from "../system/executor.js";
-import { TIME_CATEGORIES } from "../system/executor.js";
+import type { StepRecord, TimeCategory } from "../system/ports.js";
+import { TIME_CATEGORIES } from "../system/ports.js";
 
 /**
  * Headline metrics of a training run. Step times come from the simulated

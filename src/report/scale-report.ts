@@ -1,6 +1,6 @@
 import type { ScaleRow, ServingScaleRow } from "../claims/scale.js";
 import { csvLine } from "../sweep/csv.js";
-import { TIME_CATEGORIES } from "../system/executor.js";
+import { TIME_CATEGORIES } from "../system/ports.js";
 import { formatRate, formatSeconds, pct } from "./format-metric.js";
 import { textTable } from "./text-table.js";
 

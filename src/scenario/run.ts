@@ -10,13 +10,15 @@ import { NoisyComputeTiming } from "../stragglers/compute-timing.js";
 import { degradeLinksInPlace } from "../stragglers/degrade-links.js";
 import { noiseCardsError } from "../stragglers/noise-cards.js";
 import { isQuiet } from "../stragglers/noise-spec.js";
-import { compileStep } from "../system/compile.js";
-import { type StepControl, StepExecutor } from "../system/executor.js";
+import type { StepControl } from "../system/ports.js";
+import { TaskExecutor } from "../system/task-executor.js";
 import { hardwareFlopsPerToken, megatronFlopsPerIteration, modelFlopsPerToken } from "../workload/flops.js";
 import { peakMemoryPerCard } from "../workload/memory.js";
 import { resolveModel } from "../workload/model-spec.js";
 import { checkPlan, formatPlanIssue } from "../workload/plan-check.js";
 import { resolvePlan } from "../workload/plan-spec.js";
+import { compileStep } from "../workload/training/compile.js";
+import { trainingStepGraph } from "../workload/training/step-graph.js";
 import { type AnyScenario, loadAnyScenario } from "./load-scenario.js";
 import { runServingScenario } from "./run-serving.js";
 import type { ScenarioSpec } from "./scenario-spec.js";
@@ -99,7 +101,7 @@ export function runLoadedScenario(
     const timing = withNoise
       ? new NoisyComputeTiming(scenario.noise, (a) => program.actorCards(a), actors, streams)
       : undefined;
-    const records = new StepExecutor(sim, program, comm, timing).run(stepsToRun, ctl);
+    const records = new TaskExecutor(sim, trainingStepGraph(program), comm, timing).run(stepsToRun, ctl);
     return {
       records,
       events: sim.eventsProcessed,

@@ -1,5 +1,5 @@
 import type { RandomStream, RandomStreams } from "../engine/rng.js";
-import type { ComputeTiming } from "../system/executor.js";
+import type { ComputeTiming } from "../system/ports.js";
 import type { NoiseSpec } from "./noise-spec.js";
 
 /**

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BREAKDOWN_TOLERANCE, type StepMetricsInput, stepMetrics } from "../../src/metrics/step-metrics.js";
-import { type StepRecord, TIME_CATEGORIES, type TimeCategory } from "../../src/system/executor.js";
+import { type StepRecord, TIME_CATEGORIES, type TimeCategory } from "../../src/system/ports.js";
 
 /** A step's mean-over-actors category times: the given ones, every other category 0. */
 function meanS(parts: Partial<Record<TimeCategory, number>>): Record<TimeCategory, number> {

@@ -2,9 +2,11 @@ import type { CollectiveRequest } from "../../src/collectives/types.js";
 import { RandomStreams, Simulator } from "../../src/engine/index.js";
 import { NoisyComputeTiming } from "../../src/stragglers/compute-timing.js";
 import { type NoiseSpec, NoiseSpecSchema } from "../../src/stragglers/noise-spec.js";
-import { type CollectiveRunner, type ComputeTiming, StepExecutor, type StepRecord } from "../../src/system/executor.js";
-import type { StepProgram } from "../../src/system/step-program.js";
+import type { CollectiveRunner, ComputeTiming, StepRecord } from "../../src/system/ports.js";
+import { TaskExecutor } from "../../src/system/task-executor.js";
 import { pipelineSchedule } from "../../src/workload/pipeline-schedule.js";
+import { trainingStepGraph } from "../../src/workload/training/step-graph.js";
+import type { StepProgram } from "../../src/workload/training/step-program.js";
 
 /**
  * Executor-level harness for the noise tests: a hand-built StepProgram and a
@@ -89,7 +91,7 @@ export function noisyTiming(p: StepProgram, spec: NoiseSpec, seed: number): Nois
 /** Runs `steps` steps of a program on a fresh simulator. */
 export function runProgram(p: StepProgram, steps: number, timing?: ComputeTiming): StepRecord[] {
   const sim = new Simulator();
-  return new StepExecutor(sim, p, new FixedRateRunner(sim), timing).run(steps);
+  return new TaskExecutor(sim, trainingStepGraph(p), new FixedRateRunner(sim), timing).run(steps);
 }
 
 /** Step durations from the records (first step starts at 0). */

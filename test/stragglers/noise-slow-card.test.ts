@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runScenario } from "../../src/scenario/run.js";
-import { TIME_CATEGORIES, type TimeCategory } from "../../src/system/executor.js";
+import { TIME_CATEGORIES, type TimeCategory } from "../../src/system/ports.js";
 import { noise, noisyTiming, program, runProgram } from "./noise-harness.js";
 
 /**

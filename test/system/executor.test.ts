@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { CollectiveRequest } from "../../src/collectives/types.js";
 import { Simulator } from "../../src/engine/index.js";
-import { type CollectiveRunner, type ComputeTiming, StepExecutor } from "../../src/system/executor.js";
-import type { StepProgram } from "../../src/system/step-program.js";
+import type { CollectiveRunner, ComputeTiming } from "../../src/system/ports.js";
+import { TaskExecutor } from "../../src/system/task-executor.js";
 import { pipelineSchedule, type ScheduleKind } from "../../src/workload/pipeline-schedule.js";
+import { trainingStepGraph } from "../../src/workload/training/step-graph.js";
+import type { StepProgram } from "../../src/workload/training/step-program.js";
 
 /** A network where every collective takes a fixed time per byte (an oracle for tests). */
 class FixedRateRunner implements CollectiveRunner {
@@ -70,11 +72,11 @@ function program(s: Shape): StepProgram {
 function runSteps(s: Shape, steps = 1, timing?: ComputeTiming, secondsPerByte = 1) {
   const sim = new Simulator();
   const runner = new FixedRateRunner(sim, secondsPerByte);
-  const records = new StepExecutor(sim, program(s), runner, timing).run(steps);
+  const records = new TaskExecutor(sim, trainingStepGraph(program(s)), runner, timing).run(steps);
   return { records, runner };
 }
 
-describe("StepExecutor", () => {
+describe("TaskExecutor on the training step graph", () => {
   it("reproduces the 1F1B makespan m(F+B) + (pp-1)(F+B)", () => {
     const { records } = runSteps({ pp: 4, m: 8 });
     expect(records[0]?.endS).toBeCloseTo(8 * 3 + 3 * 3, 9);

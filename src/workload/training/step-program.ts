@@ -1,5 +1,5 @@
-import type { CollectiveOp } from "../collectives/types.js";
-import type { Pass } from "../workload/pipeline-schedule.js";
+import type { CollectiveOp } from "../../collectives/types.js";
+import type { Pass } from "../pipeline-schedule.js";
 
 /**
  * A training step compiled for the executor. Ranks that run the same program

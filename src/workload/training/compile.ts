@@ -1,14 +1,43 @@
-import type { Cluster } from "../cluster/types.js";
-import type { CollectiveRequest } from "../collectives/types.js";
-import { type MatmulPrecision, opTimeS } from "../hardware/roofline.js";
-import { type LayerWork, layerWorkByKind } from "../workload/layer-ops.js";
-import type { LayerKind, Model } from "../workload/model-spec.js";
-import type { CommNeed, Op } from "../workload/ops.js";
-import { dataParallelWork, optimizerOps } from "../workload/optimizer.js";
-import { pipelineSchedule } from "../workload/pipeline-schedule.js";
-import { type ResolvedPlan, rankOf, stageLayerIndices } from "../workload/plan-spec.js";
-import { pipelineMessageBytes, stageExtras } from "../workload/stage-ops.js";
+import type { Cluster } from "../../cluster/types.js";
+import type { CollectiveRequest } from "../../collectives/types.js";
+import { type MatmulPrecision, opTimeS } from "../../hardware/roofline.js";
+import { type LayerWork, layerWorkByKind } from "../layer-ops.js";
+import type { LayerKind, Model } from "../model-spec.js";
+import type { CommNeed, Op } from "../ops.js";
+import { dataParallelWork, optimizerOps } from "../optimizer.js";
+import { pipelineSchedule } from "../pipeline-schedule.js";
+import { type ResolvedPlan, rankOf, stageLayerIndices } from "../plan-spec.js";
+import { pipelineMessageBytes, stageExtras } from "../stage-ops.js";
 import type { Bucket, EpSegment, PassCost, StepProgram } from "./step-program.js";
+
+/**
+ * Cards of an in-layer communication group, as seen from the first card of
+ * replica 0 of pipeline rank `rank` (every replica's group has the same shape).
+ * tp: the TP group; cp: the context-parallel peers; dp: the data-parallel
+ * peers (ZeRO-3 dense weights); expert-dp: the replicas holding the same
+ * experts (ZeRO-3 expert weights), one per EP group. A group the step cannot
+ * map is an error, never dropped.
+ */
+export function inLayerGroupCards(plan: ResolvedPlan, rank: number, group: CommNeed["group"]): number[] {
+  const at = (tp: number, cp: number, dp: number) => rankOf(plan, { tp, cp, dp, pp: rank });
+  switch (group) {
+    case "tp":
+      return Array.from({ length: plan.tp }, (_, i) => at(i, 0, 0));
+    case "cp":
+      return Array.from({ length: plan.cp }, (_, j) => at(0, j, 0));
+    case "dp":
+      return Array.from({ length: plan.dp }, (_, r) => at(0, 0, r));
+    case "expert-dp":
+      // EP groups are ep consecutive (cp, dp) positions, cp fastest (plan-spec.ts): the same expert shard
+      // sits at the same index of every group.
+      return Array.from({ length: Math.floor((plan.cp * plan.dp) / plan.ep) }, (_, g) => {
+        const e = g * plan.ep;
+        return at(0, e % plan.cp, Math.floor(e / plan.cp));
+      });
+    default:
+      throw new Error(`step compiler invariant violated: no card group for in-layer communication over '${group}'`);
+  }
+}
 
 /** Closed-form collective time for a group (the collectives' alpha-beta predictor). */
 export type PredictS = (req: CollectiveRequest) => number;
@@ -47,14 +76,7 @@ export function compileStep(model: Model, plan: ResolvedPlan, cluster: Cluster, 
     return cards;
   };
 
-  // Cards of each in-layer communication group, as seen from replica 0 of a rank.
-  const groupCards = (rank: number, group: CommNeed["group"]): number[] => {
-    const own = actorCards(rank);
-    if (group === "tp") return own.slice(0, tp);
-    if (group === "cp") return Array.from({ length: cp }, (_, j) => own[j * tp] as number);
-    // dp (ZeRO-3 gathers): the card's data-parallel peers.
-    return Array.from({ length: dp }, (_, r) => rankOf(plan, { tp: 0, cp: 0, dp: r, pp: rank }));
-  };
+  const groupCards = (rank: number, group: CommNeed["group"]): number[] => inLayerGroupCards(plan, rank, group);
   // Predictions repeat for every layer of a rank: memoise by (group, op, size).
   const predicted = new Map<string, number>();
   const commS = (rank: number, c: CommNeed): number => {
@@ -105,7 +127,7 @@ export function compileStep(model: Model, plan: ResolvedPlan, cluster: Cluster, 
           for (const n of needs) {
             if (!phases.includes(n.phase)) continue;
             if (n.group === "ep") steps.push({ s: 0, tp: 0, a2aBytes: n.sizeBytes });
-            else if (n.group === "tp" || n.group === "cp" || n.group === "dp") steps.push({ s: 0, tp: commS(rank, n) });
+            else steps.push({ s: 0, tp: commS(rank, n) });
           }
         };
         const addLayer = (w: LayerWork, phaseOps: Op[][], phases: CommNeed["phase"][]) => {

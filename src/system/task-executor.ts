@@ -1,0 +1,359 @@
+import type { CollectiveRequest } from "../collectives/types.js";
+import { type HandlerId, Join, Resource, type Simulator } from "../engine/index.js";
+import {
+  type CollectiveRunner,
+  type ComputeTiming,
+  NOMINAL_TIMING,
+  type StepControl,
+  type StepRecord,
+  type TimeCategory,
+} from "./ports.js";
+import { NO_CATEGORY, type Program, TaskKind, type TaskList } from "./program.js";
+
+/** Task start/end, for trace writers and collectors: actor, rank's task index, step, simulated seconds. */
+export interface TaskHook {
+  onTask(event: "start" | "end", actor: number, task: number, step: number, timeS: number): void;
+}
+
+/**
+ * Runs a Program (src/system/program.ts) on the engine for a number of steps:
+ * dependency counters per (actor, task, step parity), chain tasks in order,
+ * collectives through one keyed barrier (the engine's Join) and ordered
+ * streams (the engine's Resource), time booked per category. Knows nothing of
+ * what the tasks mean.
+ */
+export class TaskExecutor {
+  private readonly actors: number;
+  private readonly cats: number;
+  /** Next chain position per actor; -1 while its chain task runs. */
+  private readonly pc: Int32Array;
+  private readonly running: Uint8Array;
+  private readonly step: Int32Array;
+  /** End time of the last chain task per actor (start of waiting). */
+  private readonly idleSinceS: Float64Array;
+  /** Arrival time at the running chain collective, per actor. */
+  private readonly arrivedS: Float64Array;
+  /** got[(actor * T + task) * 2 + step parity]: dependencies arrived. */
+  private readonly got: Int32Array[];
+  private readonly acc: Float64Array;
+  private readonly stepSums: Float64Array[] = [];
+  private readonly stepDoneCount: number[] = [];
+  private readonly stepEndS: number[] = [];
+  private readonly barriers = new Map<number, Join>();
+  private readonly streams = new Map<number, Resource>();
+  private readonly groupCardsCache = new Map<string, number[][]>();
+  private readonly hComputeDone: HandlerId;
+  private readonly hScaledDone: HandlerId;
+  private readonly currentTask: Int32Array;
+  private stepsToRun = 0;
+  private control: StepControl = {};
+
+  constructor(
+    private readonly sim: Simulator,
+    private readonly program: Program,
+    private readonly comm: CollectiveRunner,
+    private readonly timing: ComputeTiming = NOMINAL_TIMING,
+    private readonly hook?: TaskHook,
+  ) {
+    const n = program.replicas * program.ranks;
+    this.actors = n;
+    this.cats = program.categories.length;
+    this.pc = new Int32Array(n);
+    this.running = new Uint8Array(n);
+    this.step = new Int32Array(n);
+    this.idleSinceS = new Float64Array(n);
+    this.arrivedS = new Float64Array(n);
+    this.currentTask = new Int32Array(n);
+    this.acc = new Float64Array(n * this.cats);
+    this.got = program.tasks.map((t) => new Int32Array(program.replicas * t.size * 2));
+    this.hComputeDone = sim.handler("task-done", (a) => this.endChainTask(a));
+    this.hScaledDone = sim.handler("scaled-done", (a) => this.endChainTask(a));
+  }
+
+  /** Simulates up to `steps` steps (see StepControl); one record per step run. */
+  run(steps: number, control: StepControl = {}): StepRecord[] {
+    this.stepsToRun = steps;
+    this.control = control;
+    for (let a = 0; a < this.actors; a++) this.beginStep(a);
+    this.sim.run();
+    if (this.stepEndS.length !== this.stepsToRun) {
+      throw new Error(`task executor invariant violated: deadlock after ${this.stepEndS.length} steps`);
+    }
+    const names = this.program.categories as readonly TimeCategory[];
+    return this.stepEndS.map((endS, k) => {
+      const sums = this.stepSums[k] as Float64Array;
+      const meanS = {} as Record<TimeCategory, number>;
+      names.forEach((c, i) => {
+        meanS[c] = (sums[i] as number) / this.actors;
+      });
+      return { endS, meanS };
+    });
+  }
+
+  private rankOf(a: number): number {
+    return a % this.program.ranks;
+  }
+
+  private list(a: number): TaskList {
+    return this.program.tasks[this.rankOf(a)] as TaskList;
+  }
+
+  private gotIndex(a: number, task: number, step: number): number {
+    const replica = Math.floor(a / this.program.ranks);
+    return (replica * this.list(a).size + task) * 2 + (step & 1);
+  }
+
+  private book(a: number, cat: number, s: number): void {
+    if (cat === NO_CATEGORY) return;
+    const i = a * this.cats + cat;
+    this.acc[i] = (this.acc[i] as number) + s;
+  }
+
+  private beginStep(a: number): void {
+    this.pc[a] = 0;
+    this.idleSinceS[a] = this.sim.now;
+    this.acc.fill(0, a * this.cats, (a + 1) * this.cats);
+    this.tryChain(a);
+  }
+
+  /** Starts the actor's next chain task if it is idle and the task's dependencies have arrived. */
+  private tryChain(a: number): void {
+    if (this.running[a] === 1) return;
+    const t = this.list(a);
+    const pos = this.pc[a] as number;
+    if (pos >= t.chain.length) {
+      this.finishStep(a);
+      return;
+    }
+    const task = t.chain[pos] as number;
+    const need = t.need[task] as number;
+    const g = this.got[this.rankOf(a)] as Int32Array;
+    const gi = this.gotIndex(a, task, this.step[a] as number);
+    if ((g[gi] as number) < need) return;
+    g[gi] = 0;
+    this.running[a] = 1;
+    this.currentTask[a] = task;
+    this.book(a, t.waitCat[task] as number, this.sim.now - (this.idleSinceS[a] as number));
+    this.startTask(a, task);
+  }
+
+  private startTask(a: number, task: number): void {
+    const t = this.list(a);
+    this.hook?.onTask("start", a, task, this.step[a] as number, this.sim.now);
+    this.fireEdges(a, task, true);
+    switch (t.kind[task]) {
+      case TaskKind.Compute: {
+        const nominalS = t.slowS[task] as number;
+        const fixedS = t.fixedS[task] as number;
+        const actualS = this.timing.computeS(a, nominalS);
+        this.book(a, t.runCat[task] as number, nominalS);
+        this.book(a, this.program.noiseCategory, actualS - nominalS);
+        this.book(a, t.fixedCat[task] as number, fixedS);
+        this.sim.after(actualS + fixedS, this.hComputeDone, a);
+        return;
+      }
+      case TaskKind.Scaled: {
+        const s = (t.slowS[task] as number) * this.timing.slowdown(a);
+        this.book(a, t.runCat[task] as number, s);
+        this.sim.after(s, this.hScaledDone, a);
+        return;
+      }
+      case TaskKind.Delay: {
+        const dur = (t.slowS[task] as number) * this.timing.slowdown(a) + (t.fixedS[task] as number);
+        const step = this.step[a] as number;
+        this.sim.callAt(this.sim.now + dur * (t.fraction[task] as number), t.label[task] as string, () =>
+          this.endOffChain(a, task, step),
+        );
+        return;
+      }
+      case TaskKind.Collective:
+        this.arriveCollective(a, task);
+        return;
+      case TaskKind.Send:
+        this.send(a, task);
+        return;
+    }
+  }
+
+  private endChainTask(a: number): void {
+    const task = this.currentTask[a] as number;
+    this.running[a] = 0;
+    this.pc[a] = (this.pc[a] as number) + 1;
+    this.idleSinceS[a] = this.sim.now;
+    this.hook?.onTask("end", a, task, this.step[a] as number, this.sim.now);
+    // The chain goes on first, then the task's edges (a receiver starts after its sender moves on).
+    this.tryChain(a);
+    this.fireEdges(a, task, false);
+  }
+
+  private endOffChain(a: number, task: number, step: number): void {
+    this.hook?.onTask("end", a, task, step, this.sim.now);
+    this.fireEdges(a, task, false, step);
+  }
+
+  private fireEdges(a: number, task: number, onStart: boolean, step = this.step[a] as number): void {
+    const t = this.list(a);
+    const ranks = this.program.ranks;
+    for (let e = t.edgeFirst[task] as number; e < (t.edgeFirst[task + 1] as number); e++) {
+      if ((t.edgeOnStart[e] === 1) !== onStart) continue;
+      const rank = t.edgeRank[e] as number;
+      const to = rank < 0 ? a : Math.floor(a / ranks) * ranks + rank;
+      this.arrive(to, t.edgeTask[e] as number, step);
+    }
+  }
+
+  /** A dependency of (actor, task) for `step` has arrived. */
+  private arrive(a: number, task: number, step: number): void {
+    const t = this.list(a);
+    const g = this.got[this.rankOf(a)] as Int32Array;
+    const gi = this.gotIndex(a, task, step);
+    g[gi] = (g[gi] as number) + 1;
+    if ((t.chainPos[task] as number) >= 0) {
+      if (step === this.step[a] && this.pc[a] === t.chainPos[task]) this.tryChain(a);
+      return;
+    }
+    if ((g[gi] as number) < (t.need[task] as number)) return;
+    g[gi] = 0;
+    this.startTask(a, task);
+  }
+
+  // ---- collectives and sends ---------------------------------------------
+
+  private arriveCollective(a: number, task: number): void {
+    const t = this.list(a);
+    const p = this.program;
+    const rank = this.rankOf(a);
+    const replica = Math.floor(a / p.ranks);
+    const size = t.groupReplicas[task] as number;
+    const group = Math.floor(replica / size);
+    const step = this.step[a] as number;
+    this.arrivedS[a] = this.sim.now;
+    const key = (((step & 1) * p.ranks + rank) * t.size + task) * p.replicas + group;
+    let join = this.barriers.get(key);
+    if (join === undefined) {
+      const members = Array.from({ length: size }, (_, i) => (group * size + i) * p.ranks + rank);
+      join = new Join(size, () => {
+        this.barriers.delete(key);
+        this.launch(members, task, step);
+      });
+      this.barriers.set(key, join);
+    }
+    join.arrive();
+  }
+
+  private launch(members: number[], task: number, step: number): void {
+    const t = this.list(members[0] as number);
+    const streamId = t.stream[task] as number;
+    const done = (release: boolean) => {
+      for (const m of members) this.endCollective(m, task, step);
+      if (release) this.streams.get(streamId)?.release();
+    };
+    const start = (release: boolean) => this.runCollective(members, task, () => done(release));
+    if (streamId < 0) {
+      start(false);
+      return;
+    }
+    let stream = this.streams.get(streamId);
+    if (stream === undefined) {
+      stream = new Resource(this.sim, `stream ${streamId}`);
+      this.streams.set(streamId, stream);
+    }
+    stream.acquire(() => start(true));
+  }
+
+  private endCollective(m: number, task: number, step: number): void {
+    const t = this.list(m);
+    if ((t.chainPos[task] as number) < 0) {
+      this.endOffChain(m, task, step);
+      return;
+    }
+    this.book(m, t.runCat[task] as number, this.sim.now - (this.arrivedS[m] as number));
+    this.endChainTask(m);
+  }
+
+  /**
+   * One collective per card position over the members' cards at that
+   * position, or per position modulo m (positions merged); a group with
+   * nothing to exchange completes in a zero-delay event.
+   */
+  private runCollective(members: readonly number[], task: number, onDone: () => void): void {
+    const p = this.program;
+    const t = this.list(members[0] as number);
+    const modulo = t.positionModulo[task] as number;
+    const label = t.label[task] as string;
+    if (members.length <= 1 && (modulo === 0 || p.cardsPerActor === modulo)) {
+      this.sim.callAfter(0, label, onDone);
+      return;
+    }
+    const lists = this.groupCards(members, modulo);
+    let remaining = lists.length;
+    const done = () => {
+      if (--remaining === 0) onDone();
+    };
+    const op = t.op[task] as CollectiveRequest["op"];
+    const sizeBytes = t.bytes[task] as number;
+    for (const cards of lists) this.comm.run({ op, cards, sizeBytes, label }, done);
+  }
+
+  private groupCards(members: readonly number[], modulo: number): number[][] {
+    const key = `${modulo}:${members[0]}:${members.length}:${members[1] ?? -1}`;
+    let lists = this.groupCardsCache.get(key);
+    if (lists === undefined) {
+      const width = this.program.cardsPerActor;
+      const groups = modulo > 0 ? modulo : width;
+      lists = Array.from({ length: groups }, () => [] as number[]);
+      for (const m of members) {
+        const cards = this.program.actorCards(m);
+        for (let pos = 0; pos < width; pos++) lists[pos % groups]?.push(cards[pos] as number);
+      }
+      this.groupCardsCache.set(key, lists);
+    }
+    return lists;
+  }
+
+  private send(a: number, task: number): void {
+    const t = this.list(a);
+    const p = this.program;
+    const to = Math.floor(a / p.ranks) * p.ranks + (t.peerRank[task] as number);
+    const from = p.actorCards(a);
+    const dest = p.actorCards(to);
+    const startS = this.sim.now;
+    let remaining = from.length;
+    const done = () => {
+      if (--remaining > 0) return;
+      this.book(a, t.runCat[task] as number, this.sim.now - startS);
+      this.endChainTask(a);
+    };
+    const bytes = t.bytes[task] as number;
+    const label = t.label[task] as string;
+    for (let i = 0; i < from.length; i++) this.comm.send(from[i] as number, dest[i] as number, bytes, done, label);
+  }
+
+  // ---- steps ---------------------------------------------------------------
+
+  private finishStep(a: number): void {
+    const k = this.step[a] as number;
+    let sums = this.stepSums[k];
+    if (sums === undefined) {
+      sums = new Float64Array(this.cats);
+      this.stepSums[k] = sums;
+      this.stepDoneCount[k] = 0;
+    }
+    const base = a * this.cats;
+    for (let c = 0; c < this.cats; c++) sums[c] = (sums[c] as number) + (this.acc[base + c] as number);
+    this.stepDoneCount[k] = (this.stepDoneCount[k] as number) + 1;
+    if (this.stepDoneCount[k] === this.actors) {
+      this.stepEndS[k] = this.sim.now;
+      this.control.onStepEnd?.(k + 1, this.stepsToRun);
+    }
+    if (this.stepDoneCount[k] === 1 && k + 1 < this.stepsToRun && this.control.continueAfter?.(k + 1) === false) {
+      this.stepsToRun = k + 1;
+    }
+    if (k + 1 < this.stepsToRun) {
+      this.step[a] = k + 1;
+      this.beginStep(a);
+    } else {
+      this.pc[a] = this.list(a).chain.length + 1;
+    }
+  }
+}

@@ -1,0 +1,154 @@
+import { TIME_CATEGORIES, type TimeCategory } from "../../system/ports.js";
+import { finishTaskLists, NO_CATEGORY, type Program, TaskKind, TaskListBuilder } from "../../system/program.js";
+import type { PassKind } from "../pipeline-schedule.js";
+import type { StepProgram } from "./step-program.js";
+
+const cat = (c: TimeCategory): number => TIME_CATEGORIES.indexOf(c);
+
+/**
+ * The training step as a task graph (src/system/program.ts), from the
+ * compiled per-rank costs: each rank's chain is its pipeline schedule, every
+ * pass cut into compute segments at its expert all-to-alls and followed by
+ * the send of its output to the next (forward) or previous (backward) stage;
+ * then the optimizer and, with ZeRO >= 1, the parameter all-gather. The
+ * schedule order (1F1B, interleaved, GPipe) is the chain order; a pass that
+ * needs another stage's output has an edge from that stage's send.
+ * Gradient buckets are off the chain: with overlap, a timer started with the
+ * last micro-batch's backward of each chunk fires at the bucket's ready
+ * fraction of the pass; without, every bucket is ready when the last pass
+ * ends; bucket collectives of a rank run on one ordered stream, and the
+ * optimizer waits for all of them.
+ */
+export function trainingStepGraph(p: StepProgram): Program {
+  const builders = Array.from({ length: p.pp }, () => new TaskListBuilder());
+  const stages = p.pp * p.virtualStages;
+  /** First task of each pass, by rank and "kind chunk.microBatch". */
+  const passStart = Array.from({ length: p.pp }, () => new Map<string, number>());
+  const sends: Array<{ rank: number; task: number; toRank: number; key: string }> = [];
+  const passKey = (kind: PassKind, chunk: number, mb: number) => `${kind}${chunk}.${mb}`;
+
+  for (let rank = 0; rank < p.pp; rank++) {
+    const b = builders[rank] as TaskListBuilder;
+    const bucketTasks: number[] = [];
+    const lateBuckets: Array<{ chunk: number; tasks: number[] }> = [];
+    let lastPassTask = -1;
+    for (const pass of p.schedule[rank] ?? []) {
+      const cost = p.passCost(rank, pass.chunk, pass.kind);
+      const segs = p.expertParallel?.segments(rank, pass.chunk, pass.kind) ?? [];
+      let first = -1;
+      for (let i = 0; i <= segs.length; i++) {
+        const prevFrac = i === 0 ? 0 : (segs[i - 1]?.computeFraction ?? 0);
+        const endFrac = i < segs.length ? (segs[i]?.computeFraction as number) : 1;
+        const t = b.add({
+          kind: TaskKind.Compute,
+          label: "pass",
+          chain: true,
+          slowS: cost.computeS * (endFrac - prevFrac),
+          fixedS: cost.tpCommS * (endFrac - prevFrac),
+          waitCat: cat("bubble"),
+          runCat: cat("compute"),
+          fixedCat: cat("tpComm"),
+        });
+        if (first < 0) first = t;
+        lastPassTask = t;
+        if (i < segs.length) {
+          lastPassTask = b.add({
+            kind: TaskKind.Collective,
+            label: `ep ${pass.kind}${pass.chunk}.${pass.microBatch}`,
+            chain: true,
+            op: "alltoall",
+            bytes: (segs[i] as { alltoallBytesPerCard: number }).alltoallBytesPerCard,
+            groupReplicas: p.expertParallel?.groupActors ?? 1,
+            runCat: cat("epComm"),
+          });
+        }
+      }
+      passStart[rank]?.set(passKey(pass.kind, pass.chunk, pass.microBatch), first);
+      if (pass.kind === "B" && pass.microBatch === p.microBatches - 1) {
+        const buckets = p.dataParallel.buckets(rank, pass.chunk);
+        const tasks = buckets.map((bucket, k) => {
+          const collective = b.add({
+            kind: TaskKind.Collective,
+            label: `dp grad r${rank} c${pass.chunk} b${k}`,
+            chain: false,
+            op: p.dataParallel.gradOp,
+            bytes: bucket.sizeBytes,
+            groupReplicas: p.replicas,
+            positionModulo: p.tp,
+            stream: rank,
+          });
+          if (p.dataParallel.overlap) {
+            const timer = b.add({
+              kind: TaskKind.Delay,
+              label: "bucket-ready",
+              chain: false,
+              slowS: cost.computeS,
+              fixedS: cost.tpCommS,
+              fraction: bucket.readyAtFraction,
+            });
+            b.edge(first, timer, { onStart: true });
+            b.edge(timer, collective);
+          }
+          return collective;
+        });
+        bucketTasks.push(...tasks);
+        if (!p.dataParallel.overlap) lateBuckets.push({ chunk: pass.chunk, tasks });
+      }
+      const stage = pass.chunk * p.pp + rank;
+      const target = pass.kind === "F" ? stage + 1 : stage - 1;
+      if (p.pp > 1 && target >= 0 && target < stages) {
+        const toRank = target % p.pp;
+        const toChunk = Math.floor(target / p.pp);
+        lastPassTask = b.add({
+          kind: TaskKind.Send,
+          label: "pp",
+          chain: true,
+          bytes: p.ppSendBytesPerCard,
+          peerRank: toRank,
+          runCat: cat("ppComm"),
+        });
+        sends.push({ rank, task: lastPassTask, toRank, key: passKey(pass.kind, toChunk, pass.microBatch) });
+      }
+    }
+    // Without overlap, every bucket is ready when the last pass ends: chunks last to first, as filled.
+    lateBuckets.sort((x, y) => y.chunk - x.chunk);
+    for (const { tasks } of lateBuckets) for (const t of tasks) b.edge(lastPassTask, t);
+    const optimizer = b.add({
+      kind: TaskKind.Scaled,
+      label: "optimizer",
+      chain: true,
+      slowS: p.optimizerS(rank),
+      waitCat: cat("dpComm"),
+      runCat: cat("optimizer"),
+    });
+    for (const t of bucketTasks) b.edge(t, optimizer);
+    const gatherBytes = p.dataParallel.paramGatherBytes(rank);
+    if (gatherBytes > 0 && p.replicas * (p.cardsPerActor / p.tp) !== 1) {
+      b.add({
+        kind: TaskKind.Collective,
+        label: `dp param gather r${rank}`,
+        chain: true,
+        op: "allgather",
+        bytes: gatherBytes,
+        groupReplicas: p.replicas,
+        positionModulo: p.tp,
+        runCat: cat("paramGather"),
+        waitCat: NO_CATEGORY,
+      });
+    }
+  }
+  for (const s of sends) {
+    const to = passStart[s.toRank]?.get(s.key);
+    if (to === undefined) throw new Error(`step graph invariant violated: no pass ${s.key} on rank ${s.toRank}`);
+    (builders[s.rank] as TaskListBuilder).edge(s.task, to, { rank: s.toRank });
+  }
+  return {
+    ranks: p.pp,
+    replicas: p.replicas,
+    cardsPerActor: p.cardsPerActor,
+    tasks: finishTaskLists(builders),
+    actorCards: (a) => p.actorCards(a),
+    categories: TIME_CATEGORIES,
+    noiseCategory: cat("straggler"),
+  };
+}
