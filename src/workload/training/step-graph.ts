@@ -41,7 +41,10 @@ export function trainingStepGraph(p: StepProgram): Program {
         const endFrac = i < segs.length ? (segs[i]?.computeFraction as number) : 1;
         const t = b.add({
           kind: TaskKind.Compute,
-          label: "pass",
+          label:
+            segs.length === 0
+              ? `${pass.kind}${pass.chunk}.${pass.microBatch}`
+              : `${pass.kind}${pass.chunk}.${pass.microBatch}/${i}`,
           chain: true,
           slowS: cost.computeS * (endFrac - prevFrac),
           fixedS: cost.tpCommS * (endFrac - prevFrac),
