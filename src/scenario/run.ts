@@ -96,7 +96,9 @@ export function runLoadedScenario(
       send: (src: number, dst: number, bytes: number, onDone: () => void, label?: string) =>
         runner.send(src, dst, bytes, onDone, label),
     };
-    const program = compileStep(model, plan, c, (req) => runner.predict(req).timeS);
+    const program = compileStep(model, plan, c, (req) => runner.predict(req).timeS, {
+      inLayer: scenario.collectives.inLayer,
+    });
     const actors = program.replicas * program.pp;
     const timing = withNoise
       ? new NoisyComputeTiming(scenario.noise, (a) => program.actorCards(a), actors, streams)

@@ -17,6 +17,12 @@ const CollectivesSpecSchema = z
       .enum(["phase", "fine"])
       .default("phase")
       .describe("Flow granularity: phase (one flow per rank per algorithm phase) or fine (per step; slow at scale)"),
+    inLayer: z
+      .enum(["predicted", "simulated", "simulated-overlap"])
+      .default("predicted")
+      .describe(
+        "Tensor- and context-parallel collectives inside a layer: predicted (closed-form time on the group, exposed, added to the pass), simulated (collective tasks on the flow network, exposed, contending with data-parallel and pipeline traffic; slower, as many events as collectives) or simulated-overlap (the same, overlapped with the ops between each collective's start and wait points)",
+      ),
   })
   .describe("How collectives run on the network");
 
@@ -32,7 +38,7 @@ const scenarioFields = {
   parallel: ParallelPlanSchema,
   noise: NoiseSpecSchema.default(NoiseSpecSchema.parse({})),
   failures: FailureSpecSchema.optional().describe("Failure rates and checkpointing (used by run --job-days)"),
-  collectives: CollectivesSpecSchema.default({ algo: "auto", granularity: "phase" }),
+  collectives: CollectivesSpecSchema.default({ algo: "auto", granularity: "phase", inLayer: "predicted" }),
 };
 
 /**

@@ -23,11 +23,18 @@ export interface ComputeTiming {
 
 export const NOMINAL_TIMING: ComputeTiming = { slowdown: () => 1, computeS: (_a, s) => s };
 
-/** Where an actor's time went in one step (seconds). */
+/**
+ * Where an actor's time went in one step (seconds). In-layer communication
+ * that is not overlapped is split by group: tpComm (tensor parallel), cpComm
+ * (context parallel), zero3Comm (ZeRO-3 weight gathers and gradient
+ * reduce-scatters).
+ */
 export const TIME_CATEGORIES = [
   "compute",
   "straggler",
   "tpComm",
+  "cpComm",
+  "zero3Comm",
   "epComm",
   "ppComm",
   "bubble",

@@ -13,13 +13,13 @@ import type { CollectiveOp } from "../collectives/types.js";
  * actor (rank -1) or of the actor of the same replica on another rank; it
  * fires when i starts (`onStart`) or ends. Task kinds:
  * - compute: `slowS` at the actor's speed (noise drawn per task) plus
- *   `fixedS` (booked to `fixedCat`);
+ *   `fixedS`, booked in parts (`parts`: category and seconds);
  * - scaled: `slowS` times the actor's persistent slowdown, no noise draw;
  * - delay: a timer of (slowS · slowdown + fixedS) · fraction, off the chain;
  * - collective: `op` of `bytes` per card over the `groupReplicas` consecutive
  *   replicas of the group (a keyed barrier, then one collective per card
- *   position, or per position modulo `positionModulo`), on ordered `stream`
- *   (or -1);
+ *   position, per position modulo `positionModulo`, or per block of
+ *   `positionBlock` positions), on ordered `stream` (or -1);
  * - send: `bytes` from each card of the actor to the same position of the
  *   actor at `peerRank`.
  * Time between the end of a chain task and the start of the next is booked
@@ -42,11 +42,16 @@ export interface TaskList {
   groupReplicas: Int32Array;
   /** Collective: 0 = one per card position; m > 0 = one per position modulo m (positions merged). */
   positionModulo: Int32Array;
+  /** Collective: b > 0 = one per block of b consecutive positions of each member (a group inside the actor). */
+  positionBlock: Int32Array;
   stream: Int32Array;
   peerRank: Int32Array;
   waitCat: Uint8Array;
   runCat: Uint8Array;
-  fixedCat: Uint8Array;
+  /** Booking of a compute task's fixed seconds: parts partFirst[i] .. partFirst[i + 1] - 1. */
+  partFirst: Int32Array;
+  partCat: Uint8Array;
+  partS: Float64Array;
   label: readonly string[];
   /** Chain tasks in order. */
   chain: Int32Array;
@@ -84,11 +89,13 @@ export interface TaskSpec {
   op?: CollectiveOp;
   groupReplicas?: number;
   positionModulo?: number;
+  positionBlock?: number;
   stream?: number;
   peerRank?: number;
   waitCat?: number;
   runCat?: number;
-  fixedCat?: number;
+  /** Compute: how `fixedS` is booked, by category (their sum should be fixedS). */
+  parts?: ReadonlyArray<readonly [number, number]>;
 }
 
 interface EdgeSpec {
@@ -141,11 +148,14 @@ export class TaskListBuilder {
       op: s.map((t) => t.op),
       groupReplicas: Int32Array.from(num((t) => t.groupReplicas, 1)),
       positionModulo: Int32Array.from(num((t) => t.positionModulo, 0)),
+      positionBlock: Int32Array.from(num((t) => t.positionBlock, 0)),
       stream: Int32Array.from(num((t) => t.stream, -1)),
       peerRank: Int32Array.from(num((t) => t.peerRank, -1)),
       waitCat: Uint8Array.from(num((t) => t.waitCat, NO_CATEGORY)),
       runCat: Uint8Array.from(num((t) => t.runCat, NO_CATEGORY)),
-      fixedCat: Uint8Array.from(num((t) => t.fixedCat, NO_CATEGORY)),
+      partFirst: Int32Array.from([0, ...cumulative(s.map((t) => t.parts?.length ?? 0))]),
+      partCat: Uint8Array.from(s.flatMap((t) => (t.parts ?? []).map(([c]) => c))),
+      partS: Float64Array.from(s.flatMap((t) => (t.parts ?? []).map(([, x]) => x))),
       label: s.map((t) => t.label),
       chain: Int32Array.from(chain),
       chainPos,
@@ -161,6 +171,14 @@ export class TaskListBuilder {
   edgesInto(ownRank: number, rank: number): readonly number[] {
     return this.edges.filter((e) => (e.rank === -1 ? ownRank : e.rank) === rank).map((e) => e.to);
   }
+}
+
+function cumulative(xs: readonly number[]): number[] {
+  let sum = 0;
+  return xs.map((x) => {
+    sum += x;
+    return sum;
+  });
 }
 
 /** Packs every rank's builder, counting each task's incoming edges over all ranks. */

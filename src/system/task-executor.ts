@@ -148,7 +148,9 @@ export class TaskExecutor {
         const actualS = this.timing.computeS(a, nominalS);
         this.book(a, t.runCat[task] as number, nominalS);
         this.book(a, this.program.noiseCategory, actualS - nominalS);
-        this.book(a, t.fixedCat[task] as number, fixedS);
+        for (let k = t.partFirst[task] as number; k < (t.partFirst[task + 1] as number); k++) {
+          this.book(a, t.partCat[k] as number, t.partS[k] as number);
+        }
         this.sim.after(actualS + fixedS, this.hComputeDone, a);
         return;
       }
@@ -273,19 +275,20 @@ export class TaskExecutor {
 
   /**
    * One collective per card position over the members' cards at that
-   * position, or per position modulo m (positions merged); a group with
-   * nothing to exchange completes in a zero-delay event.
+   * position, per position modulo m (positions merged), or per block of
+   * positions; a group with nothing to exchange completes in a zero-delay event.
    */
   private runCollective(members: readonly number[], task: number, onDone: () => void): void {
     const p = this.program;
     const t = this.list(members[0] as number);
     const modulo = t.positionModulo[task] as number;
+    const block = t.positionBlock[task] as number;
     const label = t.label[task] as string;
-    if (members.length <= 1 && (modulo === 0 || p.cardsPerActor === modulo)) {
+    const lists = this.groupCards(members, modulo, block);
+    if (lists.every((cards) => cards.length < 2)) {
       this.sim.callAfter(0, label, onDone);
       return;
     }
-    const lists = this.groupCards(members, modulo);
     let remaining = lists.length;
     const done = () => {
       if (--remaining === 0) onDone();
@@ -295,16 +298,17 @@ export class TaskExecutor {
     for (const cards of lists) this.comm.run({ op, cards, sizeBytes, label }, done);
   }
 
-  private groupCards(members: readonly number[], modulo: number): number[][] {
-    const key = `${modulo}:${members[0]}:${members.length}:${members[1] ?? -1}`;
+  private groupCards(members: readonly number[], modulo: number, block: number): number[][] {
+    const key = `${modulo}:${block}:${members[0]}:${members.length}:${members[1] ?? -1}`;
     let lists = this.groupCardsCache.get(key);
     if (lists === undefined) {
       const width = this.program.cardsPerActor;
-      const groups = modulo > 0 ? modulo : width;
+      const groups = block > 0 ? Math.ceil(width / block) : modulo > 0 ? modulo : width;
+      const listOf = (pos: number) => (block > 0 ? Math.floor(pos / block) : pos % groups);
       lists = Array.from({ length: groups }, () => [] as number[]);
       for (const m of members) {
         const cards = this.program.actorCards(m);
-        for (let pos = 0; pos < width; pos++) lists[pos % groups]?.push(cards[pos] as number);
+        for (let pos = 0; pos < width; pos++) lists[listOf(pos)]?.push(cards[pos] as number);
       }
       this.groupCardsCache.set(key, lists);
     }

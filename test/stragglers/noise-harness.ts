@@ -61,7 +61,11 @@ export function program(s: Shape): StepProgram {
     cardsPerActor: tp,
     tp,
     schedule: Array.from({ length: s.pp }, (_, r) => pipelineSchedule("1f1b", s.pp, r, s.m, 1)),
-    passCost: (_r, _c, k) => ({ computeS: k === "F" ? s.fS : s.bS, tpCommS: 0 }),
+    passCost: (_r, _c, k) => ({
+      computeS: k === "F" ? s.fS : s.bS,
+      tpCommS: 0,
+      commS: { tpComm: 0, cpComm: 0, zero3Comm: 0 },
+    }),
     actorCards: (a) => {
       const rank = a % s.pp;
       const replica = Math.floor(a / s.pp);

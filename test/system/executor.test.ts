@@ -52,7 +52,11 @@ function program(s: Shape): StepProgram {
     cardsPerActor: tp,
     tp,
     schedule: Array.from({ length: s.pp }, (_, r) => pipelineSchedule(kind, s.pp, r, s.m, v)),
-    passCost: (_r, _c, k) => ({ computeS: (k === "F" ? (s.fS ?? 1) : (s.bS ?? 2)) / v, tpCommS: 0 }),
+    passCost: (_r, _c, k) => ({
+      computeS: (k === "F" ? (s.fS ?? 1) : (s.bS ?? 2)) / v,
+      tpCommS: 0,
+      commS: { tpComm: 0, cpComm: 0, zero3Comm: 0 },
+    }),
     actorCards: (a) => {
       const rank = a % s.pp;
       const replica = Math.floor(a / s.pp);

@@ -31,7 +31,11 @@ function stepProgram(s: Shape): StepProgram {
     cardsPerActor: 1,
     tp: 1,
     schedule: Array.from({ length: s.pp }, (_, r) => pipelineSchedule(kind, s.pp, r, s.m, v)),
-    passCost: (_r, _c, k) => ({ computeS: k === "F" ? 1 : 2, tpCommS: k === "F" ? 0.1 : 0.2 }),
+    passCost: (_r, _c, k) => ({
+      computeS: k === "F" ? 1 : 2,
+      tpCommS: k === "F" ? 0.1 : 0.2,
+      commS: { tpComm: k === "F" ? 0.1 : 0.2, cpComm: 0, zero3Comm: 0 },
+    }),
     actorCards: (a) => [a],
     ppSendBytesPerCard: 10,
     ...(s.ep ? { expertParallel: { groupActors: s.ep.groupActors, segments: () => s.ep?.segments ?? [] } } : {}),

@@ -8,7 +8,7 @@ import { dataParallelWork, optimizerOps } from "../optimizer.js";
 import { pipelineSchedule } from "../pipeline-schedule.js";
 import { type ResolvedPlan, rankOf, stageLayerIndices } from "../plan-spec.js";
 import { pipelineMessageBytes, stageExtras } from "../stage-ops.js";
-import type { Bucket, EpSegment, PassCost, StepProgram } from "./step-program.js";
+import type { Bucket, EpSegment, PassCost, PassItem, StepProgram } from "./step-program.js";
 
 /**
  * Cards of an in-layer communication group, as seen from the first card of
@@ -39,6 +39,23 @@ export function inLayerGroupCards(plan: ResolvedPlan, rank: number, group: CommN
   }
 }
 
+type InLayerCategory = "tpComm" | "cpComm" | "zero3Comm";
+
+/**
+ * How tensor- and context-parallel collectives inside a layer are timed:
+ * predicted (closed form on the group, exposed), simulated (collectives on
+ * the flow network, exposed: the pass waits for each at once), or
+ * simulated-overlap (on the network, overlapped with the ops between their
+ * afterOp and beforeOp, as Megatron overlaps the backward TP all-reduce with
+ * the weight-gradient GEMM).
+ */
+export type InLayerMode = "predicted" | "simulated" | "simulated-overlap";
+
+/** The time category of exposed in-layer communication over a group. */
+function inLayerCategory(group: CommNeed["group"]): InLayerCategory {
+  return group === "tp" ? "tpComm" : group === "cp" ? "cpComm" : "zero3Comm";
+}
+
 /** Closed-form collective time for a group (the collectives' alpha-beta predictor). */
 export type PredictS = (req: CollectiveRequest) => number;
 
@@ -58,7 +75,15 @@ export type PredictS = (req: CollectiveRequest) => number;
  *   its last micro-batch; expert-gradient buckets are reduced over the same
  *   data-parallel group as dense ones.
  */
-export function compileStep(model: Model, plan: ResolvedPlan, cluster: Cluster, predictS: PredictS): StepProgram {
+export function compileStep(
+  model: Model,
+  plan: ResolvedPlan,
+  cluster: Cluster,
+  predictS: PredictS,
+  options: { inLayer?: InLayerMode } = {},
+): StepProgram {
+  const simulated = options.inLayer === "simulated" || options.inLayer === "simulated-overlap";
+  const overlap = options.inLayer === "simulated-overlap";
   const acc = cluster.accelerator;
   const precision: MatmulPrecision = plan.precision;
   const { tp, cp, pp, dp } = plan;
@@ -104,6 +129,7 @@ export function compileStep(model: Model, plan: ResolvedPlan, cluster: Cluster, 
   interface CompiledPass {
     cost: PassCost;
     segments: EpSegment[];
+    items?: PassItem[];
   }
   const passes = new Map<string, CompiledPass>();
   const buckets = new Map<string, Bucket[]>();
@@ -119,31 +145,83 @@ export function compileStep(model: Model, plan: ResolvedPlan, cluster: Cluster, 
       const last = rank === pp - 1 && c === v - 1;
       for (const kind of ["F", "B"] as const) {
         // Ops in execution order, with in-layer collectives.
-        const steps: Array<{ s: number; tp: number; a2aBytes?: number }> = [];
+        const steps: Array<{ s: number; tp: number; cat?: InLayerCategory; a2aBytes?: number }> = [];
+        // Simulated in-layer collectives: the pass as items (ops, exposed comms, EP all-to-alls, and the
+        // start and wait points of each TP/CP collective); collectives not waited for inside their layer
+        // are waited for at the end of the pass.
+        const items: PassItem[] = [];
+        const item = (x: PassItem) => {
+          if (simulated) items.push(x);
+        };
+        const openComms: number[] = [];
+        let nextComm = 0;
+        const onNetwork = (n: CommNeed) => simulated && (n.group === "tp" || n.group === "cp");
+        const startComm = (n: CommNeed): number => {
+          const id = nextComm++;
+          const cards = groupCards(rank, n.group);
+          if (cards.length < 2) return -1;
+          item({ kind: "start", id, group: n.group as "tp" | "cp", op: n.op, bytes: n.sizeBytes, label: n.label });
+          openComms.push(id);
+          // Without overlap the pass waits for it at once (exposed, as predicted, but on the network).
+          if (!overlap) waitComm(id);
+          return id;
+        };
+        const waitComm = (id: number) => {
+          const k = openComms.indexOf(id);
+          if (id < 0 || k < 0) return;
+          openComms.splice(k, 1);
+          item({ kind: "wait", id });
+        };
         const addOps = (ops: readonly Op[]) => {
-          for (const op of ops) steps.push({ s: opTimeS(op, acc, precision), tp: 0 });
+          for (const op of ops) {
+            const s = opTimeS(op, acc, precision);
+            steps.push({ s, tp: 0 });
+            item({ kind: "op", s });
+          }
         };
         const addComms = (needs: readonly CommNeed[], phases: readonly CommNeed["phase"][]) => {
           for (const n of needs) {
             if (!phases.includes(n.phase)) continue;
-            if (n.group === "ep") steps.push({ s: 0, tp: 0, a2aBytes: n.sizeBytes });
-            else steps.push({ s: 0, tp: commS(rank, n) });
+            if (n.group === "ep") {
+              steps.push({ s: 0, tp: 0, a2aBytes: n.sizeBytes });
+              item({ kind: "a2a", bytes: n.sizeBytes, label: n.label });
+            } else if (onNetwork(n)) {
+              waitComm(startComm(n));
+            } else {
+              const t = commS(rank, n);
+              const cat = inLayerCategory(n.group);
+              steps.push({ s: 0, tp: t, cat });
+              item({ kind: "fixed", s: t, cat });
+            }
           }
         };
         const addLayer = (w: LayerWork, phaseOps: Op[][], phases: CommNeed["phase"][]) => {
-          // EP all-to-alls cut the pass right after their afterOp; TP/CP/ZeRO-3 comms are exposed, summed.
-          const a2a = (n: CommNeed) => steps.push({ s: 0, tp: 0, a2aBytes: n.sizeBytes });
+          // EP all-to-alls cut the pass right after their afterOp; TP/CP/ZeRO-3 comms are exposed, summed
+          // (predicted), or TP/CP collectives start after their afterOp and are waited for before their
+          // beforeOp (simulated).
+          const a2a = (n: CommNeed) => {
+            steps.push({ s: 0, tp: 0, a2aBytes: n.sizeBytes });
+            item({ kind: "a2a", bytes: n.sizeBytes, label: n.label });
+          };
           const ops = phaseOps.flat();
           const names = new Set(ops.map((o) => o.name));
           const epNeeds = w.comms.filter((n) => n.group === "ep" && phases.includes(n.phase));
+          const netNeeds = w.comms.filter((n) => onNetwork(n) && phases.includes(n.phase));
+          const ids = new Map<CommNeed, number>();
+          for (const n of netNeeds) if (n.afterOp === null) ids.set(n, startComm(n));
           for (const n of epNeeds) if (n.afterOp === null) a2a(n);
           for (const op of ops) {
-            steps.push({ s: opTimeS(op, acc, precision), tp: 0 });
+            for (const n of netNeeds) if (n.beforeOp === op.name && ids.has(n)) waitComm(ids.get(n) as number);
+            const s = opTimeS(op, acc, precision);
+            steps.push({ s, tp: 0 });
+            item({ kind: "op", s });
             for (const n of epNeeds) if (n.afterOp === op.name) a2a(n);
+            for (const n of netNeeds) if (n.afterOp === op.name) ids.set(n, startComm(n));
           }
           for (const n of epNeeds) if (n.afterOp !== null && !names.has(n.afterOp)) a2a(n);
+          for (const n of netNeeds) if (!ids.has(n)) ids.set(n, startComm(n));
           addComms(
-            w.comms.filter((n) => n.group !== "ep"),
+            w.comms.filter((n) => n.group !== "ep" && !onNetwork(n)),
             phases,
           );
         };
@@ -166,6 +244,8 @@ export function compileStep(model: Model, plan: ResolvedPlan, cluster: Cluster, 
         }
         const computeS = steps.reduce((s, x) => s + x.s, 0);
         const tpCommS = steps.reduce((s, x) => s + x.tp, 0);
+        const byGroup = { tpComm: 0, cpComm: 0, zero3Comm: 0 };
+        for (const x of steps) if (x.cat !== undefined) byGroup[x.cat] += x.tp;
         const segments: EpSegment[] = [];
         let before = 0;
         for (const x of steps) {
@@ -177,7 +257,12 @@ export function compileStep(model: Model, plan: ResolvedPlan, cluster: Cluster, 
             });
           }
         }
-        passes.set(`${rank}:${c}:${kind}`, { cost: { computeS, tpCommS }, segments });
+        for (const id of [...openComms]) waitComm(id);
+        passes.set(`${rank}:${c}:${kind}`, {
+          cost: { computeS, tpCommS, commS: byGroup },
+          segments,
+          ...(simulated ? { items } : {}),
+        });
       }
       // This chunk's share of the rank's gradient buckets, ready evenly through its last backward.
       const share = rankLayers > 0 ? layers.length / rankLayers : 1 / v;
@@ -217,6 +302,9 @@ export function compileStep(model: Model, plan: ResolvedPlan, cluster: Cluster, 
       pipelineSchedule(v > 1 ? "interleaved-1f1b" : plan.schedule === "gpipe" ? "gpipe" : "1f1b", pp, r, m, v),
     ),
     passCost: (rank, chunk, kind) => pass(rank, chunk, kind).cost,
+    ...(simulated
+      ? { passItems: (rank: number, chunk: number, kind: "F" | "B") => pass(rank, chunk, kind).items ?? [] }
+      : {}),
     actorCards,
     ppSendBytesPerCard: pipelineMessageBytes(model, plan),
     ...(hasEp

@@ -1,9 +1,10 @@
 import { TIME_CATEGORIES, type TimeCategory } from "../../system/ports.js";
 import { finishTaskLists, NO_CATEGORY, type Program, TaskKind, TaskListBuilder } from "../../system/program.js";
 import type { PassKind } from "../pipeline-schedule.js";
-import type { StepProgram } from "./step-program.js";
+import type { PassItem, StepProgram } from "./step-program.js";
 
 const cat = (c: TimeCategory): number => TIME_CATEGORIES.indexOf(c);
+const IN_LAYER = ["tpComm", "cpComm", "zero3Comm"] as const;
 
 /**
  * The training step as a task graph (src/system/program.ts), from the
@@ -19,6 +20,111 @@ const cat = (c: TimeCategory): number => TIME_CATEGORIES.indexOf(c);
  * ends; bucket collectives of a rank run on one ordered stream, and the
  * optimizer waits for all of them.
  */
+/**
+ * A pass with simulated in-layer collectives: compute pieces between the
+ * items' cut points, EP all-to-alls on the chain, each TP/CP collective off
+ * the chain from its start point (the end of the piece before it, or the
+ * start of the pass) to the piece that waits for it; collectives still
+ * open at the end of the pass are waited for by a zero-length last piece.
+ * Returns the pass's first and last chain tasks.
+ */
+function addItems(
+  b: TaskListBuilder,
+  items: readonly PassItem[],
+  name: string,
+  tp: number,
+  epGroup: number,
+): { first: number; last: number } {
+  let first = -1;
+  let last = -1;
+  let pieceS = 0;
+  const parts = { tpComm: 0, cpComm: 0, zero3Comm: 0 };
+  let pending = false; // ops or exposed comms since the last cut
+  const startAtNext: number[] = []; // collectives to start with the next piece (nothing before them)
+  const waits: Array<{ task: number; cat: TimeCategory }> = [];
+  const comms = new Map<number, { task: number; cat: TimeCategory }>();
+  let piece = 0;
+  const flush = (force = false) => {
+    if (!pending && !force && waits.length === 0) return;
+    const fixedS = parts.tpComm + parts.cpComm + parts.zero3Comm;
+    const t = b.add({
+      kind: TaskKind.Compute,
+      label: `${name}/${piece++}`,
+      chain: true,
+      slowS: pieceS,
+      fixedS,
+      waitCat: first < 0 ? cat("bubble") : cat(waits[0]?.cat ?? "bubble"),
+      runCat: cat("compute"),
+      parts: IN_LAYER.map((c) => [cat(c), parts[c]] as const),
+    });
+    for (const w of waits) b.edge(w.task, t);
+    for (const c of startAtNext) b.edge(t, c, { onStart: true });
+    waits.length = 0;
+    startAtNext.length = 0;
+    if (first < 0) first = t;
+    last = t;
+    pieceS = 0;
+    parts.tpComm = 0;
+    parts.cpComm = 0;
+    parts.zero3Comm = 0;
+    pending = false;
+  };
+  for (const it of items) {
+    switch (it.kind) {
+      case "op":
+        pieceS += it.s;
+        pending = true;
+        break;
+      case "fixed":
+        parts[it.cat] += it.s;
+        pending = true;
+        break;
+      case "a2a":
+        flush();
+        // An all-to-all with nothing before it in the pass still needs a (zero-length) piece to follow.
+        if (first < 0) flush(true);
+        last = b.add({
+          kind: TaskKind.Collective,
+          label: `ep ${name}`,
+          chain: true,
+          op: "alltoall",
+          bytes: it.bytes,
+          groupReplicas: epGroup,
+          runCat: cat("epComm"),
+        });
+        break;
+      case "start": {
+        flush();
+        const c = it.group === "tp" ? "tpComm" : "cpComm";
+        const task = b.add({
+          kind: TaskKind.Collective,
+          label: it.label,
+          chain: false,
+          op: it.op,
+          bytes: it.bytes,
+          groupReplicas: 1,
+          ...(it.group === "tp" ? { positionBlock: tp } : { positionModulo: tp }),
+        });
+        comms.set(it.id, { task, cat: c });
+        // It starts when the piece before it ends, or with the pass's first piece when nothing is before it.
+        if (last < 0) startAtNext.push(task);
+        else b.edge(last, task);
+        break;
+      }
+      case "wait": {
+        const c = comms.get(it.id);
+        if (c === undefined)
+          throw new Error(`step graph invariant violated: wait for collective ${it.id} never started`);
+        flush();
+        waits.push(c);
+        break;
+      }
+    }
+  }
+  flush(first < 0 || waits.length > 0 || startAtNext.length > 0);
+  return { first, last };
+}
+
 export function trainingStepGraph(p: StepProgram): Program {
   const builders = Array.from({ length: p.pp }, () => new TaskListBuilder());
   const stages = p.pp * p.virtualStages;
@@ -35,8 +141,20 @@ export function trainingStepGraph(p: StepProgram): Program {
     for (const pass of p.schedule[rank] ?? []) {
       const cost = p.passCost(rank, pass.chunk, pass.kind);
       const segs = p.expertParallel?.segments(rank, pass.chunk, pass.kind) ?? [];
+      const items = p.passItems?.(rank, pass.chunk, pass.kind);
       let first = -1;
-      for (let i = 0; i <= segs.length; i++) {
+      if (items !== undefined) {
+        const r = addItems(
+          b,
+          items,
+          `${pass.kind}${pass.chunk}.${pass.microBatch}`,
+          p.tp,
+          p.expertParallel?.groupActors ?? 1,
+        );
+        first = r.first;
+        lastPassTask = r.last;
+      }
+      for (let i = 0; items === undefined && i <= segs.length; i++) {
         const prevFrac = i === 0 ? 0 : (segs[i - 1]?.computeFraction ?? 0);
         const endFrac = i < segs.length ? (segs[i]?.computeFraction as number) : 1;
         const t = b.add({
@@ -50,7 +168,7 @@ export function trainingStepGraph(p: StepProgram): Program {
           fixedS: cost.tpCommS * (endFrac - prevFrac),
           waitCat: cat("bubble"),
           runCat: cat("compute"),
-          fixedCat: cat("tpComm"),
+          parts: IN_LAYER.map((c) => [cat(c), cost.commS[c] * (endFrac - prevFrac)] as const),
         });
         if (first < 0) first = t;
         lastPassTask = t;

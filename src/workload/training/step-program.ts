@@ -29,6 +29,11 @@ export interface StepProgram {
   passCost(rank: number, chunk: number, kind: "F" | "B"): PassCost;
   /** Cards of an actor (its TP/CP group), in TP-rank order. */
   actorCards(actor: number): readonly number[];
+  /**
+   * With in-layer collectives simulated: the pass as items in execution order
+   * (absent: the pass is `passCost`, its TP/CP time predicted and exposed).
+   */
+  passItems?(rank: number, chunk: number, kind: "F" | "B"): readonly PassItem[];
   /** Bytes each card of an actor sends to the next/previous stage per micro-batch. */
   ppSendBytesPerCard: number;
   /** Mixture-of-experts all-to-alls inside passes, as synchronising segments. */
@@ -38,9 +43,25 @@ export interface StepProgram {
   optimizerS(rank: number): number;
 }
 
+/**
+ * One item of a pass with simulated in-layer collectives: an op's seconds,
+ * exposed predicted communication (ZeRO-3), an EP all-to-all, or the start
+ * and wait points of a TP/CP collective on the actor's own cards (the ops
+ * between them overlap it).
+ */
+export type PassItem =
+  | { kind: "op"; s: number }
+  | { kind: "fixed"; s: number; cat: "tpComm" | "cpComm" | "zero3Comm" }
+  | { kind: "a2a"; bytes: number; label: string }
+  | { kind: "start"; id: number; group: "tp" | "cp"; op: CollectiveOp; bytes: number; label: string }
+  | { kind: "wait"; id: number };
+
 export interface PassCost {
   computeS: number;
+  /** Exposed in-layer communication, all groups: tpS + cpS + zero3S. */
   tpCommS: number;
+  /** Its parts by group (tensor, context parallel, ZeRO-3). */
+  commS: { tpComm: number; cpComm: number; zero3Comm: number };
 }
 
 /**
