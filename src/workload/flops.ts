@@ -1,4 +1,4 @@
-import { asModel, type LayerKind, type Model, type ModelSpec } from "./model-spec.js";
+import type { LayerKind, Model } from "./model-spec.js";
 import { attentionMatrixParams, ffnMatrices } from "./params.js";
 
 /**
@@ -22,12 +22,7 @@ import { attentionMatrixParams, ffnMatrices } from "./params.js";
  * passes; note that this scales the logits term too, which is not recomputed).
  * Assumes MHA, FFN = 4h, ungated: it ignores a model's actual FFN size and KV heads.
  */
-export function megatronFlopsPerIteration(
-  modelSpec: ModelSpec | Model,
-  globalBatchSize: number,
-  opts: { recompute: boolean },
-): number {
-  const m = asModel(modelSpec);
+export function megatronFlopsPerIteration(m: Model, globalBatchSize: number, opts: { recompute: boolean }): number {
   const { seqLength: s, layers: l, hiddenSize: h, vocabSize: V } = m;
   const k = opts.recompute ? 96 : 72;
   return k * globalBatchSize * s * l * h * h * (1 + s / (6 * h) + V / (16 * l * h));
@@ -43,8 +38,7 @@ export interface LayerForwardFlops {
   ffn: number;
 }
 
-export function layerForwardFlopsPerToken(modelSpec: ModelSpec | Model, kind: LayerKind): LayerForwardFlops {
-  const m = asModel(modelSpec);
+export function layerForwardFlopsPerToken(m: Model, kind: LayerKind): LayerForwardFlops {
   const h = m.hiddenSize;
   const attn = attentionMatrixParams(m);
   const g = ffnMatrices(m);
@@ -63,8 +57,7 @@ export function layerForwardFlopsPerToken(modelSpec: ModelSpec | Model, kind: La
 }
 
 /** Forward FLOPs per token of the output layer (logits): 2·h·V. */
-export function logitsForwardFlopsPerToken(modelSpec: ModelSpec | Model): number {
-  const m = asModel(modelSpec);
+export function logitsForwardFlopsPerToken(m: Model): number {
   return 2 * m.hiddenSize * m.vocabSize;
 }
 
@@ -77,8 +70,7 @@ function sumLayers(m: Model, part: (f: LayerForwardFlops) => number): number {
 }
 
 /** Forward FLOPs per token of the whole model (layers + logits). */
-export function forwardFlopsPerToken(modelSpec: ModelSpec | Model): number {
-  const m = asModel(modelSpec);
+export function forwardFlopsPerToken(m: Model): number {
   return sumLayers(m, (f) => f.attentionProjections + f.attentionCore + f.ffn) + logitsForwardFlopsPerToken(m);
 }
 
@@ -89,8 +81,8 @@ export function forwardFlopsPerToken(modelSpec: ModelSpec | Model): number {
  * plus the output layer, generalised to GQA, gated FFNs, MoE (active experts)
  * and MLA.
  */
-export function modelFlopsPerToken(modelSpec: ModelSpec | Model): number {
-  return 3 * forwardFlopsPerToken(modelSpec);
+export function modelFlopsPerToken(m: Model): number {
+  return 3 * forwardFlopsPerToken(m);
 }
 
 /**
@@ -100,8 +92,7 @@ export function modelFlopsPerToken(modelSpec: ModelSpec | Model): number {
  * core (QKᵀ and AV) once more (Korthikanti et al. 2022 §5). With full
  * recomputation this equals the Megatron 96-formula for GPT-style models.
  */
-export function hardwareFlopsPerToken(modelSpec: ModelSpec | Model, recompute: "none" | "selective" | "full"): number {
-  const m = asModel(modelSpec);
+export function hardwareFlopsPerToken(m: Model, recompute: "none" | "selective" | "full"): number {
   const extra =
     recompute === "full"
       ? sumLayers(m, (f) => f.attentionProjections + f.attentionCore + f.ffn)

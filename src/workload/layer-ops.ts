@@ -1,4 +1,4 @@
-import { asModel, type LayerKind, type Model, type ModelSpec } from "./model-spec.js";
+import type { LayerKind, Model } from "./model-spec.js";
 import {
   ACTIVATION_BYTES,
   type CommNeed,
@@ -8,7 +8,7 @@ import {
   operandBytes,
 } from "./ops.js";
 import { ffnMatrices, layerParams } from "./params.js";
-import { type ParallelPlan, resolvePlan } from "./plan-spec.js";
+import type { ResolvedPlan, resolvePlan } from "./plan-spec.js";
 
 /**
  * The work of one transformer layer on one card (its TP rank, CP shard and
@@ -65,16 +65,14 @@ interface Item {
   core?: boolean;
 }
 
-export function layerWork(modelSpec: ModelSpec | Model, plan: ParallelPlan, layerIndex: number): LayerWork {
-  const m = asModel(modelSpec);
+export function layerWork(m: Model, plan: ResolvedPlan, layerIndex: number): LayerWork {
   const kind = m.layerKinds[layerIndex];
   if (kind === undefined) throw new RangeError(`layerWork: layer ${layerIndex} out of range 0..${m.layers - 1}`);
   return layerWorkByKind(m, plan, kind);
 }
 
-export function layerWorkByKind(modelSpec: ModelSpec | Model, plan: ParallelPlan, kind: LayerKind): LayerWork {
-  const m = asModel(modelSpec);
-  const p = resolvePlan(plan);
+export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): LayerWork {
+  const p = plan;
   const ein = operandBytes(p.precision);
   const A = ACTIVATION_BYTES;
   const { tp, cp } = p;

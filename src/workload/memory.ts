@@ -1,4 +1,4 @@
-import { asModel, type LayerKind, type Model, type ModelSpec } from "./model-spec.js";
+import type { LayerKind, Model } from "./model-spec.js";
 import { ACTIVATION_BYTES } from "./ops.js";
 import {
   bucketBytes,
@@ -8,7 +8,7 @@ import {
   weightBytesPerParam,
 } from "./optimizer.js";
 import { paramsPerCard } from "./params.js";
-import { type ParallelPlan, type ResolvedPlan, resolvePlan, stageLayerIndices } from "./plan-spec.js";
+import { type ParallelPlan, type ResolvedPlan, stageLayerIndices } from "./plan-spec.js";
 import { CROSS_ENTROPY_BYTES_PER_LOGIT } from "./stage-ops.js";
 
 /**
@@ -44,13 +44,8 @@ export interface LayerActivationBytes {
   full: number;
 }
 
-export function layerActivationBytes(
-  modelSpec: ModelSpec | Model,
-  plan: ParallelPlan,
-  kind: LayerKind,
-): LayerActivationBytes {
-  const m = asModel(modelSpec);
-  const p = resolvePlan(plan);
+export function layerActivationBytes(m: Model, plan: ResolvedPlan, kind: LayerKind): LayerActivationBytes {
+  const p = plan;
   const A = ACTIVATION_BYTES;
   const tp = p.tp;
   const sp = p.sequenceParallel && tp > 1;
@@ -108,9 +103,8 @@ export function inFlightChunks(plan: ParallelPlan, stage: number, microBatches: 
   return Math.min(warmup + 1, total);
 }
 
-export function memoryPerCard(modelSpec: ModelSpec | Model, plan: ParallelPlan, stage: number): MemoryBreakdown {
-  const m = asModel(modelSpec);
-  const p: ResolvedPlan = resolvePlan(plan);
+export function memoryPerCard(m: Model, plan: ResolvedPlan, stage: number): MemoryBreakdown {
+  const p = plan;
   const params = paramsPerCard(m, p, stage);
   const groups = dataParallelGroups(p);
   const dense = params.dense;
@@ -161,11 +155,7 @@ export function memoryPerCard(modelSpec: ModelSpec | Model, plan: ParallelPlan, 
 }
 
 /** The stage with the largest total, and its breakdown. */
-export function peakMemoryPerCard(
-  modelSpec: ModelSpec | Model,
-  plan: ParallelPlan,
-): { stage: number; breakdown: MemoryBreakdown } {
-  const m = asModel(modelSpec);
+export function peakMemoryPerCard(m: Model, plan: ResolvedPlan): { stage: number; breakdown: MemoryBreakdown } {
   let best = { stage: 0, breakdown: memoryPerCard(m, plan, 0) };
   for (let s = 1; s < plan.pp; s++) {
     const b = memoryPerCard(m, plan, s);

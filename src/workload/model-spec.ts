@@ -205,7 +205,3 @@ export function resolveModel(spec: ModelSpec): Model {
   return model;
 }
 
-/** Accepts a spec or an already resolved model. */
-export function asModel(m: ModelSpec | Model): Model {
-  return "layerKinds" in m ? m : resolveModel(m);
-}

@@ -1,8 +1,8 @@
 import type { CollectiveOp } from "../collectives/types.js";
-import { asModel, type Model, type ModelSpec } from "./model-spec.js";
+import type { Model } from "./model-spec.js";
 import { memoryOp, type Op } from "./ops.js";
 import { paramsPerCard } from "./params.js";
-import { defaultBucketParams, type ParallelPlan, resolvePlan } from "./plan-spec.js";
+import { defaultBucketParams, type ParallelPlan, type ResolvedPlan } from "./plan-spec.js";
 
 /**
  * Mixed-precision Adam, per parameter (Micikevicius et al. 2018; Rajbhandari
@@ -33,8 +33,7 @@ export function dataParallelGroups(plan: ParallelPlan): { dense: number; expert:
 }
 
 /** Optimizer-step ops of one card of a pipeline stage (memory bound), given ZeRO sharding. */
-export function optimizerOps(modelSpec: ModelSpec | Model, plan: ParallelPlan, stage: number): Op[] {
-  const m = asModel(modelSpec);
+export function optimizerOps(m: Model, plan: ParallelPlan, stage: number): Op[] {
   const params = paramsPerCard(m, plan, stage);
   const groups = dataParallelGroups(plan);
   const shard = plan.zeroStage >= 1;
@@ -83,9 +82,8 @@ function buckets(totalBytes: number, bucketBytes: number): number[] {
   return out;
 }
 
-export function dataParallelWork(modelSpec: ModelSpec | Model, plan: ParallelPlan, stage: number): DataParallelWork {
-  const m = asModel(modelSpec);
-  const p = resolvePlan(plan);
+export function dataParallelWork(m: Model, plan: ResolvedPlan, stage: number): DataParallelWork {
+  const p = plan;
   const params = paramsPerCard(m, p, stage);
   const groups = dataParallelGroups(p);
   const gb = gradientBytesPerParam(p);

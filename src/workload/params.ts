@@ -1,4 +1,4 @@
-import { asModel, type LayerKind, type Model, type ModelSpec } from "./model-spec.js";
+import type { LayerKind, Model } from "./model-spec.js";
 import { type ParallelPlan, stageLayerIndices } from "./plan-spec.js";
 
 /**
@@ -24,8 +24,7 @@ export function ffnMatrices(model: Model): number {
 }
 
 /** Attention weight matrices of one layer: TP-sharded part and the replicated MLA down-projections (no norms). */
-export function attentionMatrixParams(modelSpec: ModelSpec | Model): { tpSharded: number; replicated: number } {
-  const m = asModel(modelSpec);
+export function attentionMatrixParams(m: Model): { tpSharded: number; replicated: number } {
   const h = m.hiddenSize;
   const a = m.attentionHeads;
   if (!m.mla) {
@@ -42,8 +41,7 @@ export function attentionMatrixParams(modelSpec: ModelSpec | Model): { tpSharded
   };
 }
 
-export function layerParams(modelSpec: ModelSpec | Model, kind: LayerKind): LayerParams {
-  const m = asModel(modelSpec);
+export function layerParams(m: Model, kind: LayerKind): LayerParams {
   const h = m.hiddenSize;
   const attn = attentionMatrixParams(m);
   let tpSharded = attn.tpSharded;
@@ -62,8 +60,7 @@ export function layerParams(modelSpec: ModelSpec | Model, kind: LayerKind): Laye
 }
 
 /** Embedding (and learned positions) and output-layer parameters. */
-export function embeddingParams(modelSpec: ModelSpec | Model): { input: number; output: number } {
-  const m = asModel(modelSpec);
+export function embeddingParams(m: Model): { input: number; output: number } {
   const positions = m.rotary ? 0 : m.seqLength * m.hiddenSize;
   return {
     input: m.vocabSize * m.hiddenSize + positions,
@@ -72,8 +69,7 @@ export function embeddingParams(modelSpec: ModelSpec | Model): { input: number; 
 }
 
 /** Total parameters of the model. */
-export function totalParams(modelSpec: ModelSpec | Model): number {
-  const m = asModel(modelSpec);
+export function totalParams(m: Model): number {
   let n = 0;
   for (const kind of m.layerKinds) {
     const p = layerParams(m, kind);
@@ -84,8 +80,7 @@ export function totalParams(modelSpec: ModelSpec | Model): number {
 }
 
 /** Parameters one token goes through (MoE: topK routed experts instead of all). */
-export function activeParams(modelSpec: ModelSpec | Model): number {
-  const m = asModel(modelSpec);
+export function activeParams(m: Model): number {
   let n = 0;
   for (const kind of m.layerKinds) {
     const p = layerParams(m, kind);
@@ -104,8 +99,7 @@ export interface CardParams {
   expert: number;
 }
 
-export function paramsPerCard(modelSpec: ModelSpec | Model, plan: ParallelPlan, stage: number): CardParams {
-  const m = asModel(modelSpec);
+export function paramsPerCard(m: Model, plan: ParallelPlan, stage: number): CardParams {
   const chunks = stageLayerIndices(m.layers, plan)[stage];
   if (chunks === undefined) throw new RangeError(`paramsPerCard: stage ${stage} out of range for pp ${plan.pp}`);
   let dense = 0;

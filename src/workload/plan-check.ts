@@ -1,5 +1,5 @@
 import type { Accelerator } from "../hardware/types.js";
-import { asModel, type Model, type ModelSpec } from "./model-spec.js";
+import type { Model } from "./model-spec.js";
 import type { ParallelPlan } from "./plan-spec.js";
 
 /**
@@ -36,13 +36,12 @@ export function formatPlanIssue(issue: PlanIssue): string {
 }
 
 export function checkPlan(
-  modelSpec: ModelSpec | Model,
+  m: Model,
   plan: ParallelPlan,
   cards: number,
   scaleUpDomainCards: number,
   options: CheckPlanOptions = {},
 ): PlanIssue[] {
-  const m = asModel(modelSpec);
   const prefix = options.pathPrefix ?? "parallel";
   const issues: PlanIssue[] = [];
   const err = (field: string, message: string) =>

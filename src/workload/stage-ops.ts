@@ -1,5 +1,5 @@
 import { WGRAD_ACCUMULATE_BYTES } from "./layer-ops.js";
-import { asModel, type Model, type ModelSpec } from "./model-spec.js";
+import type { Model } from "./model-spec.js";
 import {
   ACTIVATION_BYTES,
   type CommNeed,
@@ -9,7 +9,7 @@ import {
   type Op,
   operandBytes,
 } from "./ops.js";
-import { type ParallelPlan, resolvePlan } from "./plan-spec.js";
+import type { ResolvedPlan } from "./plan-spec.js";
 
 /**
  * Work outside the transformer layers, per micro-batch on one card: the
@@ -34,9 +34,8 @@ export interface StageExtras {
  */
 export const CROSS_ENTROPY_BYTES_PER_LOGIT = 6;
 
-export function stageExtras(modelSpec: ModelSpec | Model, plan: ParallelPlan, stage: number): StageExtras {
-  const m = asModel(modelSpec);
-  const p = resolvePlan(plan);
+export function stageExtras(m: Model, plan: ResolvedPlan, stage: number): StageExtras {
+  const p = plan;
   if (!(Number.isInteger(stage) && stage >= 0 && stage < p.pp)) {
     throw new RangeError(`stageExtras: stage ${stage} out of range for pp ${p.pp}`);
   }
@@ -140,9 +139,8 @@ export function stageExtras(modelSpec: ModelSpec | Model, plan: ParallelPlan, st
 }
 
 /** Bytes one card sends to the next pipeline stage per micro-batch (activations forward, gradients backward). */
-export function pipelineMessageBytes(modelSpec: ModelSpec | Model, plan: ParallelPlan): number {
-  const m = asModel(modelSpec);
-  const p = resolvePlan(plan);
+export function pipelineMessageBytes(m: Model, plan: ResolvedPlan): number {
+  const p = plan;
   // Each TP rank sends 1/tp of the activation: sequence-parallel shard, or Megatron's
   // scatter/gather optimisation without SP (Narayanan et al. 2021 §4.1).
   return (p.microBatchSize * (m.seqLength / p.cp) * m.hiddenSize * ACTIVATION_BYTES) / p.tp;

@@ -7,7 +7,6 @@ import {
   megatronFlopsPerIteration,
   modelFlopsPerToken,
 } from "../../src/workload/flops.js";
-import { resolveModel } from "../../src/workload/model-spec.js";
 import { loadModel } from "./helpers.js";
 
 const MEGATRON = [
@@ -108,14 +107,14 @@ describe("Megatron-LM 2021 formula", () => {
 
 describe("general FLOPs count", () => {
   it("is PaLM's 6N + 12·l·h·s for a dense MHA model (N = layer matrices + output layer)", () => {
-    const m = resolveModel(loadModel("gpt3-175b"));
+    const m = loadModel("gpt3-175b");
     const h = m.hiddenSize;
     const nMatrices = m.layers * 12 * h * h + m.vocabSize * h;
     expect(modelFlopsPerToken(m)).toBe(6 * nMatrices + 12 * m.layers * h * m.seqLength);
   });
 
   it("counts GQA and the gated FFN from the model's own shapes", () => {
-    const m = resolveModel(loadModel("llama3-8b"));
+    const m = loadModel("llama3-8b");
     const f = layerForwardFlopsPerToken(m, "dense");
     const h = 4096;
     // Q and O: h×h each; K and V: h×(8·128) each; SwiGLU: 3·h·14336.
@@ -125,7 +124,7 @@ describe("general FLOPs count", () => {
   });
 
   it("counts the active experts of MoE layers, not all of them", () => {
-    const m = resolveModel(loadModel("deepseek-v3"));
+    const m = loadModel("deepseek-v3");
     const moe = layerForwardFlopsPerToken(m, "moe");
     const dense = layerForwardFlopsPerToken(m, "dense");
     const h = 7168;
@@ -142,7 +141,7 @@ describe("general FLOPs count", () => {
     const sel = hardwareFlopsPerToken(m, "selective");
     const full = hardwareFlopsPerToken(m, "full");
     expect(none).toBe(modelFlopsPerToken(m));
-    const core = resolveModel(m).layers * layerForwardFlopsPerToken(m, "dense").attentionCore;
+    const core = m.layers * layerForwardFlopsPerToken(m, "dense").attentionCore;
     expect(sel - none).toBeCloseTo(core, 0);
     expect(full / none).toBeGreaterThan(1.3);
     expect(full / none).toBeLessThan(4 / 3 + 1e-9);

@@ -2,17 +2,29 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import type { Accelerator } from "../../src/hardware/types.js";
-import { type ModelSpec, ModelSpecSchema } from "../../src/workload/model-spec.js";
-import { type ParallelPlan, ParallelPlanSchema, type ParallelPlanSpec } from "../../src/workload/plan-spec.js";
+import { type Model, type ModelSpec, ModelSpecSchema, resolveModel } from "../../src/workload/model-spec.js";
+import {
+  ParallelPlanSchema,
+  type ParallelPlanSpec,
+  type ResolvedPlan,
+  resolvePlan,
+} from "../../src/workload/plan-spec.js";
 
 export const MODELS_DIR = fileURLToPath(new URL("../../topologies/models/", import.meta.url));
 
-export function loadModel(name: string): ModelSpec {
+/** A shipped model file, validated and resolved (as runScenario passes it down). */
+export function loadModel(name: string): Model {
+  return resolveModel(loadModelSpec(name));
+}
+
+/** A shipped model file as validated data (before resolution). */
+export function loadModelSpec(name: string): ModelSpec {
   return ModelSpecSchema.parse(parse(readFileSync(`${MODELS_DIR}${name}.yaml`, "utf8")));
 }
 
-export function plan(p: ParallelPlanSpec): ParallelPlan {
-  return ParallelPlanSchema.parse(p);
+/** A plan, validated and resolved (as runScenario passes it down). */
+export function plan(p: ParallelPlanSpec): ResolvedPlan {
+  return resolvePlan(ParallelPlanSchema.parse(p));
 }
 
 /**

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { layerForwardFlopsPerToken } from "../../src/workload/flops.js";
 import { FLASH_BACKWARD_FLOPS_FACTOR, layerWork, layerWorkByKind } from "../../src/workload/layer-ops.js";
-import { resolveModel } from "../../src/workload/model-spec.js";
 import type { Op } from "../../src/workload/ops.js";
 import { optimizerOps } from "../../src/workload/optimizer.js";
 import { paramsPerCard } from "../../src/workload/params.js";
@@ -9,9 +8,9 @@ import type { ParallelPlanSpec } from "../../src/workload/plan-spec.js";
 import { pipelineMessageBytes, stageExtras } from "../../src/workload/stage-ops.js";
 import { loadModel, plan } from "./helpers.js";
 
-const gpt3 = resolveModel(loadModel("gpt3-175b"));
-const llama = resolveModel(loadModel("llama3-70b"));
-const ds = resolveModel(loadModel("deepseek-v3"));
+const gpt3 = loadModel("gpt3-175b");
+const llama = loadModel("llama3-70b");
+const ds = loadModel("deepseek-v3");
 const matmulFlops = (ops: Op[]) => ops.filter((o) => o.kind === "matmul").reduce((a, o) => a + o.flops, 0);
 const unfused = (p: Partial<ParallelPlanSpec>) => plan({ dp: 1, globalBatchSize: 1, flashAttention: false, ...p });
 

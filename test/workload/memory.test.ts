@@ -6,12 +6,11 @@ import {
   memoryPerCard,
   peakMemoryPerCard,
 } from "../../src/workload/memory.js";
-import { resolveModel } from "../../src/workload/model-spec.js";
 import { paramsPerCard } from "../../src/workload/params.js";
 import type { ParallelPlanSpec } from "../../src/workload/plan-spec.js";
 import { loadModel, plan } from "./helpers.js";
 
-const gpt3 = resolveModel(loadModel("gpt3-175b"));
+const gpt3 = loadModel("gpt3-175b");
 const GB80 = 80e9;
 // Megatron 2021 style: fp16/bf16, unfused attention, dropout.
 const meg = (p: Partial<ParallelPlanSpec>) => plan({ dp: 1, globalBatchSize: 1, flashAttention: false, ...p });

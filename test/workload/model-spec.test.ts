@@ -64,12 +64,12 @@ describe("model files", () => {
   });
 
   it("resolves defaults and layer kinds", () => {
-    const ds = resolveModel(loadModel("deepseek-v3"));
+    const ds = loadModel("deepseek-v3");
     expect(ds.layerKinds.slice(0, 4)).toEqual(["dense", "dense", "dense", "moe"]);
     expect(ds.layerKinds.filter((k) => k === "moe").length).toBe(58);
     expect(ds.qkHeadDim).toBe(192);
     expect(ds.kvHeads).toBe(128);
-    const gpt = resolveModel(loadModel("gpt3-175b"));
+    const gpt = loadModel("gpt3-175b");
     expect(gpt.kvHeads).toBe(96);
     expect(gpt.qkHeadDim).toBe(128);
     const explicit = resolveModel(

@@ -49,7 +49,7 @@ const NORM_PARAMS = 2 * H;
 /** Output layer (untied): vocabulary × hidden. */
 const VH = VOCAB * H;
 
-const llama8b: Model = resolveModel(loadModel("llama3.1-8b"));
+const llama8b: Model = loadModel("llama3.1-8b");
 const h100: Accelerator = resolveAccelerator({ name: "H100-SXM5-80GB" });
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
