@@ -1,7 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { UserError } from "../cli/errors.js";
+import { z } from "zod";
+import { checkShape } from "../input/check-shape.js";
 import { MAX_INPUT_BYTES, readBounded, refusalMessage } from "../input/read-bounded.js";
+import { UserError } from "../input/user-error.js";
+import { RunMetricsSchema } from "../scenario/run-result.js";
 import { writeFileAtomic } from "../sweep/atomic-write.js";
 
 /** Metrics a baseline stores and compares (plus the claim's metric for claims). */
@@ -29,15 +32,19 @@ export function baselineMetrics(kind: "training" | "serving", m: Record<string, 
 /** Default relative tolerance of a baseline comparison (2%, issue 7). */
 export const DEFAULT_TOLERANCE = 0.02;
 
-export interface BaselineRecord {
+/** A stored baseline: what one scenario or claim run gave, as runs/baselines/*.json hold it. */
+export const BaselineRecordSchema = z.object({
   /** The scenario or claim file, relative to the working directory, with '/' separators. */
-  file: string;
-  kind: "scenario" | "claim";
-  seed: number;
-  steps: number;
-  cards: number;
-  metrics: Record<string, number>;
-}
+  file: z.string(),
+  kind: z.enum(["scenario", "claim"]),
+  seed: z.number(),
+  steps: z.number(),
+  cards: z.number(),
+  /** Run metrics (RunResult's: documented keys and any other, e.g. a claim's `metric:relative`). */
+  metrics: RunMetricsSchema,
+});
+
+export type BaselineRecord = z.infer<typeof BaselineRecordSchema>;
 
 export interface BaselineDiff {
   key: string;
@@ -80,7 +87,8 @@ export function baselineText(r: BaselineRecord): string {
 /**
  * The stored baseline of an input, or undefined when there is none. A baseline
  * that is not a regular JSON file (a FIFO, a device, a directory, over
- * MAX_INPUT_BYTES, unreadable, not JSON) is a UserError naming it.
+ * MAX_INPUT_BYTES, unreadable, not JSON) or not a baseline record (checked
+ * with BaselineRecordSchema) is a UserError naming it.
  */
 export function readBaseline(dir: string, file: string): BaselineRecord | undefined {
   const p = join(dir, baselineFileName(file));
@@ -89,11 +97,15 @@ export function readBaseline(dir: string, file: string): BaselineRecord | undefi
     if (read.refusal.code === "ENOENT") return undefined;
     throw new UserError(refusalMessage(read.refusal));
   }
+  let value: unknown;
   try {
-    return JSON.parse(read.bytes.toString("utf8")) as BaselineRecord;
+    value = JSON.parse(read.bytes.toString("utf8"));
   } catch (err) {
     throw new UserError(`${p}: expected a baseline JSON file, found invalid JSON (${(err as Error).message})`);
   }
+  const checked = checkShape(BaselineRecordSchema, value, p);
+  if (!checked.ok) throw new UserError(`${p}: expected a baseline record, found a malformed one: ${checked.problem}`);
+  return checked.value;
 }
 
 export function writeBaseline(dir: string, r: BaselineRecord): string {

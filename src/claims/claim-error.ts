@@ -1,5 +1,5 @@
-import { UserError } from "../cli/errors.js";
 import { formatIssue, type InputIssue } from "../input/issues.js";
+import { UserError } from "../input/user-error.js";
 
 /**
  * A bad claim file (or a bad scenario given to `check`): every issue at its

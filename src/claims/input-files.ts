@@ -1,7 +1,7 @@
 import { lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { InputError, type InputIssue } from "../input/issues.js";
-import { readDocument } from "../input/load-input.js";
+import { readDocument } from "../input/load-document.js";
 import { ClaimInputError } from "./claim-error.js";
 
 export type InputKind = "claim" | "scenario" | "other";

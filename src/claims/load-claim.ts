@@ -1,7 +1,7 @@
 import { dirname, resolve } from "node:path";
 import { InputError, type InputIssue } from "../input/issues.js";
-import { readDocument } from "../input/load-input.js";
-import { validateDocument } from "../input/validate-document.js";
+import { loadSourcedDocument } from "../input/load-document.js";
+import type { SourcedDocument } from "../input/parse-document.js";
 import { type AnyScenario, loadAnyScenario, shortPath } from "../scenario/load-scenario.js";
 import { metricColumns } from "../scenario/metric-columns.js";
 import { servingMetricColumns } from "../scenario/serving-metric-columns.js";
@@ -32,16 +32,14 @@ export interface LoadedClaim {
  * Throws ClaimInputError (exit 2) with every issue found.
  */
 export function loadClaim(file: string): LoadedClaim {
-  let doc: ReturnType<typeof readDocument>;
+  let doc: SourcedDocument;
+  let spec: ClaimSpec;
   try {
-    doc = readDocument(file);
+    ({ value: spec, doc } = loadSourcedDocument(file, ClaimSpecSchema));
   } catch (err) {
     if (err instanceof InputError) throw new ClaimInputError(err.issues);
     throw err;
   }
-  const result = validateDocument(doc, ClaimSpecSchema);
-  if (!result.ok) throw new ClaimInputError(result.issues);
-  const spec = result.value;
   const scenarioPath = shortPath(resolve(dirname(file), spec.scenario));
   const at = (path: (string | number)[]) => {
     const p = doc.sources.valueAt(path);
@@ -90,6 +88,7 @@ export function loadClaim(file: string): LoadedClaim {
           ...at(path),
           path: path.join("."),
           message: `${what}: ${issue.path ? `${issue.path}: ` : ""}${issue.message}${where}`,
+          ...(issue.code !== undefined ? { code: issue.code } : {}),
         });
       }
     }

@@ -1,5 +1,5 @@
-import { UsageError } from "../cli/errors.js";
 import { InputError } from "../input/issues.js";
+import { UsageError } from "../input/user-error.js";
 import { type AnyScenario, loadAnyScenario } from "../scenario/load-scenario.js";
 import type { VariantSpec } from "./claim-spec.js";
 import { type CaseOutcome, type EvalCase, evaluateCases } from "./evaluate.js";
@@ -65,7 +65,7 @@ export async function solveBreakingPoint(claim: LoadedClaim, opts: SolveOptions)
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     // A path that does not exist gets the loader's "did you mean"; a value it rejects is fine here.
-    if (err.issues.some((i) => i.message.includes("a field of"))) {
+    if (err.issues.some((i) => i.code === "unknown-field")) {
       throw new UsageError(`--solve: ${err.message}`);
     }
   }

@@ -1,22 +1,6 @@
 /**
- * Errors meant for the user: printed as their message alone (no stack trace),
- * with an exit code: 1 for bad input files and impossible requests, 2 for
- * command-line usage errors, 124 for a run its `--max-seconds` budget cut
- * short (src/cli/budget.ts).
+ * The user-error classes (exit codes 1, 2 and 124), defined in
+ * src/input/user-error.ts so modules below the CLI can raise them; re-exported
+ * here for the CLI's own code.
  */
-export class UserError extends Error {
-  override name = "UserError";
-  constructor(
-    message: string,
-    readonly exitCode: 1 | 2 | 124 = 1,
-  ) {
-    super(message);
-  }
-}
-
-export class UsageError extends UserError {
-  override name = "UsageError";
-  constructor(message: string) {
-    super(message, 2);
-  }
-}
+export { UsageError, UserError } from "../input/user-error.js";

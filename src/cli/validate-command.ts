@@ -4,10 +4,8 @@ import { loadClaim } from "../claims/load-claim.js";
 import { buildCluster } from "../cluster/build.js";
 import { formatSummary } from "../cluster/load-topology.js";
 import { TopologySpecSchema } from "../cluster/topology-schema.js";
-import { applySets } from "../input/apply-sets.js";
 import { formatIssue, InputError, type InputIssue } from "../input/issues.js";
-import { loadInput, readDocument } from "../input/load-input.js";
-import { validateDocument } from "../input/validate-document.js";
+import { loadDocument, readDocument } from "../input/load-document.js";
 import { loadAnyScenario, shortPath } from "../scenario/load-scenario.js";
 import { checkSweepScenario, planSweep } from "../sweep/run-sweep.js";
 import { ModelSpecSchema } from "../workload/model-spec.js";
@@ -99,12 +97,7 @@ function validateOne(file: string, opts: ValidateOptions): string {
   }
   switch (kind) {
     case "topology": {
-      const doc = readDocument(file);
-      const setIssues = applySets(doc, opts.sets, TopologySpecSchema);
-      if (setIssues.length) throw new InputError(setIssues);
-      const result = validateDocument(doc, TopologySpecSchema);
-      if (!result.ok) throw new InputError(result.issues);
-      const cluster = buildCluster(result.value);
+      const cluster = buildCluster(loadDocument(file, TopologySpecSchema, { sets: opts.sets }));
       return formatSummary(cluster.name, cluster.summary());
     }
     case "scenario": {
@@ -112,7 +105,7 @@ function validateOne(file: string, opts: ValidateOptions): string {
       return `${s.kind === "serving" ? "serving scenario" : "scenario"} ${s.spec.name}`;
     }
     case "model":
-      return `model ${loadInput(file, ModelSpecSchema, { sets: opts.sets }).name}`;
+      return `model ${loadDocument(file, ModelSpecSchema, { sets: opts.sets }).name}`;
     case "sweep": {
       const { loaded, plan } = planSweep(file);
       checkSweepScenario(loaded, plan);

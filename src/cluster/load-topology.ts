@@ -1,11 +1,11 @@
-import { loadInput } from "../input/load-input.js";
+import { loadDocument } from "../input/load-document.js";
 import { buildCluster } from "./build.js";
 import { type TopologySpec, TopologySpecSchema } from "./topology-schema.js";
 import type { Cluster, ClusterSummary } from "./types.js";
 
 /** Loads and validates a topology file (with `--set` overrides); throws InputError listing every issue. */
 export function loadTopology(path: string, sets: readonly string[] = []): TopologySpec {
-  return loadInput(path, TopologySpecSchema, { sets });
+  return loadDocument(path, TopologySpecSchema, { sets });
 }
 
 /** Loads, validates and builds a topology file. */

@@ -87,7 +87,8 @@ function applyOne(doc: SourcedDocument, set: string, schema: z.ZodType | undefin
     const allowed = schema ? keysAt(schema, done, doc.value) : [];
     if (!Object.hasOwn(obj, seg) && !allowed.includes(seg)) {
       const candidates = new Set([...Object.keys(obj), ...allowed]);
-      return fail([...done, seg].join("."), `a field of ${here}`, `'${seg}'`, didYouMean(seg, candidates));
+      const issue = fail([...done, seg].join("."), `a field of ${here}`, `'${seg}'`, didYouMean(seg, candidates));
+      return { ...issue, code: "unknown-field" };
     }
     if (last) {
       obj[seg] = value;

@@ -1,4 +1,4 @@
-import { UserError } from "../cli/errors.js";
+import { UserError } from "./user-error.js";
 
 /**
  * One problem found in an input: where (file, 1-based line and column; line 0
@@ -15,7 +15,15 @@ export interface InputIssue {
   found?: string;
   /** Full text after the path: usually "expected ..., found ..." plus a hint. */
   message: string;
+  /** What kind of problem it is, for code that reacts to it (never parse `message`); absent for most issues. */
+  code?: InputIssueCode;
 }
+
+/**
+ * Machine-readable kinds of issue: "unknown-field" is a field the schema does
+ * not have (an unknown key in a file, or a `--set` path to no such field).
+ */
+export type InputIssueCode = "unknown-field";
 
 /** `file:line:column: field.path: message` (or `file: field.path: message` when line is 0). */
 export function formatIssue(issue: InputIssue): string {

@@ -38,6 +38,7 @@ function toInputIssues(issue: ZodIssue, doc: SourcedDocument, schema: z.ZodType)
         expected: "a known field",
         found,
         message: `unknown field ${found}${didYouMean(key, known) || `; expected ${expected}`}`,
+        code: "unknown-field",
       };
     });
   }

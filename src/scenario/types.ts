@@ -14,20 +14,10 @@ export interface RunSpec {
   steps: number;
 }
 
-export type RunResult = RunOk | RunFailed;
-
-export interface RunOk {
-  ok: true;
-  /** Headline metrics, flat, units in names (stable keys; documented in the README). */
-  metrics: Record<string, number>;
-  /** Anything else a report may show (breakdowns, per-step times, memory). */
-  details: Record<string, unknown>;
-}
-
-export interface RunFailed {
-  ok: false;
-  /** "invalid-input" | "out-of-memory" | "invalid-plan" | "internal" */
-  kind: string;
-  /** One-line (or few-line) message for a person. */
-  error: string;
-}
+/**
+ * What a run returns: `{ ok: true, metrics, details }` or `{ ok: false, kind,
+ * error }`. The types are inferred from the zod schema in
+ * src/scenario/run-result.ts, which also checks results that arrive from
+ * worker threads and runner modules.
+ */
+export type { RunFailed, RunFailureKind, RunMetrics, RunOk, RunResult } from "./run-result.js";

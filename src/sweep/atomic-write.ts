@@ -1,7 +1,7 @@
 import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { UserError } from "../cli/errors.js";
 import { checkWriteTarget, refusalMessage } from "../input/read-bounded.js";
+import { UserError } from "../input/user-error.js";
 
 /**
  * Writes a file atomically: a temp file in the same folder, then a rename

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { loadInput } from "../input/index.js";
+import { loadDocument } from "../input/load-document.js";
 import { type SweepSpec, SweepSpecSchema } from "./sweep-spec.js";
 
 /** A validated sweep file with its scenario path resolved. */
@@ -16,7 +16,7 @@ export interface LoadedSweep {
 
 /** Reads and validates a sweep file; bad files throw a UserError with file:line:col lines. */
 export function loadSweep(sweepPath: string): LoadedSweep {
-  const spec = loadInput(sweepPath, SweepSpecSchema);
+  const spec = loadDocument(sweepPath, SweepSpecSchema);
   const scenarioPath = resolve(dirname(resolve(sweepPath)), spec.scenario);
   return { sweepPath, spec, scenarioPath, scenarioExists: existsSync(scenarioPath) };
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { UserError } from "../cli/errors.js";
 import { checkWriteTarget, refusalMessage } from "../input/read-bounded.js";
+import { UserError } from "../input/user-error.js";
 import { readResults, sortRows, writeResultsAtomic } from "./results-file.js";
 import { planSweep } from "./run-sweep.js";
 

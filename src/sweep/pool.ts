@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import type { RunSpec } from "../scenario/types.js";
-import type { PointResult } from "./result-columns.js";
+import { type PointResult, receivedPointResult } from "./result-columns.js";
 import type { RunnerRef, WorkerReply } from "./worker.js";
 
 /** The real runner: `runScenario` of src/scenario/run.ts. */
@@ -63,7 +63,9 @@ export class PointAbandonedError extends Error {
 }
 
 /**
- * A piscina pool of sweep workers. A point whose worker dies (process.exit,
+ * A piscina pool of sweep workers. Results come back from worker threads and
+ * are checked against the PointResult schema (a malformed one is a failure of
+ * kind "internal"). A point whose worker dies (process.exit,
  * out of memory, an uncaught error) is run once more on the replacement
  * worker piscina starts; if that dies too, the point is a failed result of
  * kind "worker-crash".
@@ -104,7 +106,7 @@ export class SweepPool {
       }
       if (reply.kind === "load-error") throw new RunnerLoadError(reply.message);
       return {
-        result: reply.result,
+        result: receivedPointResult(reply.result),
         runSeconds: reply.runSeconds,
         roundTripSeconds: (performance.now() - t0) / 1000,
         attempts: attempt,

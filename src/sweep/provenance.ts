@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { UserError } from "../cli/errors.js";
-import { packageVersion } from "../cli/version.js";
 import { MAX_INPUT_BYTES, readBounded, refusalMessage } from "../input/read-bounded.js";
+import { UserError } from "../input/user-error.js";
+import { packageVersion } from "../version.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import type { SweepPlan } from "./expand.js";
 import type { Shard } from "./shard.js";

@@ -1,9 +1,17 @@
+import { z } from "zod";
+import { checkShape } from "../input/check-shape.js";
 import { InputError } from "../input/issues.js";
-import { readDocument } from "../input/load-input.js";
+import { readDocument } from "../input/load-document.js";
 import { isServingTree } from "../scenario/load-scenario.js";
 import { metricColumns } from "../scenario/metric-columns.js";
+import {
+  parseRunResult,
+  RUN_FAILURE_KINDS,
+  RunFailedSchema,
+  RunOkSchema,
+  type RunResult,
+} from "../scenario/run-result.js";
 import { servingMetricColumns } from "../scenario/serving-metric-columns.js";
-import type { RunResult } from "../scenario/types.js";
 import type { SweepPoint } from "./expand.js";
 import { formatValue } from "./format-value.js";
 import { RUN_FIELD_PATHS } from "./sweep-spec.js";
@@ -12,8 +20,21 @@ import { RUN_FIELD_PATHS } from "./sweep-spec.js";
 export const ID_COLUMN = "point_id";
 export const INDEX_COLUMN = "point_index";
 
-/** What a results row records of a run: the RunResult without its (large) details. */
-export type PointResult = { ok: true; metrics: Record<string, number> } | { ok: false; kind: string; error: string };
+/**
+ * What a results row records of a run: the RunResult without its (large)
+ * details, as a sweep worker thread sends it back; a point whose worker died
+ * twice is a failure of kind "worker-crash" (src/sweep/pool.ts).
+ */
+export const PointResultSchema = z.discriminatedUnion(
+  "ok",
+  [
+    RunOkSchema.pick({ ok: true, metrics: true }),
+    RunFailedSchema.extend({ kind: z.enum([...RUN_FAILURE_KINDS, "worker-crash"]) }),
+  ],
+  { error: "expected ok: true (with metrics) or ok: false (with kind and error)" },
+);
+
+export type PointResult = z.infer<typeof PointResultSchema>;
 
 /** The columns of a results file: the header line and which cells hold what. */
 export interface ResultColumns {
@@ -94,16 +115,23 @@ function oneLine(text: string): string {
   return text.replace(/\s*\r?\n\s*/g, " | ").trim();
 }
 
-/** Reduces a RunResult (possibly malformed, from a user runner) to what a row records. */
+/**
+ * Reduces a RunResult to what a row records. The value comes from a runner
+ * (possibly a user's module, through a worker thread): it is parsed with the
+ * RunResult schema, and a malformed one is a failure of kind "internal"
+ * saying why in one line.
+ */
 export function toPointResult(r: RunResult | unknown): PointResult {
-  if (typeof r === "object" && r !== null && "ok" in r) {
-    const o = r as Record<string, unknown>;
-    if (o.ok === true && typeof o.metrics === "object" && o.metrics !== null) {
-      const metrics: Record<string, number> = {};
-      for (const [k, v] of Object.entries(o.metrics)) if (typeof v === "number") metrics[k] = v;
-      return { ok: true, metrics };
-    }
-    if (o.ok === false) return { ok: false, kind: String(o.kind ?? "internal"), error: String(o.error ?? "") };
-  }
-  return { ok: false, kind: "internal", error: `the runner returned no RunResult: ${JSON.stringify(r)}` };
+  const parsed = parseRunResult(r);
+  return parsed.ok ? { ok: true, metrics: parsed.metrics } : { ok: false, kind: parsed.kind, error: parsed.error };
+}
+
+/**
+ * A result a worker thread sent back, checked: itself when it is a
+ * PointResult, else a failure of kind "internal" saying why in one line.
+ */
+export function receivedPointResult(value: unknown): PointResult {
+  const checked = checkShape(PointResultSchema, value, "result");
+  if (checked.ok) return value as PointResult; // as sent: same values, metrics in their order
+  return { ok: false, kind: "internal", error: `the worker sent a malformed result: ${checked.problem}` };
 }

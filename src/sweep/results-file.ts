@@ -1,6 +1,5 @@
 import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { UserError } from "../cli/errors.js";
 import {
   checkWriteTarget,
   MAX_RESULTS_BYTES,
@@ -8,6 +7,7 @@ import {
   readBounded,
   refusalMessage,
 } from "../input/read-bounded.js";
+import { UserError } from "../input/user-error.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { csvLine, parseCsv, splitTrailingPartial } from "./csv.js";
 import { ID_COLUMN, INDEX_COLUMN } from "./result-columns.js";

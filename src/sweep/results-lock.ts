@@ -1,7 +1,7 @@
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
-import { UserError } from "../cli/errors.js";
+import { UserError } from "../input/user-error.js";
 
 /** What a lock file holds: who writes the results file, since when. */
 export interface LockOwner {

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { UserError } from "../cli/errors.js";
 import { formatIssue, InputError } from "../input/issues.js";
+import { UserError } from "../input/user-error.js";
 import { loadAnyScenario, shortPath } from "../scenario/load-scenario.js";
 import { expandSweep, type SweepPlan, type SweepPoint } from "./expand.js";
 import { type LoadedSweep, loadSweep } from "./load-sweep.js";

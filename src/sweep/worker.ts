@@ -38,7 +38,11 @@ async function loadRunner(ref: RunnerRef): Promise<Runner | string> {
   }
 }
 
-/** Runs one point; a runner that throws becomes a failed result (kind "internal"). */
+/**
+ * Runs one point. What the runner returns is parsed with the RunResult
+ * schema (toPointResult); a runner that throws, or returns something
+ * malformed, becomes a failed result (kind "internal").
+ */
 export async function runPoint(spec: RunSpec): Promise<WorkerReply> {
   if (typeof runner === "string") return { kind: "load-error", message: runner };
   const t0 = performance.now();

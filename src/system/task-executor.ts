@@ -279,7 +279,6 @@ export class TaskExecutor {
    * positions; a group with nothing to exchange completes in a zero-delay event.
    */
   private runCollective(members: readonly number[], task: number, onDone: () => void): void {
-    const p = this.program;
     const t = this.list(members[0] as number);
     const modulo = t.positionModulo[task] as number;
     const block = t.positionBlock[task] as number;

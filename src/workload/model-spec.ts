@@ -204,4 +204,3 @@ export function resolveModel(spec: ModelSpec): Model {
   if (spec.mla) model.mla = spec.mla;
   return model;
 }
-

@@ -4,8 +4,12 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { baselineFileName } from "../../src/claims/baseline.js";
 import { runCheck } from "../../src/claims/check.js";
+import { ClaimInputError } from "../../src/claims/claim-error.js";
+import { loadClaim } from "../../src/claims/load-claim.js";
 import { runScale } from "../../src/claims/scale.js";
+import { solveBreakingPoint } from "../../src/claims/solve.js";
 import { schemaText } from "../../src/cli/schema-command.js";
+import { UsageError } from "../../src/input/user-error.js";
 import { runCli } from "../helpers/run-cli.js";
 import { parseXml, type XmlElement } from "./xml-check.js";
 
@@ -30,6 +34,16 @@ describe("claim files: bad input exits 2 with clear messages", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("variants.0.set.0: variant 'typo': topology.scaleOut.nicGbs");
     expect(r.stderr).toContain("did you mean 'nicGbps'?");
+  });
+  it("a variant's unknown field keeps the loader's issue code", () => {
+    expect(() => loadClaim(`${FIX}/bad-variant-field.yaml`)).toThrow(ClaimInputError);
+    try {
+      loadClaim(`${FIX}/bad-variant-field.yaml`);
+    } catch (err) {
+      expect((err as ClaimInputError).issues.map((i) => [i.path, i.code])).toEqual([
+        ["variants.0.set.0", "unknown-field"],
+      ]);
+    }
   });
 });
 
@@ -182,6 +196,18 @@ describe("claim JSON Schema", () => {
 });
 
 describe("--solve and --sensitivity", () => {
+  it("a field that does not exist is a usage error with the loader's did-you-mean (found by the issue's code)", async () => {
+    const claim = loadClaim(`${FIX}/holds.yaml`);
+    const missing = solveBreakingPoint(claim, { field: "topology.scaleOut.nicGbs", threads: 1 });
+    await expect(missing).rejects.toBeInstanceOf(UsageError);
+    await expect(missing).rejects.toThrow(
+      /^--solve: --set topology\.scaleOut\.nicGbs=0\.5: topology\.scaleOut\.nicGbs: expected a field of topology\.scaleOut, found 'nicGbs'; did you mean 'nicGbps'\?/,
+    );
+    // A field that exists but rejects the probe value (a string field here) is not "no such field".
+    await expect(solveBreakingPoint(claim, { field: "name", threads: 1 })).rejects.toThrow(
+      '--solve: name is not a numeric field of the scenario (found "tiny-claims")',
+    );
+  });
   it("bisection brackets the breaking NIC speed: holds at holdsAt, fails at failsAt, within 1%", async () => {
     const report = await runCheck({ ...opts, paths: [`${FIX}/holds.yaml`], solve: "topology.scaleOut.nicGbps" });
     const s = report.claims[0]?.solve;

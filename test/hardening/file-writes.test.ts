@@ -54,7 +54,7 @@ describe("outputs never overwrite inputs", () => {
   );
   writeFileSync(trace, "arrival_s,input_tokens,output_tokens\n0,100,10\n0.5,200,20\n");
   symlinkSync(scenario, join(dir, "link.csv"));
-  const before = (f: string) => readFileSync(f, "utf8");
+  const textOf = (f: string) => readFileSync(f, "utf8");
 
   const cases: Array<[string, string[], string, RegExp]> = [
     ["run --requests-csv on the scenario", ["run", scenario, "--requests-csv", scenario], scenario, /is an input/],
@@ -85,13 +85,13 @@ describe("outputs never overwrite inputs", () => {
   ];
   for (const [what, args, file, message] of cases) {
     it(`${what}: exit 2, one line, the file untouched`, () => {
-      const content = before(file);
+      const content = textOf(file);
       const r = runCli(args);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(r.stderr).toMatch(message);
       expect(r.stdout).toBe("");
-      expect(before(file)).toBe(content);
+      expect(textOf(file)).toBe(content);
     });
   }
 });

@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { UserError } from "../../src/cli/errors.js";
 import {
   applySets,
   closest,
@@ -16,6 +15,7 @@ import {
   type SourcedDocument,
   validateDocument,
 } from "../../src/input/index.js";
+import { UserError } from "../../src/input/user-error.js";
 
 const Schema = z.strictObject({
   name: z.string(),
@@ -95,6 +95,29 @@ describe("applySets", () => {
     expect(!r.ok && formatIssue(r.issues[0] as never)).toMatch(
       /^--set link.nicGbps=-5: link.nicGbps: expected a number > 0/,
     );
+  });
+});
+
+describe("issue codes", () => {
+  it("an unknown field is code 'unknown-field', from a --set path and from a file's key alike; other issues have no code", () => {
+    const d = doc("a.yaml", "name: x\nlink:\n  nicGbps: 400\n  nicGBps: 1\n");
+    const setIssues = applySets(d, ["link.latencyUS=1", "lnk.nicGbps=1", "noequals", "tiers.0.radix=2"], Schema);
+    expect(setIssues.map((i) => [i.path, i.code])).toEqual([
+      ["link.latencyUS", "unknown-field"],
+      ["lnk", "unknown-field"],
+      ["", undefined],
+      ["tiers.0", undefined],
+    ]);
+    const r = validateDocument(d, Schema);
+    expect(!r.ok && r.issues.map((i) => [i.path, i.code])).toEqual([["link.nicGBps", "unknown-field"]]);
+    const e = doc("a.yaml", "name: 3\nlink:\n  nicGbps: -1\n");
+    const bad = validateDocument(e, Schema);
+    expect(!bad.ok && bad.issues.map((i) => i.code)).toEqual([undefined, undefined]);
+  });
+
+  it("the code is not part of the message: formatIssue prints the same line with or without it", () => {
+    const issue = { file: "a.yaml", line: 1, column: 2, path: "x", message: "unknown field 'x'" };
+    expect(formatIssue({ ...issue, code: "unknown-field" })).toBe(formatIssue(issue));
   });
 });
 

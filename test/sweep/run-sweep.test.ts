@@ -93,6 +93,31 @@ describe("runSweep with the fixture runner", () => {
     expect(get(4, "ok")).toBe("true");
   });
 
+  it("a runner result the RunResult schema refuses is an internal row saying which field, in one line", async () => {
+    const { dir, sweepPath } = tempSweep({
+      axes: [
+        {
+          kind: "points",
+          points: [
+            { "fixture.mode": "malformed", x: 1 },
+            { "fixture.mode": "ok", x: 2 },
+          ],
+        },
+      ],
+    });
+    const out = join(dir, "r.csv");
+    const s = await run(sweepPath, out, { workers: 1 });
+    expect(s).toMatchObject({ ran: 2, failed: 1 });
+    const { header, rows } = readResults(out);
+    const get = (i: number, c: string) => rows[i]?.[header.indexOf(c)];
+    expect([get(0, "ok"), get(0, "error_kind"), get(0, "error")]).toEqual([
+      "false",
+      "internal",
+      'the runner returned a malformed RunResult: metrics.mfu: expected a finite number (or NaN when nothing was measured) (found "high" (a string))',
+    ]);
+    expect(get(1, "ok")).toBe("true");
+  });
+
   it("shards merged equal the unsharded run, whatever the input order", async () => {
     const { dir, sweepPath } = smallSweep();
     const full = join(dir, "full.csv");
