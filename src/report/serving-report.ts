@@ -27,6 +27,8 @@ export interface ServingRequests {
 }
 
 interface Deployment {
+  /** Disaggregated: the decode pool (the fields above are the prefill pool's). */
+  decode?: { instances: number; tp: number; pp: number; cardsPerInstance: number; firstCard: number };
   instances: number;
   tp: number;
   pp: number;
@@ -81,8 +83,14 @@ export function servingRunText(r: RunOk, summary?: SeedSummary): string[] {
   const lines = [`${d.scenario}: ${d.model} on ${int(num(m, "cards"))} x ${d.accelerator} (${d.cluster})`];
   if (dep) {
     lines.push(
-      `deployment       ${dep.instances} instance${dep.instances === 1 ? "" : "s"} x (TP ${dep.tp} PP ${dep.pp} = ${dep.cardsPerInstance} card${dep.cardsPerInstance === 1 ? "" : "s"}); weights ${dep.weights}, activations ${dep.activations}, KV cache ${dep.kvCache}`,
+      `deployment       ${dep.decode ? "prefill " : ""}${dep.instances} instance${dep.instances === 1 ? "" : "s"} x (TP ${dep.tp} PP ${dep.pp} = ${dep.cardsPerInstance} card${dep.cardsPerInstance === 1 ? "" : "s"}); weights ${dep.weights}, activations ${dep.activations}, KV cache ${dep.kvCache}`,
     );
+    if (dep.decode) {
+      const dc = dep.decode;
+      lines.push(
+        `                 decode ${dc.instances} instance${dc.instances === 1 ? "" : "s"} x (TP ${dc.tp} PP ${dc.pp} = ${dc.cardsPerInstance} card${dc.cardsPerInstance === 1 ? "" : "s"}) from card ${dc.firstCard}; KV caches move over the network`,
+      );
+    }
   }
   // An overloaded run: the verdict comes first, loudly, and the latencies are marked as not meaningful.
   if (overloaded) lines.push(`OVERLOADED       ${verdict}`);
@@ -113,6 +121,14 @@ export function servingRunText(r: RunOk, summary?: SeedSummary): string[] {
     `batch            ${Number.isFinite(num(m, "meanBatchSize")) ? num(m, "meanBatchSize").toFixed(1) : "n/a"} sequences per iteration (mean)`,
     `KV cache         ${pct(num(m, "kvCacheUtilizationMean"))} used on average, ${pct(num(m, "kvCacheUtilizationMax"))} at most; ${int(num(m, "preemptions"))} preemption${num(m, "preemptions") === 1 ? "" : "s"}`,
   );
+  if ("kvTransferMeanSeconds" in m) {
+    const mean = num(m, "kvTransferMeanSeconds");
+    lines.push(
+      Number.isFinite(mean)
+        ? `KV transfer      prefill to decode pool: mean ${formatSeconds(mean)}, p99 ${formatSeconds(num(m, "kvTransferP99Seconds"))} (on the network; TTFT is at the prefill, before it)`
+        : "KV transfer      none (every measured request finished at its prefill)",
+    );
+  }
   if (mem) {
     lines.push(
       `memory per card  weights ${gb(mem.weightsBytesPerCard)}, workspace ${gb(mem.workspaceBytesPerCard)}, KV cache ${gb(mem.kvCacheBytesPerCard)} (of ${gb(mem.hbmBytes)}, ${gb(mem.usableBytes)} usable); KV capacity ${int(mem.kvCapacityTokensPerInstance)} tokens per instance`,
@@ -162,6 +178,9 @@ export function servingRunJson(
     meanBatchSize: num(m, "meanBatchSize"),
     kvCacheUtilization: { mean: num(m, "kvCacheUtilizationMean"), max: num(m, "kvCacheUtilizationMax") },
     preemptions: num(m, "preemptions"),
+    ...("kvTransferMeanSeconds" in m
+      ? { kvTransferSeconds: { mean: num(m, "kvTransferMeanSeconds"), p99: num(m, "kvTransferP99Seconds") } }
+      : {}),
     overloaded: isOverloaded(r),
     verdict: d.verdict ?? null,
     memory: d.memory ?? null,

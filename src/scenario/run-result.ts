@@ -71,6 +71,8 @@ export const SERVING_METRICS = {
   preemptions: metric("Sequences evicted from the KV cache and recomputed"),
   overloaded: metric("1 when the offered load exceeds capacity, else 0"),
   iterations: metric("Engine iterations, all instances"),
+  kvTransferMeanSeconds: metric("Disaggregated: KV-cache transfer from the prefill to the decode pool, mean"),
+  kvTransferP99Seconds: metric("Disaggregated: KV-cache transfer, 99th percentile"),
   simulatedSeconds: metric("Simulated time to the last finish"),
   events: metric("Discrete events processed"),
 } as const;

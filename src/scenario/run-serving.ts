@@ -10,10 +10,29 @@ import { noiseCardsError } from "../stragglers/noise-cards.js";
 import { isQuiet } from "../stragglers/noise-spec.js";
 import { resolveDeployment } from "../workload/serving/deployment-checks.js";
 import { IterationCostModel, type LinearCommS } from "../workload/serving/iteration-cost.js";
+import type { RequestStore } from "../workload/serving/request-store.js";
 import { closedLoopLengths, openLoopRequests } from "../workload/serving/request-table.js";
 import { simulateServing, type TrafficSource } from "../workload/serving/serving-sim.js";
 import type { ServingScenarioSpec } from "./serving-scenario-spec.js";
 import type { RunResult } from "./types.js";
+
+/**
+ * KV-cache transfer times of the measured requests (disaggregated serving):
+ * from the end of the prefill to the arrival at the decode instance; mean and
+ * 99th percentile (requests that finished at the prefill have none).
+ */
+function kvTransferMetrics(s: RequestStore, warmup: number): Record<string, number> {
+  const times: number[] = [];
+  for (let r = Math.min(warmup, s.count); r < s.count; r++) {
+    const dt = (s.transferEndS[r] as number) - (s.transferStartS[r] as number);
+    if (Number.isFinite(dt)) times.push(dt);
+  }
+  if (times.length === 0) return { kvTransferMeanSeconds: Number.NaN, kvTransferP99Seconds: Number.NaN };
+  times.sort((a, b) => a - b);
+  const mean = times.reduce((a, b) => a + b, 0) / times.length;
+  const p99 = times[Math.min(times.length - 1, Math.ceil(0.99 * times.length) - 1)] as number;
+  return { kvTransferMeanSeconds: mean, kvTransferP99Seconds: p99 };
+}
 
 export interface ServingRunOptions {
   /** Return every measured request's times and lengths in details.requests (for --requests-csv). */
@@ -44,11 +63,50 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
   }
   const dep = resolved.value;
   const d = serving.deployment;
+  // A decode pool (disaggregation) is checked like a deployment of its own, placed after the prefill pool.
+  const dp = serving.decode;
+  const decodeFirstCard = dp ? (dp.firstCard ?? d.firstCard + dep.cards) : 0;
+  const decodeServing = dp
+    ? {
+        ...serving,
+        deployment: { ...d, instances: dp.instances, tp: dp.tp, pp: dp.pp, firstCard: decodeFirstCard },
+        scheduler: {
+          ...serving.scheduler,
+          maxSequences: dp.maxSequences ?? serving.scheduler.maxSequences,
+          maxBatchedTokens: dp.maxBatchedTokens ?? serving.scheduler.maxBatchedTokens,
+        },
+      }
+    : undefined;
+  const decodeResolved = decodeServing ? resolveDeployment(spec.topology, spec.model, decodeServing) : undefined;
+  if (decodeResolved && !decodeResolved.ok) {
+    return {
+      ok: false,
+      kind: "invalid-input",
+      error: decodeResolved.issues
+        .map((i) => `${["serving", "decode", ...i.path.slice(2)].join(".")}: ${i.message}`)
+        .join("\n"),
+    };
+  }
+  const dec = decodeResolved?.ok ? decodeResolved.value : undefined;
+  if (dp && dec && decodeFirstCard < d.firstCard + dep.cards && decodeFirstCard + dec.cards > d.firstCard) {
+    return {
+      ok: false,
+      kind: "invalid-input",
+      error: `serving.decode.firstCard: expected the decode pool's cards ${decodeFirstCard}..${decodeFirstCard + dec.cards - 1} not to overlap the prefill pool's ${d.firstCard}..${d.firstCard + dep.cards - 1}`,
+    };
+  }
   const cluster = buildCluster(spec.topology);
   const noiseError = noiseCardsError(spec.noise, cluster.cards);
   if (noiseError !== undefined) return { ok: false, kind: "invalid-input", error: noiseError };
+  const prefillCount = d.instances;
+  /** Cards of instance i: the prefill (or only) pool first, then the decode pool. */
   const instanceCards = (i: number) =>
-    Array.from({ length: dep.cardsPerInstance }, (_, k) => d.firstCard + i * dep.cardsPerInstance + k);
+    i < prefillCount || !dec
+      ? Array.from({ length: dep.cardsPerInstance }, (_, k) => d.firstCard + i * dep.cardsPerInstance + k)
+      : Array.from(
+          { length: dec.cardsPerInstance },
+          (_, k) => decodeFirstCard + (i - prefillCount) * dec.cardsPerInstance + k,
+        );
 
   // Communication inside an instance, priced by the network's own alpha-beta prediction on instance 0's cards.
   const probeSim = new Simulator();
@@ -64,6 +122,20 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
   const tpAllReduce = d.tp > 1 ? fitLinear("allreduce", first.slice(0, d.tp)) : none;
   const ppSend = d.pp > 1 ? fitLinear("sendrecv", [first[0] as number, first[d.tp] as number]) : none;
   const constants = servingConstants(dep.accelerator);
+  const costOf = (tp: number, pp: number, cards: number[]) =>
+    new IterationCostModel({
+      model: dep.model,
+      accelerator: dep.accelerator,
+      tp,
+      pp,
+      weights: d.weights,
+      activations: d.activations,
+      kvCache: d.kvCache,
+      moeImbalance: d.moeImbalance,
+      tpAllReduce: tp > 1 ? fitLinear("allreduce", cards.slice(0, tp)) : none,
+      ppSend: pp > 1 ? fitLinear("sendrecv", [cards[0] as number, cards[tp] as number]) : none,
+      iterationOverheadS: serving.overheads.iterationS ?? constants.iterationOverheadS,
+    });
   const cost = new IterationCostModel({
     model: dep.model,
     accelerator: dep.accelerator,
@@ -77,11 +149,13 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
     ppSend,
     iterationOverheadS: serving.overheads.iterationS ?? constants.iterationOverheadS,
   });
+  const decodeCost = dp && dec ? costOf(dp.tp, dp.pp, instanceCards(prefillCount)) : undefined;
+  const costFor = (i: number) => (decodeCost && i >= prefillCount ? decodeCost : cost);
 
   const streams = new RandomStreams(seed);
   const timing = isQuiet(spec.noise)
     ? undefined
-    : new NoisyComputeTiming(spec.noise, instanceCards, d.instances, streams);
+    : new NoisyComputeTiming(spec.noise, instanceCards, d.instances + (dp?.instances ?? 0), streams);
   const t = serving.traffic;
   let traffic: TrafficSource;
   try {
@@ -103,7 +177,11 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
         },
       };
     } else {
-      const maxContext = Math.min(dep.maxContextTokens, dep.capacity.kvCapacityTokensPerInstance);
+      const maxContext = Math.min(
+        dep.maxContextTokens,
+        dep.capacity.kvCapacityTokensPerInstance,
+        dec?.capacity.kvCapacityTokensPerInstance ?? Number.POSITIVE_INFINITY,
+      );
       traffic = { kind: "open", ...openLoopRequests(t, maxContext, streams) };
     }
   } catch (err) {
@@ -118,18 +196,45 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
     blocksPerInstance: dep.capacity.blocksPerInstance,
     prefixHitFraction: serving.kvCache.prefixHitFraction,
     router: serving.router,
-    iterationS: timing ? (i, w) => timing.computeS(i, cost.iterationS(w)) : (_i, w) => cost.iterationS(w),
+    iterationS: timing ? (i, w) => timing.computeS(i, costFor(i).iterationS(w)) : (i, w) => costFor(i).iterationS(w),
     traffic,
+    ...(dp && dec && decodeServing
+      ? {
+          decode: {
+            instances: dp.instances,
+            blocksPerInstance: dec.capacity.blocksPerInstance,
+            maxSequences: decodeServing.scheduler.maxSequences,
+            maxBatchedTokens: decodeServing.scheduler.maxBatchedTokens,
+            // The KV cache moves card to card as flows on the cluster network, sharing it with every other
+            // transfer in flight: prefill card k sends its 1/n share to decode card k mod m.
+            transport: (sim: Simulator) => {
+              const net = new CollectiveRunner(sim, cluster, clusterNetwork(sim, cluster));
+              const bytesPerToken = dep.capacity.kvBytesPerTokenPerInstance;
+              return (from: number, to: number, tokens: number, done: () => void) => {
+                const src = instanceCards(from);
+                const dst = instanceCards(prefillCount + to);
+                const share = (bytesPerToken * tokens) / src.length;
+                let left = src.length;
+                const one = () => {
+                  if (--left === 0) done();
+                };
+                src.forEach((card, k) => net.send(card, dst[k % dst.length] as number, share, one, "kv transfer"));
+              };
+            },
+          },
+        }
+      : {}),
   });
   const { metrics, verdict } = servingMetrics({
     outcome,
     warmupRequests: t.warmupRequests,
-    cards: dep.cards,
-    instances: d.instances,
+    cards: dep.cards + (dec?.cards ?? 0),
+    instances: d.instances + (dp?.instances ?? 0),
     slo: serving.slo,
     rateDriven: t.arrival === "poisson" || t.arrival === "gamma" || t.arrival === "constant" || t.arrival === "trace",
     kvBlocksPerInstance: dep.capacity.blocksPerInstance,
   });
+  if (dp) Object.assign(metrics, kvTransferMetrics(outcome.requests, t.warmupRequests));
   const warnings: string[] = [];
   if (outcome.requests.count <= t.warmupRequests) warnings.push("every request fell in the warm-up: nothing measured");
   const details: Record<string, unknown> = {
@@ -146,6 +251,17 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
       weights: d.weights,
       activations: d.activations,
       kvCache: d.kvCache,
+      ...(dp && dec
+        ? {
+            decode: {
+              instances: dp.instances,
+              tp: dp.tp,
+              pp: dp.pp,
+              cardsPerInstance: dec.cardsPerInstance,
+              firstCard: decodeFirstCard,
+            },
+          }
+        : {}),
     },
     memory: {
       hbmBytes: dep.capacity.hbmBytes,

@@ -23,7 +23,10 @@ export class InstanceState {
   constructor(
     readonly index: number,
     readonly totalBlocks: number,
-    maxSequences: number,
+    readonly maxSequences: number,
+    readonly maxBatchedTokens: number = Number.POSITIVE_INFINITY,
+    /** Disaggregated serving: "prefill" instances hand requests over after the first token. */
+    readonly role: "both" | "prefill" | "decode" = "both",
   ) {
     this.freeBlocks = totalBlocks;
     this.batchIds = new Int32Array(maxSequences);

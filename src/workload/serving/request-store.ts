@@ -24,6 +24,9 @@ export class RequestStore {
   instance: Int32Array;
   /** Closed loop: the user who sent it (-1 for open-loop traffic). */
   user: Int32Array;
+  /** Disaggregated: when the KV transfer to the decode pool started and ended (NaN: none). */
+  transferStartS: Float64Array;
+  transferEndS: Float64Array;
 
   constructor(capacity: number) {
     const n = Math.max(16, capacity);
@@ -40,6 +43,8 @@ export class RequestStore {
     this.preemptions = new Int32Array(n);
     this.instance = new Int32Array(n);
     this.user = new Int32Array(n);
+    this.transferStartS = new Float64Array(n);
+    this.transferEndS = new Float64Array(n);
   }
 
   /** Adds a request; returns its id. */
@@ -53,6 +58,8 @@ export class RequestStore {
     this.outputTokens[r] = outputTokens;
     this.instance[r] = -1;
     this.user[r] = user;
+    this.transferStartS[r] = Number.NaN;
+    this.transferEndS[r] = Number.NaN;
     return r;
   }
 
@@ -81,5 +88,7 @@ export class RequestStore {
     this.preemptions = i32(this.preemptions);
     this.instance = i32(this.instance);
     this.user = i32(this.user);
+    this.transferStartS = f64(this.transferStartS);
+    this.transferEndS = f64(this.transferEndS);
   }
 }

@@ -26,6 +26,19 @@ export type TrafficSource =
       nextLengths: (user: number) => [number, number];
     };
 
+/** Moves a request's KV cache between instances on the network; `done` when it has arrived. */
+export type KvTransport = (from: number, to: number, tokens: number, done: () => void) => void;
+
+/** A separate decode pool (prefill/decode disaggregation). */
+export interface DecodePool {
+  instances: number;
+  blocksPerInstance: number;
+  maxSequences: number;
+  maxBatchedTokens: number;
+  /** Built once on the run's simulator (the network shares its clock). */
+  transport: (sim: Simulator) => KvTransport;
+}
+
 export interface ServingSimParams {
   instances: number;
   scheduler: SchedulerSpec;
@@ -33,9 +46,11 @@ export interface ServingSimParams {
   blocksPerInstance: number;
   prefixHitFraction: number;
   router: "round-robin" | "least-outstanding";
-  /** Seconds of one iteration of `instance` with this batch (stragglers included). */
+  /** Seconds of one iteration of `instance` with this batch (stragglers included); decode instances follow the prefill ones. */
   iterationS: (instance: number, work: BatchWork) => number;
   traffic: TrafficSource;
+  /** With a decode pool, `instances` prefill and hand each request over after its first token. */
+  decode?: DecodePool;
 }
 
 export interface ServingSimOutcome {
@@ -88,10 +103,21 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
   const store = new RequestStore(
     p.traffic.kind === "open" ? p.traffic.count : Math.min(p.traffic.maxRequests, 1 << 16),
   );
+  const dec = p.decode;
   const insts = Array.from(
     { length: p.instances },
-    (_, i) => new InstanceState(i, p.blocksPerInstance, sch.maxSequences),
+    (_, i) =>
+      new InstanceState(i, p.blocksPerInstance, sch.maxSequences, sch.maxBatchedTokens, dec ? "prefill" : "both"),
   );
+  const decodeInsts = dec
+    ? Array.from(
+        { length: dec.instances },
+        (_, j) =>
+          new InstanceState(p.instances + j, dec.blocksPerInstance, dec.maxSequences, dec.maxBatchedTokens, "decode"),
+      )
+    : [];
+  const allInsts = [...insts, ...decodeInsts];
+  const transport = dec?.transport(sim);
   const out = {
     iterations: 0,
     batchSequences: 0,
@@ -126,14 +152,17 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
     }
   };
 
-  const route = (): InstanceState => {
+  let rrDecode = 0;
+  const route = (pool: readonly InstanceState[] = insts): InstanceState => {
     if (p.router === "round-robin") {
-      const inst = insts[rr] as InstanceState;
-      rr = (rr + 1) % insts.length;
+      const k = pool === insts ? rr : rrDecode;
+      const inst = pool[k] as InstanceState;
+      if (pool === insts) rr = (rr + 1) % pool.length;
+      else rrDecode = (rrDecode + 1) % pool.length;
       return inst;
     }
-    let best = insts[0] as InstanceState;
-    for (const inst of insts) if (inst.outstanding < best.outstanding) best = inst;
+    let best = pool[0] as InstanceState;
+    for (const inst of pool) if (inst.outstanding < best.outstanding) best = inst;
     return best;
   };
 
@@ -193,9 +222,27 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
   /** Admits queued requests FCFS while they fit; returns the tokens used. */
   const admit = (inst: InstanceState, budget: number, wholePrompts: boolean): number => {
     let used = 0;
-    while (inst.running.length < sch.maxSequences && used < budget) {
+    while (inst.running.length < inst.maxSequences && used < budget) {
       const r = inst.peekQueued();
       if (r < 0) break;
+      if (inst.role === "decode" && (store.prefilled[r] as number) === (store.prefillTarget[r] as number)) {
+        // Handed over with its KV cache: admitted straight to decoding (blocks for the context and the
+        // next token, or the whole request with full reservation).
+        const kv = store.kvTokens[r] as number;
+        const need = Math.ceil(
+          (reserveFull ? (store.inputTokens[r] as number) + (store.outputTokens[r] as number) : kv + 1) / B,
+        );
+        if (need > inst.freeBlocks) break;
+        inst.popQueued();
+        integrate();
+        queued--;
+        store.blocks[r] = need;
+        inst.freeBlocks -= need;
+        inst.running.push(r);
+        addToBatch(inst, r, 0);
+        used += 1;
+        continue;
+      }
       const target = (store.inputTokens[r] as number) + (store.generated[r] as number);
       const cached = Math.floor((store.inputTokens[r] as number) * p.prefixHitFraction);
       const todo = target - cached;
@@ -261,7 +308,7 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
     return { used, preempted };
   };
 
-  const iterationEnd = sim.handler("serving iteration end", (i) => finishIteration(insts[i] as InstanceState));
+  const iterationEnd = sim.handler("serving iteration end", (i) => finishIteration(allInsts[i] as InstanceState));
 
   /** Forms the next batch of an idle instance and starts it; leaves it idle when there is nothing to do. */
   const startIteration = (inst: InstanceState) => {
@@ -272,8 +319,9 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
     work.prefillAttentionPairs = 0;
     work.prefillContextTokens = 0;
     work.logitsTokens = 0;
-    const { used, preempted } = scheduleRunning(inst, sch.maxBatchedTokens);
-    if (!preempted) admit(inst, sch.maxBatchedTokens - used, !sch.chunkedPrefill);
+    const budget = Math.min(sch.maxBatchedTokens, inst.maxBatchedTokens);
+    const { used, preempted } = scheduleRunning(inst, budget);
+    if (!preempted) admit(inst, budget - used, !sch.chunkedPrefill);
     if (inst.batchSize === 0) {
       inst.busy = false;
       if (inst.queued > 0 && inst.running.length === 0) {
@@ -296,6 +344,30 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
   };
 
   const finished: number[] = [];
+  const handOver: number[] = [];
+  /**
+   * Prefill done and first token sampled on a prefill instance: the KV cache
+   * (the prompt's tokens) moves to a decode instance; the prefill instance
+   * keeps its blocks until the transfer has arrived.
+   */
+  const startTransfer = (from: InstanceState, r: number) => {
+    const to = route(decodeInsts);
+    to.outstanding++;
+    from.outstanding--;
+    store.transferStartS[r] = sim.now;
+    const tokens = store.kvTokens[r] as number;
+    (transport as KvTransport)(from.index, to.index - p.instances, tokens, () => {
+      store.transferEndS[r] = sim.now;
+      from.freeBlocks += store.blocks[r] as number;
+      store.blocks[r] = 0;
+      store.instance[r] = to.index;
+      integrate();
+      to.enqueue(r);
+      queued++;
+      if (!to.busy) startIteration(to);
+      if (!from.busy) startIteration(from);
+    });
+  };
   const finishIteration = (inst: InstanceState) => {
     const now = sim.now;
     finished.length = 0;
@@ -312,9 +384,15 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
         if (done === store.prefillTarget[r]) {
           store.generated[r] = (store.generated[r] as number) + 1;
           if (Number.isNaN(store.firstTokenS[r])) store.firstTokenS[r] = now;
+          if (inst.role === "prefill" && store.generated[r] !== store.outputTokens[r]) handOver.push(r);
         }
       }
       if (store.generated[r] === store.outputTokens[r]) finished.push(r);
+    }
+    if (handOver.length > 0) {
+      inst.running = inst.running.filter((r) => !handOver.includes(r));
+      for (const r of handOver) startTransfer(inst, r);
+      handOver.length = 0;
     }
     if (finished.length > 0) {
       integrate();
@@ -391,7 +469,7 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
 
   sim.run();
   integrate();
-  for (const inst of insts) {
+  for (const inst of allInsts) {
     if (inst.outstanding !== 0) {
       throw new Error(`serving: instance ${inst.index} ended with ${inst.outstanding} unfinished requests`);
     }

@@ -89,6 +89,28 @@ export const DeploymentSpecSchema = z
   })
   .describe("Instances of the model, their parallelism, placement and precisions");
 
+/**
+ * A separate decode pool (prefill/decode disaggregation, as DistServe and
+ * DeepSeek's online service): `deployment` then holds the prefill
+ * instances, which prefill and sample the first token; each request's KV
+ * cache then moves to a decode instance as flows on the network, and decodes
+ * there. Same card kind and precisions as the prefill pool.
+ */
+export const DecodePoolSpecSchema = z
+  .strictObject({
+    instances: posInt("Decode instances").default(1),
+    tp: posInt("Tensor-parallel cards per decode instance").default(1),
+    pp: posInt("Pipeline stages per decode instance").default(1),
+    firstCard: z
+      .int()
+      .min(0)
+      .optional()
+      .describe("First card of the decode pool; default: the card after the prefill pool's last"),
+    maxSequences: posInt("Most sequences in one decode iteration; default: scheduler.maxSequences").optional(),
+    maxBatchedTokens: posInt("Most tokens in one decode iteration; default: scheduler.maxBatchedTokens").optional(),
+  })
+  .describe("A separate pool of decode instances: prefill/decode disaggregation, KV caches moved over the network");
+
 export const SchedulerSpecSchema = z
   .strictObject({
     maxSequences: posInt("Most sequences in one iteration's batch (vLLM max_num_seqs, default 256)").default(256),
@@ -276,6 +298,7 @@ export const OverheadSpecSchema = z
 export const ServingSpecSchema = z
   .strictObject({
     deployment: DeploymentSpecSchema.default(DeploymentSpecSchema.parse({})),
+    decode: DecodePoolSpecSchema.optional(),
     scheduler: SchedulerSpecSchema.default(SchedulerSpecSchema.parse({})),
     kvCache: KvCacheSpecSchema.default(KvCacheSpecSchema.parse({})),
     router: z
@@ -290,6 +313,7 @@ export const ServingSpecSchema = z
 
 export type ServingSpec = z.infer<typeof ServingSpecSchema>;
 export type DeploymentSpec = z.infer<typeof DeploymentSpecSchema>;
+export type DecodePoolSpec = z.infer<typeof DecodePoolSpecSchema>;
 export type SchedulerSpec = z.infer<typeof SchedulerSpecSchema>;
 export type TrafficSpec = z.infer<typeof TrafficSpecSchema>;
 export type LengthSpec = z.infer<typeof LengthSpecSchema>;
