@@ -80,7 +80,7 @@ export type ServingResize = { ok: true; sets: string[]; instances: number } | { 
  *   instance still sees as many requests; durationS needs no change);
  * - closed-loop: users (must stay whole) and the request count;
  * - offline: requests (must stay whole);
- * - trace: cannot be scaled (a reason), unless the size is unchanged.
+ * - trace, rate-curve: cannot be scaled (a reason), unless the size is unchanged.
  * Request counts that are sample sizes (rate-based and closed-loop
  * `requests`, `warmupRequests`) are rounded. Strong mode keeps the load.
  */
@@ -116,9 +116,10 @@ export function resizeServingSets(scenario: ServingScenarioSpec, cards: number, 
   const load = `the offered load (x ${Number(ratio.toPrecision(6))} for ${fmt(instances)} instances instead of ${fmt(d.instances)})`;
   switch (t.arrival) {
     case "trace":
+    case "rate-curve":
       return {
         ok: false,
-        reason: `weak scaling: a trace cannot be scaled to ${load}; use mode strong or a synthetic arrival process`,
+        reason: `weak scaling: a ${t.arrival === "trace" ? "trace" : "rate curve"} cannot be scaled to ${load}; use mode strong or a constant-rate arrival process`,
       };
     case "offline": {
       const requests = scaled(t.requests as number);

@@ -44,10 +44,12 @@ export function loadAnyScenario(path: string, sets: readonly string[] = []): Any
     { sets, setsField: "set", graft: SCENARIO_REFERENCES },
   );
   if ("serving" in spec) {
-    const trace = spec.serving.traffic.traceFile;
+    const traffic = spec.serving.traffic;
     // Relative to the scenario file; kept relative to the working directory so messages show no machine paths.
-    if (trace !== undefined && !isAbsolute(trace))
-      spec.serving.traffic.traceFile = shortPath(resolve(dirname(path), trace));
+    const relative = (file: string | undefined) =>
+      file === undefined || isAbsolute(file) ? file : shortPath(resolve(dirname(path), file));
+    if (traffic.traceFile !== undefined) traffic.traceFile = relative(traffic.traceFile);
+    if (traffic.rateCurveFile !== undefined) traffic.rateCurveFile = relative(traffic.rateCurveFile);
     return { kind: "serving", spec };
   }
   return { kind: "training", spec };

@@ -231,7 +231,12 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
     cards: dep.cards + (dec?.cards ?? 0),
     instances: d.instances + (dp?.instances ?? 0),
     slo: serving.slo,
-    rateDriven: t.arrival === "poisson" || t.arrival === "gamma" || t.arrival === "constant" || t.arrival === "trace",
+    rateDriven:
+      t.arrival === "poisson" ||
+      t.arrival === "gamma" ||
+      t.arrival === "constant" ||
+      t.arrival === "trace" ||
+      t.arrival === "rate-curve",
     kvBlocksPerInstance: dep.capacity.blocksPerInstance,
   });
   if (dp) Object.assign(metrics, kvTransferMetrics(outcome.requests, t.warmupRequests));

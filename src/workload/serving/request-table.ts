@@ -1,8 +1,9 @@
 import type { RandomStream, RandomStreams } from "../../engine/rng.js";
 import { interArrivalSampler } from "./arrivals.js";
 import { LengthSampler } from "./lengths.js";
+import { rateCurveArrivals, readRateCurve } from "./rate-curve.js";
 import { readRequestTrace } from "./request-trace.js";
-import type { TrafficSpec } from "./serving-spec.js";
+import { MAX_SERVING_REQUESTS, type TrafficSpec } from "./serving-spec.js";
 
 /**
  * The requests of an open-loop run, in arrival order, as parallel typed
@@ -56,6 +57,27 @@ export function openLoopRequests(traffic: TrafficSpec, maxContextTokens: number,
       );
       const table = new TableBuilder(traffic.requests);
       for (let i = 0; i < traffic.requests; i++) table.push(0, lengths());
+      return table.finish();
+    }
+    case "rate-curve": {
+      if (traffic.rateCurveFile === undefined) throw new RangeError("rate-curve arrivals need rateCurveFile");
+      if (!Number.isFinite(maxRequests) && !Number.isFinite(durationS)) {
+        throw new RangeError("rate-curve arrivals need requests or durationS");
+      }
+      const curve = readRateCurve(traffic.rateCurveFile);
+      const next = rateCurveArrivals(curve, streams.stream("traffic/arrivals"));
+      const lengths = lengthPairs(
+        traffic,
+        maxContextTokens,
+        streams.stream("traffic/input"),
+        streams.stream("traffic/output"),
+      );
+      const table = new TableBuilder(Math.min(maxRequests, 1024));
+      for (let i = 0; i < maxRequests && i < MAX_SERVING_REQUESTS; i++) {
+        const tS = next();
+        if (!(tS < durationS)) break;
+        table.push(tS, lengths());
+      }
       return table.finish();
     }
     case "poisson":

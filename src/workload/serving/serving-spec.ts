@@ -190,7 +190,7 @@ export const LengthSpecSchema = z
   })
   .describe("A distribution of token counts");
 
-export const ARRIVALS = ["poisson", "gamma", "constant", "closed-loop", "offline", "trace"] as const;
+export const ARRIVALS = ["poisson", "gamma", "constant", "closed-loop", "offline", "trace", "rate-curve"] as const;
 
 export const TrafficSpecSchema = z
   .strictObject({
@@ -198,7 +198,7 @@ export const TrafficSpecSchema = z
       .enum(ARRIVALS)
       .default("poisson")
       .describe(
-        "poisson (ratePerS), gamma (ratePerS, cv: bursty), constant (ratePerS), closed-loop (users send their next request when the last finishes), offline (all at t = 0, as MLPerf Offline), trace (traceFile)",
+        "poisson (ratePerS), gamma (ratePerS, cv: bursty), constant (ratePerS), closed-loop (users send their next request when the last finishes), offline (all at t = 0, as MLPerf Offline), trace (traceFile), rate-curve (Poisson with a rate that changes over time: rateCurveFile)",
       ),
     ratePerS: positive("ratePerS").optional().describe("Mean arrival rate, requests per second"),
     cv: positive("cv")
@@ -216,6 +216,13 @@ export const TrafficSpecSchema = z
       .min(1)
       .optional()
       .describe("Trace: CSV with header arrival_s,input_tokens,output_tokens (path relative to the scenario file)"),
+    rateCurveFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Rate curve: CSV with header time_s,rate_per_s, one row per change of rate from time_s on (first row at 0; path relative to the scenario file)",
+      ),
     inputTokens: LengthSpecSchema.optional().describe("Prompt length distribution (not with a trace)"),
     outputTokens: LengthSpecSchema.optional().describe("Output length distribution (not with a trace)"),
     requests: posInt("Requests to simulate (including warm-up)", MAX_SERVING_REQUESTS).optional(),
@@ -233,12 +240,17 @@ export const TrafficSpecSchema = z
     if (t.arrival === "gamma") need("cv", "gamma arrivals need a coefficient of variation");
     if (t.arrival === "closed-loop") need("users", "a closed loop needs a number of users");
     if (t.arrival === "trace") need("traceFile", "trace arrivals need a CSV file");
+    if (t.arrival === "rate-curve") need("rateCurveFile", "rate-curve arrivals need a CSV file of rates over time");
     if (t.arrival !== "trace") {
       need("inputTokens", "requests need a prompt length distribution");
       need("outputTokens", "requests need an output length distribution");
     }
     if (t.arrival === "offline") need("requests", "offline traffic needs a request count");
-    if ((byRate || t.arrival === "closed-loop") && t.requests === undefined && t.durationS === undefined) {
+    if (
+      (byRate || t.arrival === "closed-loop" || t.arrival === "rate-curve") &&
+      t.requests === undefined &&
+      t.durationS === undefined
+    ) {
       ctx.addIssue({
         code: "custom",
         path: ["requests"],
