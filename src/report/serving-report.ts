@@ -61,6 +61,21 @@ export function isOverloaded(r: RunOk): boolean {
   return r.metrics.overloaded === 1;
 }
 
+/**
+ * "linear 48.1% · attentionDecode 21.0% · ...": each part's share of a pool's
+ * iteration seconds, largest first, parts under 0.5% left out.
+ */
+function iterationShares(seconds: Record<string, number>): string {
+  const total = Object.values(seconds).reduce((a, b) => a + b, 0);
+  if (!(total > 0)) return "";
+  return Object.entries(seconds)
+    .map(([k, s]) => [k, s / total] as const)
+    .filter(([, f]) => f >= 0.005)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, f]) => `${k} ${pct(f)}`)
+    .join(" · ");
+}
+
 /** The four statistics of a latency metric family (ttft, tpot, e2e), in seconds. */
 function latency(m: Record<string, number>, prefix: string) {
   return {
@@ -121,6 +136,18 @@ export function servingRunText(r: RunOk, summary?: SeedSummary): string[] {
     `batch            ${Number.isFinite(num(m, "meanBatchSize")) ? num(m, "meanBatchSize").toFixed(1) : "n/a"} sequences per iteration (mean)`,
     `KV cache         ${pct(num(m, "kvCacheUtilizationMean"))} used on average, ${pct(num(m, "kvCacheUtilizationMax"))} at most; ${int(num(m, "preemptions"))} preemption${num(m, "preemptions") === 1 ? "" : "s"}`,
   );
+  const busyOf = (k: string) => pct(num(m, k));
+  if ("busyFraction" in m) lines.push(`busy             instances in iterations ${busyOf("busyFraction")} of the time`);
+  if ("prefillBusyFraction" in m) {
+    lines.push(
+      `busy             prefill instances ${busyOf("prefillBusyFraction")}, decode instances ${busyOf("decodeBusyFraction")} of the time`,
+    );
+  }
+  const parts = d.iterationSeconds as Record<string, Record<string, number>> | undefined;
+  for (const [pool, seconds] of Object.entries(parts ?? {})) {
+    const line = iterationShares(seconds);
+    if (line) lines.push(`${pool === "all" ? "iteration time  " : `${pool.padEnd(7)} time    `} ${line}`);
+  }
   if ("kvTransferMeanSeconds" in m) {
     const mean = num(m, "kvTransferMeanSeconds");
     lines.push(
@@ -181,6 +208,11 @@ export function servingRunJson(
     ...("kvTransferMeanSeconds" in m
       ? { kvTransferSeconds: { mean: num(m, "kvTransferMeanSeconds"), p99: num(m, "kvTransferP99Seconds") } }
       : {}),
+    ...("busyFraction" in m ? { busyFraction: num(m, "busyFraction") } : {}),
+    ...("prefillBusyFraction" in m
+      ? { busyFraction: { prefill: num(m, "prefillBusyFraction"), decode: num(m, "decodeBusyFraction") } }
+      : {}),
+    iterationSeconds: d.iterationSeconds ?? null,
     overloaded: isOverloaded(r),
     verdict: d.verdict ?? null,
     memory: d.memory ?? null,

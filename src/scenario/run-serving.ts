@@ -9,6 +9,7 @@ import { NoisyComputeTiming } from "../stragglers/compute-timing.js";
 import { noiseCardsError } from "../stragglers/noise-cards.js";
 import { isQuiet } from "../stragglers/noise-spec.js";
 import { resolveDeployment } from "../workload/serving/deployment-checks.js";
+import { IterationAccount } from "../workload/serving/iteration-account.js";
 import { IterationCostModel, type LinearCommS } from "../workload/serving/iteration-cost.js";
 import type { RequestStore } from "../workload/serving/request-store.js";
 import { closedLoopLengths, openLoopRequests } from "../workload/serving/request-table.js";
@@ -189,6 +190,8 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
     throw err;
   }
 
+  const prefillAccount = new IterationAccount();
+  const decodeAccount = new IterationAccount();
   const outcome = simulateServing({
     instances: d.instances,
     scheduler: serving.scheduler,
@@ -196,7 +199,13 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
     blocksPerInstance: dep.capacity.blocksPerInstance,
     prefixHitFraction: serving.kvCache.prefixHitFraction,
     router: serving.router,
-    iterationS: timing ? (i, w) => timing.computeS(i, costFor(i).iterationS(w)) : (i, w) => costFor(i).iterationS(w),
+    // Priced iteration by iteration, each booked to its pool's account (where the time goes).
+    iterationS: (i, w) => {
+      const b = costFor(i).breakdown(w);
+      const actualS = timing ? timing.computeS(i, b.total) : b.total;
+      (i < prefillCount ? prefillAccount : decodeAccount).add(b, actualS);
+      return actualS;
+    },
     traffic,
     ...(dp && dec && decodeServing
       ? {
@@ -240,6 +249,14 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
     kvBlocksPerInstance: dep.capacity.blocksPerInstance,
   });
   if (dp) Object.assign(metrics, kvTransferMetrics(outcome.requests, t.warmupRequests));
+  // Busy fraction of each pool: iteration seconds over instances × the run's makespan.
+  const busy = (a: IterationAccount, n: number) => a.busyS / (n * outcome.makespanS);
+  if (dp) {
+    metrics.prefillBusyFraction = busy(prefillAccount, d.instances);
+    metrics.decodeBusyFraction = busy(decodeAccount, dp.instances);
+  } else {
+    metrics.busyFraction = busy(prefillAccount, d.instances);
+  }
   const warnings: string[] = [];
   if (outcome.requests.count <= t.warmupRequests) warnings.push("every request fell in the warm-up: nothing measured");
   const details: Record<string, unknown> = {
@@ -278,6 +295,10 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
       kvCapacityTokensPerInstance: dep.capacity.kvCapacityTokensPerInstance,
     },
     slo: { ttftS: serving.slo.ttftS, tpotS: serving.slo.tpotS, percentile: serving.slo.percentile },
+    // Seconds of each part of the iterations, summed over the pool's iterations (docs/serving.md, Metrics).
+    iterationSeconds: dp
+      ? { prefill: { ...prefillAccount.seconds }, decode: { ...decodeAccount.seconds } }
+      : { all: { ...prefillAccount.seconds } },
     verdict,
     warnings,
   };
