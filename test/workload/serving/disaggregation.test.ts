@@ -80,6 +80,22 @@ describe("prefill/decode disaggregation", () => {
     expect(m(r, "requests")).toBe(70);
   });
 
+  it("a decode pool whose KV cache cannot hold one request is bad input with the numbers", () => {
+    const r = runServingScenario(
+      loadServingScenario("topologies/scenarios/llama3-70b-h100-serving.yaml", [
+        "serving.deployment.instances=1",
+        "serving.decode.instances=1",
+        "serving.decode.tp=1",
+      ]),
+      1,
+    );
+    expect(r.ok).toBe(false);
+    if (!r.ok)
+      expect(r.error).toMatch(
+        /^serving\.decode\.\w+: the KV cache cannot hold one request of 131072 tokens: .*weights 72\.66 GB/m,
+      );
+  });
+
   it("a decode pool that overlaps the prefill pool or leaves the topology is bad input naming serving.decode", () => {
     const overlap = runServingScenario(loadServingScenario(PD, ["serving.decode.firstCard=0"]), 1);
     expect(overlap.ok).toBe(false);
