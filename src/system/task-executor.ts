@@ -47,6 +47,8 @@ export class TaskExecutor {
   private readonly currentTask: Int32Array;
   private stepsToRun = 0;
   private control: StepControl = {};
+  /** The longest rank task list (the stride of barrier keys). */
+  private readonly maxTasks: number;
 
   constructor(
     private readonly sim: Simulator,
@@ -66,6 +68,7 @@ export class TaskExecutor {
     this.currentTask = new Int32Array(n);
     this.acc = new Float64Array(n * this.cats);
     this.got = program.tasks.map((t) => new Int32Array(program.replicas * t.size * 2));
+    this.maxTasks = Math.max(1, ...program.tasks.map((t) => t.size));
     this.hComputeDone = sim.handler("task-done", (a) => this.endChainTask(a));
     this.hScaledDone = sim.handler("scaled-done", (a) => this.endChainTask(a));
   }
@@ -77,7 +80,20 @@ export class TaskExecutor {
     for (let a = 0; a < this.actors; a++) this.beginStep(a);
     this.sim.run();
     if (this.stepEndS.length !== this.stepsToRun) {
-      throw new Error(`task executor invariant violated: deadlock after ${this.stepEndS.length} steps`);
+      const stuck: string[] = [];
+      for (let a = 0; a < this.actors && stuck.length < 5; a++) {
+        const t = this.list(a);
+        const pos = this.pc[a] as number;
+        if (pos > t.chain.length) continue;
+        const task = t.chain[pos] as number;
+        const got = (this.got[this.rankOf(a)] as Int32Array)[this.gotIndex(a, task, this.step[a] as number)];
+        stuck.push(
+          `actor ${a} step ${this.step[a]} at ${this.running[a] ? "running " : ""}${t.label[task] ?? "end"} (${got}/${t.need[task]} arrived)`,
+        );
+      }
+      throw new Error(
+        `task executor invariant violated: deadlock after ${this.stepEndS.length} steps (${stuck.join("; ")})`,
+      );
     }
     const names = this.program.categories as readonly TimeCategory[];
     return this.stepEndS.map((endS, k) => {
@@ -230,7 +246,9 @@ export class TaskExecutor {
     const group = Math.floor(replica / size);
     const step = this.step[a] as number;
     this.arrivedS[a] = this.sim.now;
-    const key = (((step & 1) * p.ranks + rank) * t.size + task) * p.replicas + group;
+    // Keyed by (step parity, rank, task, group) with the largest task list as the task stride: ranks'
+    // lists differ in length, so a rank's own size as the stride would let two ranks' barriers collide.
+    const key = (((step & 1) * p.ranks + rank) * this.maxTasks + task) * p.replicas + group;
     let join = this.barriers.get(key);
     if (join === undefined) {
       const members = Array.from({ length: size }, (_, i) => (group * size + i) * p.ranks + rank);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { CollectiveRequest } from "../../src/collectives/types.js";
 import { Simulator } from "../../src/engine/index.js";
 import type { CollectiveRunner } from "../../src/system/ports.js";
-import { type Program, TaskKind, type TaskList } from "../../src/system/program.js";
+import { finishTaskLists, type Program, TaskKind, type TaskList, TaskListBuilder } from "../../src/system/program.js";
 import { TaskExecutor } from "../../src/system/task-executor.js";
 import { pipelineSchedule, type ScheduleKind } from "../../src/workload/pipeline-schedule.js";
 import { trainingStepGraph } from "../../src/workload/training/step-graph.js";
@@ -229,5 +229,47 @@ describe("task executor hook", () => {
     // Every task of every actor ran once: 4 actors; per rank, its tasks.
     const perActor = g.tasks.map((t) => t.size);
     expect(starts.length).toBe(2 * ((perActor[0] as number) + (perActor[1] as number)));
+  });
+});
+
+describe("task executor barriers", () => {
+  it("barriers of ranks with task lists of different lengths never share a key (a collision deadlocked 8k-card runs)", () => {
+    // Rank 0: 3 computes then a collective (task 3 of 4); rank 1: a compute then a collective (task 1 of 2).
+    // Keyed with each rank's own list length as the stride, ((parity·ranks + rank)·length + task), both
+    // are key 3: rank 0's first replica would join rank 1's half-full barrier.
+    const r0 = new TaskListBuilder();
+    for (let i = 0; i < 3; i++) r0.add({ kind: TaskKind.Compute, label: `c${i}`, chain: true, slowS: 1 });
+    r0.add({ kind: TaskKind.Collective, label: "g0", chain: true, op: "allreduce", bytes: 1, groupReplicas: 2 });
+    const r1 = new TaskListBuilder();
+    r1.add({ kind: TaskKind.Compute, label: "c", chain: true, slowS: 1 });
+    r1.add({ kind: TaskKind.Collective, label: "g1", chain: true, op: "allreduce", bytes: 1, groupReplicas: 2 });
+    const program: Program = {
+      ranks: 2,
+      replicas: 2,
+      cardsPerActor: 1,
+      tasks: finishTaskLists([r0, r1]),
+      actorCards: (a) => [a],
+      categories: ["compute", "straggler", "comm"],
+      noiseCategory: 1,
+    };
+    const sim = new Simulator();
+    const groups: number[][] = [];
+    const comm: CollectiveRunner = {
+      run: (req, done) => {
+        groups.push([...req.cards]);
+        sim.callAfter(1, "c", done);
+      },
+      send: (_s, _d, _b, done) => sim.callAfter(0, "s", done),
+    };
+    // Replica 1 of every rank runs 10x slower, so each barrier waits with one member for a while.
+    const timing = {
+      slowdown: (a: number) => (a >= 2 ? 10 : 1),
+      computeS: (a: number, s: number) => s * (a >= 2 ? 10 : 1),
+    };
+    const records = new TaskExecutor(sim, program, comm, timing).run(2);
+    expect(records).toHaveLength(2);
+    // Each rank's collective ran once per step over its own two replicas: actors 0 and 2 (rank 0),
+    // 1 and 3 (rank 1).
+    expect(groups.map((g) => [...g].sort().join(",")).sort()).toEqual(["0,2", "0,2", "1,3", "1,3"]);
   });
 });
