@@ -86,25 +86,54 @@ export type ServingResize = { ok: true; sets: string[]; instances: number } | { 
  */
 export function resizeServingSets(scenario: ServingScenarioSpec, cards: number, mode: ScalingMode): ServingResize {
   const d = scenario.serving.deployment;
+  const dp = scenario.serving.decode;
   const t = scenario.serving.traffic;
   const perInstance = d.tp * d.pp;
   if (!(Number.isInteger(cards) && cards >= 1)) return { ok: false, reason: `cards: expected a positive integer` };
-  if (cards % perInstance !== 0) {
-    return {
-      ok: false,
-      reason: `instances not integral: ${fmt(cards)} cards / (tp ${d.tp} x pp ${d.pp} = ${perInstance}) is not whole`,
-    };
-  }
-  const instances = cards / perInstance;
   const sets: string[] = [];
+  let instances: number;
+  let ratio: number;
+  let need: number;
+  if (dp) {
+    // Disaggregated: both pools grow by the same factor (the P:D split of cards is kept) and the decode
+    // pool follows the prefill pool's cards.
+    const perDecode = dp.tp * dp.pp;
+    const prefillCards = d.instances * perInstance;
+    const decodeCards = dp.instances * perDecode;
+    ratio = cards / (prefillCards + decodeCards);
+    const p = d.instances * ratio;
+    const q = dp.instances * ratio;
+    if (!Number.isInteger(p) || !Number.isInteger(q)) {
+      return {
+        ok: false,
+        reason: `pools not integral: ${fmt(cards)} cards keep the P:D split of ${fmt(d.instances)} prefill x ${perInstance} and ${fmt(dp.instances)} decode x ${perDecode} cards only as ${Number(p.toPrecision(6))} and ${Number(q.toPrecision(6))} instances`,
+      };
+    }
+    instances = p + q;
+    sets.push(
+      `serving.deployment.instances=${p}`,
+      `serving.decode.instances=${q}`,
+      `serving.decode.firstCard=${d.firstCard + p * perInstance}`,
+    );
+    need = d.firstCard + cards;
+  } else {
+    if (cards % perInstance !== 0) {
+      return {
+        ok: false,
+        reason: `instances not integral: ${fmt(cards)} cards / (tp ${d.tp} x pp ${d.pp} = ${perInstance}) is not whole`,
+      };
+    }
+    instances = cards / perInstance;
+    ratio = instances / d.instances;
+    sets.push(`serving.deployment.instances=${instances}`);
+    need = d.firstCard + cards;
+  }
   const perNode = scenario.topology.cardsPerNode;
-  const need = d.firstCard + cards;
   if (scenario.topology.nodes * perNode < need) {
     const nodes = Math.ceil(need / perNode);
-    sets.push(`topology.nodes=${nodes}`, `topology.cards=${nodes * perNode}`);
+    sets.unshift(`topology.nodes=${nodes}`, `topology.cards=${nodes * perNode}`);
   }
-  sets.push(`serving.deployment.instances=${instances}`);
-  const ratio = instances / d.instances;
+  const oldInstances = d.instances + (dp?.instances ?? 0);
   if (mode === "strong" || ratio === 1) return { ok: true, sets, instances };
   const scaled = (n: number) => n * ratio;
   const sampleCount = (n: number) => Math.max(1, Math.round(scaled(n)));
@@ -113,7 +142,7 @@ export function resizeServingSets(scenario: ServingScenarioSpec, cards: number, 
     const w = Math.round(scaled(t.warmupRequests));
     sets.push(`serving.traffic.warmupRequests=${requests === undefined ? w : Math.min(w, requests - 1)}`);
   };
-  const load = `the offered load (x ${Number(ratio.toPrecision(6))} for ${fmt(instances)} instances instead of ${fmt(d.instances)})`;
+  const load = `the offered load (x ${Number(ratio.toPrecision(6))} for ${fmt(instances)} instances instead of ${fmt(oldInstances)})`;
   switch (t.arrival) {
     case "trace":
     case "rate-curve":
@@ -168,5 +197,6 @@ export function resizeAnySets(
 /** Cards a serving deployment uses: instances · tp · pp. */
 export function servingCards(scenario: ServingScenarioSpec): number {
   const d = scenario.serving.deployment;
-  return d.instances * d.tp * d.pp;
+  const dp = scenario.serving.decode;
+  return d.instances * d.tp * d.pp + (dp ? dp.instances * dp.tp * dp.pp : 0);
 }

@@ -48,7 +48,8 @@ export interface ServingMetrics {
  * arrival: output tokens as produced, requests as the share of their output
  * produced) instead, when that gives more output tokens per second (the
  * drain after the last arrival dilutes the first estimate; start-up dilutes
- * the second).
+ * the second); a closed loop the same way, its last arrival being the last
+ * request issued.
  * Overload (open-loop rate-driven traffic only): the queue of requests not yet
  * admitted grows over the arrival window — its time-average over the second
  * half exceeds 1.5 × that of the first half plus one request, and at the last
@@ -61,6 +62,13 @@ export function servingMetrics(opts: {
   instances: number;
   slo: SloSpec;
   rateDriven: boolean;
+  /**
+   * Closed loop: measure the rates, like rate-driven traffic, over the work done while requests were
+   * still being issued (first measured arrival to the last request's arrival), when that gives more:
+   * the drain after the last request, which grows with the fleet (its longest request), is not the
+   * fleet's rate.
+   */
+  closedLoop?: boolean;
   kvBlocksPerInstance: number;
 }): ServingMetrics {
   const { outcome: o, slo } = opts;
@@ -107,7 +115,7 @@ export function servingMetrics(opts: {
   let windowS = n > 0 ? windowEnd - windowStart : Number.NaN;
   let counted = { requests: n, inputTokens, outputTokens, met };
   const lastArrival = n > 0 ? (s.arrivalS[s.count - 1] as number) : 0;
-  if (opts.rateDriven && n > 1 && lastArrival > windowStart) {
+  if ((opts.rateDriven || opts.closedLoop === true) && n > 1 && lastArrival > windowStart) {
     // Work done inside the arrival window [windowStart, lastArrival]: each request's output tokens
     // counted as produced (the first at its first token, the rest evenly until it finishes); a
     // request counts as the share of its output produced, and so do its prompt tokens. Unlike

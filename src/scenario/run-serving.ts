@@ -246,6 +246,7 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
       t.arrival === "constant" ||
       t.arrival === "trace" ||
       t.arrival === "rate-curve",
+    closedLoop: t.arrival === "closed-loop",
     kvBlocksPerInstance: dep.capacity.blocksPerInstance,
   });
   if (dp) Object.assign(metrics, kvTransferMetrics(outcome.requests, t.warmupRequests));

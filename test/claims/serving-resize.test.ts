@@ -140,3 +140,36 @@ describe("resizing a serving scenario", () => {
     });
   });
 });
+
+describe("resizing a disaggregated (prefill/decode) serving scenario", () => {
+  // 1 prefill + 1 decode instance of TP 1 (decode on card 8 of small-2x8); poisson 4 req/s, 80 requests.
+  const pd = loadServingScenario("test/fixtures/serving-pd/tiny-pd.yaml");
+
+  it("counts both pools' cards", () => {
+    expect(servingCards(pd)).toBe(2);
+  });
+
+  it("weak: both pools grow by the same factor (P:D split kept), the decode pool right after the prefill pool", () => {
+    expect(resizeServingSets(pd, 8, "weak")).toEqual({
+      ok: true,
+      instances: 8,
+      sets: [
+        "serving.deployment.instances=4",
+        "serving.decode.instances=4",
+        "serving.decode.firstCard=4",
+        "serving.traffic.ratePerS=16",
+        "serving.traffic.requests=320",
+        "serving.traffic.warmupRequests=40",
+      ],
+    });
+  });
+
+  it("a size that does not keep the split in whole instances is a reason, not a run", () => {
+    const r = resizeServingSets(pd, 3, "weak");
+    expect(r.ok).toBe(false);
+    if (!r.ok)
+      expect(r.reason).toMatch(
+        /^pools not integral: 3 cards keep the P:D split of 1 prefill x 1 and 1 decode x 1 cards only as 1\.5 and 1\.5 instances$/,
+      );
+  });
+});
