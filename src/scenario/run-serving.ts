@@ -227,7 +227,9 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
                 const one = () => {
                   if (--left === 0) done();
                 };
-                src.forEach((card, k) => net.send(card, dst[k % dst.length] as number, share, one, "kv transfer"));
+                src.forEach((card, k) => {
+                  net.send(card, dst[k % dst.length] as number, share, one, "kv transfer");
+                });
               };
             },
           },

@@ -1,4 +1,4 @@
-import { InputError, type InputIssue } from "../../input/issues.js";
+import { InputError } from "../../input/issues.js";
 import { readInputFile } from "../../input/read-file.js";
 import { asCsvIssue, type Cell, IssueList, parseNumber, splitCells } from "./csv-cells.js";
 import type { RequestTable } from "./request-table.js";
