@@ -6,6 +6,7 @@ import { clusterNetwork } from "../../../src/network/cluster-network.js";
 import { loadServingScenario } from "../../../src/scenario/load-scenario.js";
 import { runServingScenario } from "../../../src/scenario/run-serving.js";
 import type { RunOk } from "../../../src/scenario/types.js";
+import { runCli } from "../../helpers/run-cli.js";
 
 /** Prefill/decode disaggregation (issue 15 item 1, first part): KV caches moved as flows on the network. */
 const PD = "test/fixtures/serving-pd/tiny-pd.yaml";
@@ -109,5 +110,17 @@ describe("prefill/decode disaggregation", () => {
       expect(outside.error).toMatch(
         /^serving\.decode\.instances: expected the deployment to fit the topology's 16 cards/,
       );
+  });
+});
+
+describe("disaggregated runs are deterministic across worker counts", () => {
+  it("run --seeds 3 --json: the same object with 1 and 2 workers", () => {
+    const args = ["run", PD, "--seeds", "3", "--json"];
+    const one = runCli([...args, "--workers", "1"]);
+    const two = runCli([...args, "--workers", "2"]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(two.code, two.stderr).toBe(0);
+    expect(JSON.parse(two.stdout)).toEqual(JSON.parse(one.stdout));
+    expect(JSON.parse(one.stdout).kvTransferSeconds.mean).toBeGreaterThan(0);
   });
 });
