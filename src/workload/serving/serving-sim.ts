@@ -1,6 +1,7 @@
 import { Simulator } from "../../engine/simulator.js";
 import { InstanceState } from "./instance-state.js";
 import type { BatchWork } from "./iteration-cost.js";
+import { LeastLoaded } from "./least-loaded.js";
 import { RequestStore } from "./request-store.js";
 import type { SchedulerSpec } from "./serving-spec.js";
 
@@ -153,6 +154,8 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
   };
 
   let rrDecode = 0;
+  const leastPrefill = new LeastLoaded(insts.length, (i) => (insts[i] as InstanceState).outstanding);
+  const leastDecode = new LeastLoaded(decodeInsts.length, (i) => (decodeInsts[i] as InstanceState).outstanding);
   const route = (pool: readonly InstanceState[] = insts): InstanceState => {
     if (p.router === "round-robin") {
       const k = pool === insts ? rr : rrDecode;
@@ -161,9 +164,14 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
       else rrDecode = (rrDecode + 1) % pool.length;
       return inst;
     }
-    let best = pool[0] as InstanceState;
-    for (const inst of pool) if (inst.outstanding < best.outstanding) best = inst;
-    return best;
+    return pool === insts
+      ? (insts[leastPrefill.peek()] as InstanceState)
+      : (decodeInsts[leastDecode.peek()] as InstanceState);
+  };
+  /** Keeps the least-outstanding order after an instance's outstanding count changed. */
+  const changed = (inst: InstanceState) => {
+    if (inst.role === "decode") leastDecode.update(inst.index - p.instances);
+    else leastPrefill.update(inst.index);
   };
 
   const assign = (r: number): InstanceState => {
@@ -172,6 +180,7 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
     store.instance[r] = inst.index;
     inst.enqueue(r);
     inst.outstanding++;
+    changed(inst);
     inSystem++;
     queued++;
     return inst;
@@ -354,6 +363,8 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
     const to = route(decodeInsts);
     to.outstanding++;
     from.outstanding--;
+    changed(to);
+    changed(from);
     store.transferStartS[r] = sim.now;
     const tokens = store.kvTokens[r] as number;
     (transport as KvTransport)(from.index, to.index - p.instances, tokens, () => {
@@ -401,6 +412,7 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
         inst.freeBlocks += store.blocks[r] as number;
         store.blocks[r] = 0;
         inst.outstanding--;
+        changed(inst);
         inSystem--;
       }
       inst.running = inst.running.filter(
