@@ -15,7 +15,10 @@
  * - sloAttainment: fraction of measured requests meeting both limits; goodputRequestsPerSecond:
  *   those requests per second; sloRatio: the worst of (TTFT at the SLO percentile / limit) and
  *   (TPOT at the SLO percentile / limit): <= 1 means both SLOs hold at their percentile;
- * - overloaded: 1 when the offered load exceeds capacity (queue still growing at the end), else 0.
+ * - overloaded: 1 when the offered load exceeds capacity (queue still growing at the end), else 0;
+ * - busyFraction (colocated) or prefillBusyFraction and decodeBusyFraction (disaggregated): a pool's
+ *   iteration seconds over instances × simulatedSeconds; kvTransferMean/P99Seconds (disaggregated):
+ *   KV-cache transfer from the prefill to the decode pool. Empty cells where a run has no such pool.
  */
 const SERVING_METRIC_COLUMNS = [
   "cards",
@@ -45,6 +48,11 @@ const SERVING_METRIC_COLUMNS = [
   "kvCacheUtilizationMax",
   "preemptions",
   "overloaded",
+  "busyFraction",
+  "prefillBusyFraction",
+  "decodeBusyFraction",
+  "kvTransferMeanSeconds",
+  "kvTransferP99Seconds",
   "iterations",
   "simulatedSeconds",
   "events",
