@@ -59,7 +59,14 @@ export type CaseOutcome =
       own?: MetricEstimate;
       reference?: { name: string; value: MetricEstimate; target: Record<string, number> };
     }
-  | { name: string; required: boolean; ok: false; reason: string };
+  | {
+      name: string;
+      required: boolean;
+      ok: false;
+      reason: string;
+      /** The failed run's kind when a run failed ("invalid-input": the scenario is inconsistent at this value). */
+      runKind?: string;
+    };
 
 /** Whether `value op bound` holds; margin > 0 when it does (margin 0 counts as holding). */
 export function compareBound(
@@ -167,7 +174,13 @@ function outcomeOf(
       const size = sizes[Math.floor(runs.indexOf(failed) / seedCount)] as number;
       const where = claim.atScenarioSize ? "" : `at ${size.toLocaleString("en-US")} cards: `;
       const who = a === 0 ? "" : `reference '${claim.spec.reference?.name}': `;
-      return { name, required, ok: false, reason: `${who}${where}${failed.kind}: ${failed.error}` };
+      return {
+        name,
+        required,
+        ok: false,
+        reason: `${who}${where}${failed.kind}: ${failed.error}`,
+        runKind: failed.kind,
+      };
     }
     const metrics = runs.map((r) => (r.ok ? r.metrics : {}));
     const targets = metrics.slice(0, seedCount);

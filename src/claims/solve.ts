@@ -26,6 +26,12 @@ export interface Probe {
   metric?: number;
   /** Why the probe could not be evaluated (the value is out of the field's range, OOM, ...). */
   reason?: string;
+  /**
+   * The value cannot be simulated: out of the field's range, or the scenario is inconsistent there
+   * (an invalid-input run, e.g. pools that would overlap). Such probes end a search direction and are
+   * never a verdict; a run that fails otherwise (out of memory, an impossible plan) is a failing one.
+   */
+  rejected?: boolean;
 }
 
 export interface SolveResult {
@@ -84,19 +90,21 @@ export async function solveBreakingPoint(claim: LoadedClaim, opts: SolveOptions)
     if (known) return known;
     let p: Probe;
     if (!accepts(claim.scenarioPath, context, opts.field, value)) {
-      p = { value, holds: false, reason: "the field rejects this value" };
+      p = { value, holds: false, reason: "the field rejects this value", rejected: true };
     } else {
       const [o] = (await evaluateCases(
         claim,
         [probeCase(claim, variant, context, `${opts.field}=${value}`)],
         opts.threads === undefined ? {} : { threads: opts.threads },
       )) as [CaseOutcome];
-      p = o.ok ? { value, holds: o.holds, metric: o.value.mean } : { value, holds: false, reason: o.reason };
+      p = o.ok
+        ? { value, holds: o.holds, metric: o.value.mean }
+        : { value, holds: false, reason: o.reason, ...(o.runKind === "invalid-input" ? { rejected: true } : {}) };
     }
     probes.push(p);
     return p;
   };
-  const valid = (p: Probe) => p.reason !== "the field rejects this value";
+  const valid = (p: Probe) => p.rejected !== true;
 
   let holdsAt: number | undefined;
   let failsAt: number | undefined;
@@ -186,7 +194,7 @@ function probeCase(claim: LoadedClaim, variant: VariantSpec | undefined, context
 function nearestOpposite(probes: readonly Probe[], p: Probe): number {
   let best: number | undefined;
   for (const q of probes) {
-    if (q.holds === p.holds || q.reason === "the field rejects this value") continue;
+    if (q.holds === p.holds || q.rejected === true) continue;
     if (best === undefined || Math.abs(q.value - p.value) < Math.abs(best - p.value)) best = q.value;
   }
   return best as number;

@@ -124,3 +124,28 @@ describe("disaggregated runs are deterministic across worker counts", () => {
     expect(JSON.parse(one.stdout).kvTransferSeconds.mean).toBeGreaterThan(0);
   });
 });
+
+describe("--solve over values where the scenario is inconsistent", () => {
+  it("a probe that is invalid input (pools would overlap) ends the direction; it is not a failing verdict", () => {
+    const r = runCli([
+      "run",
+      PD,
+      "--set",
+      "serving.traffic.ratePerS=200",
+      "--set",
+      "serving.traffic.requests=2000",
+      "--set",
+      "serving.traffic.warmupRequests=200",
+      "--solve",
+      "serving.deployment.instances",
+      "--json",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    // 9 or more prefill instances would overlap the decode pool on card 8: not a breaking point at 8.
+    expect(j.holdsAt).toBeUndefined();
+    expect(j.summary).toMatch(
+      /holds at every probed serving\.deployment\.instances \(1, 2, 4, 8\); no breaking point found/,
+    );
+  });
+});
