@@ -16,7 +16,7 @@ import {
 import { jobDaysText, trainingRunText } from "../report/training-report.js";
 import { loadAnyScenario } from "../scenario/load-scenario.js";
 import { runScenario } from "../scenario/run.js";
-import { jobDaysReport, SERVING_SEED_METRICS, summarizeSeeds } from "../scenario/run-report.js";
+import { jobDaysReport, SERVING_SEED_METRICS, type SeedSummary, summarizeSeeds } from "../scenario/run-report.js";
 import { runServingScenario } from "../scenario/run-serving.js";
 import type { ServingScenarioSpec } from "../scenario/serving-scenario-spec.js";
 import type { RunOk, RunSpec } from "../scenario/types.js";
@@ -163,18 +163,7 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
       if (seedCount > 1) seedDone();
       const rest = await others;
       progress.stop();
-      const ran = [firstResult, ...rest.filter((r): r is PointResult => r !== undefined)];
-      const failed = ran.find((r): r is Extract<PointResult, { ok: false }> => !r.ok);
-      if (failed) throw new UserError(`${scenario}: ${failed.error}`);
-      const first = firstResult as RunOk;
-      const seedsRun = seeds.filter((_, i) => i === 0 || rest[i - 1] !== undefined);
-      const summary =
-        seedsRun.length > 1
-          ? summarizeSeeds(
-              seedsRun,
-              ran.map((r) => (r as RunOk).metrics),
-            )
-          : undefined;
+      const { first, seedsRun, summary } = seedResults(scenario, seeds, firstResult, rest);
       const stepsRun = first.metrics.steps as number;
       const cut =
         stepsRun < steps
@@ -232,19 +221,7 @@ async function runServingReport(c: ServingCommon): Promise<void> {
   if (c.seedCount > 1) seedDone();
   const rest = await others;
   progress.stop();
-  const ran = [firstResult, ...rest.filter((r): r is PointResult => r !== undefined)];
-  const failed = ran.find((r): r is Extract<PointResult, { ok: false }> => !r.ok);
-  if (failed) throw new UserError(`${scenario}: ${failed.error}`);
-  const first = firstResult as RunOk;
-  const seedsRun = seeds.filter((_, i) => i === 0 || rest[i - 1] !== undefined);
-  const summary =
-    seedsRun.length > 1
-      ? summarizeSeeds(
-          seedsRun,
-          ran.map((r) => (r as RunOk).metrics),
-          SERVING_SEED_METRICS,
-        )
-      : undefined;
+  const { first, seedsRun, summary } = seedResults(scenario, seeds, firstResult, rest, SERVING_SEED_METRICS);
   if (opts.requestsCsv !== undefined) {
     const requests = first.details.requests as ServingRequests | undefined;
     if (!requests) throw new UserError(`${scenario}: the serving simulation returned no per-request data`);
@@ -295,6 +272,27 @@ function parseRange(text: string): [number, number] {
     throw new UsageError(`--range: expected two numbers 'low,high', found '${text}'`);
   }
   return parts as [number, number];
+}
+
+/**
+ * The first seed's result and the summary over the seeds that ran (those a
+ * budget kept from starting are undefined in `rest`); a failed seed is the
+ * command's error.
+ */
+function seedResults(
+  scenario: string,
+  seeds: readonly number[],
+  firstResult: PointResult,
+  rest: ReadonlyArray<PointResult | undefined>,
+  seedMetrics?: Parameters<typeof summarizeSeeds>[2],
+): { first: RunOk; seedsRun: number[]; summary: SeedSummary | undefined } {
+  const ran = [firstResult, ...rest.filter((r): r is PointResult => r !== undefined)];
+  const failed = ran.find((r): r is Extract<PointResult, { ok: false }> => !r.ok);
+  if (failed) throw new UserError(`${scenario}: ${failed.error}`);
+  const seedsRun = seeds.filter((_, i) => i === 0 || rest[i - 1] !== undefined);
+  const metrics = ran.map((r) => (r as RunOk).metrics);
+  const summary = seedsRun.length > 1 ? summarizeSeeds(seedsRun, metrics, seedMetrics) : undefined;
+  return { first: firstResult as RunOk, seedsRun, summary };
 }
 
 /**

@@ -113,3 +113,96 @@ export class IssueList {
     return [...this.issues, { file: this.file, line: 0, column: 0, path: "", message: note }];
   }
 }
+
+/** One data row of a CSV file: its cells, 1-based line number, and a getter by column name. */
+export interface CsvRow<C extends string> {
+  line: number;
+  /** The cell of a header column; a missing one is an issue at the end of the line (undefined). */
+  cell(name: C): Cell | undefined;
+}
+
+/**
+ * Walks a CSV text: skips blank lines and lines starting with #, reads the
+ * header (every one of `columns` once, in any order, extra columns ignored),
+ * then calls `onRow` for each data row. A line that does not split, a row
+ * with more cells than the header (RFC 4180: a shifted or merged row) and a
+ * missing or repeated header column are issues; a bad header ends the walk.
+ * `onRow` returning false ends it too. Returns whether a header was read.
+ */
+export function forEachCsvRow<C extends string>(
+  text: string,
+  columns: readonly C[],
+  issues: IssueList,
+  onRow: (row: CsvRow<C>) => boolean | undefined | void,
+): boolean {
+  let header: Map<C, number> | undefined;
+  let headerCells = 0;
+  let lineNo = 0;
+  for (let pos = 0; pos <= text.length; ) {
+    let end = text.indexOf("\n", pos);
+    if (end < 0) end = text.length;
+    const line = text.slice(pos, end > pos && text[end - 1] === "\r" ? end - 1 : end);
+    pos = end + 1;
+    lineNo++;
+    const bare = line.trim();
+    if (bare === "" || bare.startsWith("#")) continue;
+    const cells = splitCells(line);
+    if ("error" in cells) {
+      issues.add(lineNo, cells.column, "", cells.error.expected, cells.error.found);
+      if (header === undefined) break;
+      continue;
+    }
+    if (header === undefined) {
+      header = readHeader(cells, lineNo, columns, issues);
+      headerCells = cells.length;
+      if (issues.total > 0) break;
+      continue;
+    }
+    if (cells.length > headerCells) {
+      const extra = cells[headerCells] as Cell;
+      issues.add(lineNo, extra.column, "", `${headerCells} cells as in the header`, `${cells.length} (an extra cell)`);
+      continue;
+    }
+    const at = lineNo;
+    const index = header;
+    const cell = (name: C): Cell | undefined => {
+      const c = cells[index.get(name) ?? -1];
+      if (c === undefined) {
+        issues.add(
+          at,
+          line.length + 1,
+          name,
+          `${headerCells} cells as in the header`,
+          `${cells.length} (missing column ${name})`,
+        );
+      }
+      return c;
+    };
+    if (onRow({ line: lineNo, cell }) === false) break;
+  }
+  return header !== undefined;
+}
+
+/** The header's index of each required column; a missing or repeated one is an issue. */
+function readHeader<C extends string>(
+  cells: Cell[],
+  line: number,
+  columns: readonly C[],
+  issues: IssueList,
+): Map<C, number> {
+  const index = new Map<C, number>();
+  const names = cells.map((c) => c.text);
+  for (const name of columns) {
+    const at = names.indexOf(name);
+    if (at < 0) {
+      issues.add(line, 1, name, `a header column ${name}`, `the columns ${names.join(", ")}`);
+      continue;
+    }
+    const again = names.indexOf(name, at + 1);
+    if (again >= 0) {
+      issues.add(line, cells[again]?.column ?? 1, name, `one column ${name}`, `a second one (cell ${again + 1})`);
+    }
+    index.set(name, at);
+  }
+  return index;
+}

@@ -1,7 +1,7 @@
 import type { RandomStream } from "../../engine/rng.js";
 import { InputError } from "../../input/issues.js";
 import { readInputFile } from "../../input/read-file.js";
-import { asCsvIssue, type Cell, IssueList, parseNumber, splitCells } from "./csv-cells.js";
+import { asCsvIssue, forEachCsvRow, IssueList, parseNumber } from "./csv-cells.js";
 
 /** The columns of a rate curve file. */
 export const RATE_CURVE_COLUMNS = ["time_s", "rate_per_s"] as const;
@@ -29,72 +29,35 @@ export function readRateCurve(file: string): RateCurve {
   if ("issue" in read) throw new InputError([asCsvIssue(read.issue, "a CSV rate curve file")]);
   const text = read.text.startsWith("\uFEFF") ? read.text.slice(1) : read.text;
   const issues = new IssueList(file);
-  let header: Map<string, number> | undefined;
-  let headerCells = 0;
   const startS: number[] = [];
   const ratePerS: number[] = [];
   let lastLine = 0;
-  const lines = text.split("\n");
-  for (let n = 0; n < lines.length; n++) {
-    const lineNo = n + 1;
-    const raw = lines[n] as string;
-    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    const bare = line.trim();
-    if (bare === "" || bare.startsWith("#")) continue;
-    const cells = splitCells(line);
-    if ("error" in cells) {
-      issues.add(lineNo, cells.column, "", cells.error.expected, cells.error.found);
-      if (header === undefined) break;
-      continue;
-    }
-    if (header === undefined) {
-      header = new Map();
-      const names = cells.map((c) => c.text);
-      for (const name of RATE_CURVE_COLUMNS) {
-        const at = names.indexOf(name);
-        if (at < 0) issues.add(lineNo, 1, name, `a header column ${name}`, `the columns ${names.join(", ")}`);
-        else header.set(name, at);
-      }
-      headerCells = cells.length;
-      if (issues.total > 0) break;
-      continue;
-    }
-    if (cells.length !== headerCells) {
-      issues.add(lineNo, line.length + 1, "", `${headerCells} cells as in the header`, `${cells.length}`);
-      continue;
-    }
+  const hasHeader = forEachCsvRow(text, RATE_CURVE_COLUMNS, issues, (row) => {
+    const lineNo = row.line;
     if (startS.length >= MAX_RATE_CURVE_ROWS) {
       issues.add(lineNo, 1, "", `at most ${MAX_RATE_CURVE_ROWS.toLocaleString("en-US")} rows`, "more");
-      break;
+      return false;
     }
-    const cell = (name: string) => cells[header?.get(name) ?? -1] as Cell;
-    const t = parseNumber(cell("time_s"));
-    const r = parseNumber(cell("rate_per_s"));
-    const first = startS.length === 0;
+    const tc = row.cell("time_s");
+    const rc = row.cell("rate_per_s");
+    if (tc === undefined || rc === undefined) return;
+    const t = parseNumber(tc);
+    const r = parseNumber(rc);
     const prev = startS[startS.length - 1];
-    if (typeof t === "string") issues.add(lineNo, cell("time_s").column, "time_s", "a time in seconds", t);
-    else if (first && t !== 0) issues.add(lineNo, cell("time_s").column, "time_s", "0 on the first row", String(t));
+    if (typeof t === "string") issues.add(lineNo, tc.column, "time_s", "a time in seconds", t);
+    else if (prev === undefined && t !== 0) issues.add(lineNo, tc.column, "time_s", "0 on the first row", String(t));
     else if (prev !== undefined && !(t > prev)) {
-      issues.add(
-        lineNo,
-        cell("time_s").column,
-        "time_s",
-        `a time after the previous row's ${prev} s (line ${lastLine})`,
-        cell("time_s").text,
-      );
+      issues.add(lineNo, tc.column, "time_s", `a time after the previous row's ${prev} s (line ${lastLine})`, tc.text);
     }
-    if (typeof r === "string") {
-      issues.add(lineNo, cell("rate_per_s").column, "rate_per_s", "a rate in requests per second", r);
-    } else if (r < 0) {
-      issues.add(lineNo, cell("rate_per_s").column, "rate_per_s", "a rate >= 0 requests per second", String(r));
-    }
+    if (typeof r === "string") issues.add(lineNo, rc.column, "rate_per_s", "a rate in requests per second", r);
+    else if (r < 0) issues.add(lineNo, rc.column, "rate_per_s", "a rate >= 0 requests per second", String(r));
     if (typeof t === "number" && typeof r === "number") {
       startS.push(t);
       ratePerS.push(r);
       lastLine = lineNo;
     }
-  }
-  if (issues.total === 0 && header === undefined) {
+  });
+  if (issues.total === 0 && !hasHeader) {
     issues.addWhole("a header line with the columns time_s, rate_per_s", "an empty file");
   } else if (issues.total === 0 && startS.length === 0) {
     issues.addWhole("at least one row after the header", "none");

@@ -1,6 +1,6 @@
 import { InputError } from "../../input/issues.js";
 import { readInputFile } from "../../input/read-file.js";
-import { asCsvIssue, type Cell, IssueList, parseNumber, splitCells } from "./csv-cells.js";
+import { asCsvIssue, type Cell, forEachCsvRow, IssueList, parseNumber } from "./csv-cells.js";
 import type { RequestTable } from "./request-table.js";
 
 /** The columns a request trace must have (in any order; others are ignored). */
@@ -24,8 +24,6 @@ export function readRequestTrace(file: string, maxContextTokens: number): Reques
   const issues = new IssueList(file);
   const maxInput = maxContextTokens - 1;
 
-  let header: Map<TraceColumn, number> | undefined;
-  let headerCells = 0;
   let capacity = 1;
   for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) capacity++;
   const arrivalS = new Float64Array(capacity);
@@ -34,51 +32,11 @@ export function readRequestTrace(file: string, maxContextTokens: number): Reques
   let count = 0;
   let lastArrival: { s: number; line: number } | undefined;
 
-  let lineNo = 0;
-  for (let pos = 0; pos <= text.length; ) {
-    let end = text.indexOf("\n", pos);
-    if (end < 0) end = text.length;
-    const line = text.slice(pos, end > pos && text[end - 1] === "\r" ? end - 1 : end);
-    pos = end + 1;
-    lineNo++;
-    const bare = line.trim();
-    if (bare === "" || bare.startsWith("#")) continue;
-
-    const cells = splitCells(line);
-    if ("error" in cells) {
-      issues.add(lineNo, cells.column, "", cells.error.expected, cells.error.found);
-      if (header === undefined) break;
-      continue;
-    }
-    if (header === undefined) {
-      header = readHeader(cells, lineNo, issues);
-      headerCells = cells.length;
-      if (issues.total > 0) break;
-      continue;
-    }
-
-    if (cells.length > headerCells) {
-      // RFC 4180: every record has the header's number of fields; an extra cell is a shifted or merged row.
-      const extra = cells[headerCells] as Cell;
-      issues.add(lineNo, extra.column, "", `${headerCells} cells as in the header`, `${cells.length} (an extra cell)`);
-      continue;
-    }
-    const cellOf = (name: TraceColumn): Cell | undefined => {
-      const cell = cells[header?.get(name) ?? -1];
-      if (cell === undefined) {
-        issues.add(
-          lineNo,
-          line.length + 1,
-          name,
-          `${headerCells} cells as in the header`,
-          `${cells.length} (missing column ${name})`,
-        );
-      }
-      return cell;
-    };
-    const arrivalCell = cellOf("arrival_s");
-    const inputCell = cellOf("input_tokens");
-    const outputCell = cellOf("output_tokens");
+  const hasHeader = forEachCsvRow(text, TRACE_COLUMNS, issues, (row) => {
+    const lineNo = row.line;
+    const arrivalCell = row.cell("arrival_s");
+    const inputCell = row.cell("input_tokens");
+    const outputCell = row.cell("output_tokens");
 
     let arrival = Number.NaN;
     if (arrivalCell !== undefined) {
@@ -120,14 +78,14 @@ export function readRequestTrace(file: string, maxContextTokens: number): Reques
       input = undefined;
     }
     const output = tokens(outputCell, "output_tokens");
-    if (Number.isNaN(arrival) || input === undefined || output === undefined) continue;
+    if (Number.isNaN(arrival) || input === undefined || output === undefined) return;
     arrivalS[count] = arrival;
     inputTokens[count] = input;
     outputTokens[count] = Math.min(output, maxContextTokens - input);
     count++;
-  }
+  });
 
-  if (header === undefined && issues.total === 0) {
+  if (!hasHeader && issues.total === 0) {
     const found = text.trim() === "" ? "an empty file" : "only comments and blank lines";
     issues.add(1, 1, "", `a header line with the columns ${TRACE_COLUMNS.join(", ")}`, found);
   } else if (count === 0 && issues.total === 0) {
@@ -140,23 +98,4 @@ export function readRequestTrace(file: string, maxContextTokens: number): Reques
     inputTokens: inputTokens.slice(0, count),
     outputTokens: outputTokens.slice(0, count),
   };
-}
-
-/** The header's index of each required column; a missing or repeated one is an issue. */
-function readHeader(cells: Cell[], line: number, issues: IssueList): Map<TraceColumn, number> {
-  const index = new Map<TraceColumn, number>();
-  const names = cells.map((c) => c.text);
-  for (const name of TRACE_COLUMNS) {
-    const at = names.indexOf(name);
-    if (at < 0) {
-      issues.add(line, 1, name, `a header column ${name}`, `the columns ${names.join(", ")}`);
-      continue;
-    }
-    const again = names.indexOf(name, at + 1);
-    if (again >= 0) {
-      issues.add(line, cells[again]?.column ?? 1, name, `one column ${name}`, `a second one (cell ${again + 1})`);
-    }
-    index.set(name, at);
-  }
-  return index;
 }

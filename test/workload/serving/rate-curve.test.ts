@@ -90,6 +90,16 @@ describe("rate-curve arrivals", () => {
         "time_s,rate_per_s\n0,0\n",
         /zero\.csv: expected a rate above 0 on at least one row, found every rate 0/,
       ],
+      [
+        "dup.csv",
+        "time_s,rate_per_s,time_s\n0,5,1\n",
+        /dup\.csv:1:19: time_s: expected one column time_s, found a second one \(cell 3\)/,
+      ],
+      [
+        "extra.csv",
+        "time_s,rate_per_s\n0,5,7\n",
+        /extra\.csv:2:5: expected 2 cells as in the header, found 3 \(an extra cell\)/,
+      ],
       ["empty.csv", "", /empty\.csv: expected a header line with the columns time_s, rate_per_s, found an empty file/],
     ];
     for (const [name, text, message] of cases) expect(errorOf(curveFile(name, text)).message).toMatch(message);
