@@ -29,6 +29,13 @@ export const CLAIM_METRICS = [
   "goodputRequestsPerSecond",
   "sloRatio",
   "meanBatchSize",
+  "decodeOutputTokensPerSecondPerCard",
+  "busyFraction",
+  "prefillBusyFraction",
+  "decodeBusyFraction",
+  "kvTransferP99Seconds",
+  "allToAllShare",
+  "decodeAllToAllShare",
 ] as const;
 
 export type ClaimMetric = (typeof CLAIM_METRICS)[number];

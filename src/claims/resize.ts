@@ -1,6 +1,7 @@
 import type { AnyScenario } from "../scenario/load-scenario.js";
 import type { ScenarioSpec } from "../scenario/scenario-spec.js";
 import type { ServingScenarioSpec } from "../scenario/serving-scenario-spec.js";
+import { cardsPerInstance } from "../workload/serving/serving-spec.js";
 
 export type ScalingMode = "weak" | "strong";
 
@@ -88,7 +89,7 @@ export function resizeServingSets(scenario: ServingScenarioSpec, cards: number, 
   const d = scenario.serving.deployment;
   const dp = scenario.serving.decode;
   const t = scenario.serving.traffic;
-  const perInstance = d.tp * d.pp;
+  const perInstance = cardsPerInstance(d);
   if (!(Number.isInteger(cards) && cards >= 1)) return { ok: false, reason: `cards: expected a positive integer` };
   const sets: string[] = [];
   let instances: number;
@@ -97,7 +98,7 @@ export function resizeServingSets(scenario: ServingScenarioSpec, cards: number, 
   if (dp) {
     // Disaggregated: both pools grow by the same factor (the P:D split of cards is kept) and the decode
     // pool follows the prefill pool's cards.
-    const perDecode = dp.tp * dp.pp;
+    const perDecode = cardsPerInstance(dp);
     const prefillCards = d.instances * perInstance;
     const decodeCards = dp.instances * perDecode;
     ratio = cards / (prefillCards + decodeCards);
@@ -120,7 +121,7 @@ export function resizeServingSets(scenario: ServingScenarioSpec, cards: number, 
     if (cards % perInstance !== 0) {
       return {
         ok: false,
-        reason: `instances not integral: ${fmt(cards)} cards / (tp ${d.tp} x pp ${d.pp} = ${perInstance}) is not whole`,
+        reason: `instances not integral: ${fmt(cards)} cards / (${perInstance} cards per instance) is not whole`,
       };
     }
     instances = cards / perInstance;
@@ -198,5 +199,5 @@ export function resizeAnySets(
 export function servingCards(scenario: ServingScenarioSpec): number {
   const d = scenario.serving.deployment;
   const dp = scenario.serving.decode;
-  return d.instances * d.tp * d.pp + (dp ? dp.instances * dp.tp * dp.pp : 0);
+  return d.instances * cardsPerInstance(d) + (dp ? dp.instances * cardsPerInstance(dp) : 0);
 }

@@ -1,7 +1,7 @@
-import { resolveAccelerator } from "../hardware/resolve.js";
 import { GraphBuilder } from "./graph-builder.js";
+import { groupIndexOfCard, type NodeGroupLayout, nodeGroupLayouts } from "./node-groups.js";
 import { buildNicScaleOut, type ScaleOut } from "./scale-out.js";
-import { buildScaleUp } from "./scale-up.js";
+import { buildScaleUp, type ScaleUpRates } from "./scale-up.js";
 import { fatTreePlanOf, nicsPerNodeOf } from "./topology-checks.js";
 import type { TopologySpec } from "./topology-schema.js";
 import { buildTorus } from "./torus.js";
@@ -18,7 +18,9 @@ const GB = 1e9;
  */
 export function buildCluster(topology: TopologySpec): Cluster {
   const t = topology;
-  const accelerator = resolveAccelerator(t.accelerator);
+  const groups = nodeGroupLayouts(t);
+  const accelerator = (groups[0] as NodeGroupLayout).accelerator;
+  const heterogeneous = groups.some((g) => g.accelerator !== accelerator);
   const cards = t.nodes * t.cardsPerNode;
   const cardsPerNode = t.cardsPerNode;
   const g = new GraphBuilder();
@@ -28,15 +30,26 @@ export function buildCluster(topology: TopologySpec): Cluster {
   const domainCards = su ? (su.domainCards ?? cardsPerNode) : 1;
   let scaleUp: ReturnType<typeof buildScaleUp>;
   if (su) {
-    const bandwidthGBps = su.bandwidthGBps ?? (accelerator.scaleUpBytesPerS ?? Number.NaN) / GB;
-    if (!(bandwidthGBps > 0)) throw new Error(`buildCluster(${t.name}): no scale-up bandwidth`);
+    // Per node group (one group without nodeGroups): its bandwidth, by the defaulting rule of node-groups.ts.
+    const rates = groups.map((group) => {
+      const bandwidthGBps = group.scaleUpGBps ?? Number.NaN;
+      if (!(bandwidthGBps > 0)) {
+        throw new Error(`buildCluster(${t.name}): no scale-up bandwidth for node group ${group.index}`);
+      }
+      const link = group.scaleUpLinkGBps;
+      return { bandwidthBytesPerS: bandwidthGBps * GB, linkBytesPerS: link === undefined ? undefined : link * GB };
+    });
+    const only = rates[0] as ScaleUpRates;
     scaleUp = buildScaleUp(g, {
       kind: su.kind,
       cards,
       domainCards,
-      bandwidthBytesPerS: bandwidthGBps * GB,
-      linkBytesPerS: su.linkGBps === undefined ? undefined : su.linkGBps * GB,
+      ...only,
       latencyS: su.latencyUs * US,
+      ratesOfDomain:
+        rates.length === 1
+          ? undefined
+          : (domain) => rates[groupIndexOfCard(groups, domain * domainCards)] as ScaleUpRates,
     });
   }
 
@@ -84,6 +97,12 @@ export function buildCluster(topology: TopologySpec): Cluster {
   return {
     name: t.name,
     accelerator,
+    heterogeneous,
+    acceleratorOfCard(card) {
+      if (groups.length === 1) return accelerator;
+      check(card, "acceleratorOfCard");
+      return (groups[groupIndexOfCard(groups, card)] as NodeGroupLayout).accelerator;
+    },
     cards,
     cardsPerNode,
     nodes: t.nodes,

@@ -37,9 +37,11 @@ export function fatTreePlanOf(t: TopologyShape): FatTreePlan | PlanProblem[] | u
 /**
  * Semantic checks a schema cannot express: counts that must divide, sizes
  * that must fit the switch radices, fields required by other fields.
- * `scaleUpGBpsFallback` is the accelerator's scale-up figure (catalog or override).
+ * `scaleUpGBpsFallback` is the accelerator's scale-up figure (catalog or override);
+ * null when no node takes the top-level scale-up rates (every node group has its
+ * own: src/cluster/node-groups.ts checks those).
  */
-export function checkTopology(t: TopologyShape, scaleUpGBpsFallback: number | undefined): TopologyProblem[] {
+export function checkTopology(t: TopologyShape, scaleUpGBpsFallback: number | undefined | null): TopologyProblem[] {
   const problems: TopologyProblem[] = [];
   const cards = t.nodes * t.cardsPerNode;
   if (cards > MAX_CARDS) {

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { AcceleratorOverridesSchema, AcceleratorSpecSchema } from "../hardware/accelerator-spec.js";
-import { ACCELERATOR_CATALOG, CATALOG_NAMES, isCatalogName } from "../hardware/catalog.js";
+import { CATALOG_NAMES, isCatalogName } from "../hardware/catalog.js";
 import { didYouMean } from "../input/suggest.js";
+import { checkNodeGroups, scaleUpGBpsOfRef, usesTopLevelScaleUp } from "./node-groups.js";
 import { checkTopology } from "./topology-checks.js";
 
 /**
@@ -176,6 +177,33 @@ export const TorusSpecSchema = z
   })
   .describe("A torus (TPU-style pod)");
 
+/** Most node groups a file may list (each is a contiguous range of nodes). */
+export const MAX_NODE_GROUPS = 1024;
+
+export const NodeGroupScaleUpSchema = z
+  .strictObject({
+    bandwidthGBps: posBandwidth(
+      "This group's scale-up bandwidth per card per direction, GB/s (10^9 bytes/s). Default: the group's accelerator's scaleUpGBps when the group names an accelerator, else the top-level scaleUp.bandwidthGBps rule",
+    ).optional(),
+    linkGBps: posBandwidth(
+      "mesh/ring only: this group's card-to-card link bandwidth per direction, GB/s. Default: derived from the group's bandwidth like the top-level linkGBps (the top-level linkGBps itself for a group on the top-level rates)",
+    ).optional(),
+  })
+  .describe(
+    "Scale-up rates of this group's nodes; kind, latency and domain size stay those of the top-level scaleUp section",
+  );
+
+export const NodeGroupSpecSchema = z
+  .strictObject({
+    name: z.string().min(1).describe("Name of the group, unique in the file (e.g. prefill, decode)"),
+    nodes: count("Nodes in this group; groups take the nodes in file order (group 0 nodes 0..n0-1, ...)", MAX_CARDS),
+    accelerator: AcceleratorRefSchema.optional().describe(
+      "The accelerator of this group's cards (catalog name, overrides, or inline spec). Default: the top-level accelerator",
+    ),
+    scaleUp: NodeGroupScaleUpSchema.optional(),
+  })
+  .describe("A contiguous range of nodes with its own card kind (heterogeneous cluster)");
+
 export const ScaleOutSpecSchema = z
   .discriminatedUnion("kind", [SingleSwitchSpecSchema, FatTreeSpecSchema, RailOptimizedSpecSchema, TorusSpecSchema])
   .describe("The scale-out network between scale-up domains");
@@ -188,6 +216,14 @@ export const TopologyShapeSchema = z
     cardsPerNode: count("Accelerators per node", 1024),
     cards: count("Total cards; optional, checked against nodes x cardsPerNode", MAX_CARDS).optional(),
     accelerator: AcceleratorRefSchema,
+    nodeGroups: z
+      .array(NodeGroupSpecSchema)
+      .min(1)
+      .max(MAX_NODE_GROUPS)
+      .optional()
+      .describe(
+        "Heterogeneous cluster: node groups in node order, their node counts summing to nodes; a group without an accelerator has the top-level one. NICs and switch tiers stay cluster-wide. See docs/topology.md, 'Node groups'",
+      ),
     scaleUp: ScaleUpSpecSchema.optional(),
     scaleOut: ScaleOutSpecSchema,
   })
@@ -206,13 +242,12 @@ export const TopologySpecSchema = TopologyShapeSchema.superRefine((t, ctx) => {
       message: `expected a catalog accelerator (${CATALOG_NAMES.join(", ")}) or an inline 'spec', found '${t.accelerator.name}'${didYouMean(t.accelerator.name, CATALOG_NAMES, false)}`,
     });
   }
-  const catalogScaleUp = isCatalogName(t.accelerator.name)
-    ? ACCELERATOR_CATALOG[t.accelerator.name].spec.scaleUpGBps
-    : undefined;
-  for (const p of checkTopology(
-    t,
-    t.accelerator.overrides?.scaleUpGBps ?? t.accelerator.spec?.scaleUpGBps ?? catalogScaleUp,
-  )) {
+  // The top-level scale-up default must exist only where some node takes it (every node, without nodeGroups).
+  const topLevelRatesUsed = t.nodeGroups === undefined || t.nodeGroups.some(usesTopLevelScaleUp);
+  for (const p of [
+    ...checkTopology(t, topLevelRatesUsed ? scaleUpGBpsOfRef(t.accelerator) : null),
+    ...checkNodeGroups(t),
+  ]) {
     ctx.addIssue({ code: "custom", path: p.path, message: p.message });
   }
 });
@@ -221,3 +256,4 @@ export type TopologySpec = z.infer<typeof TopologySpecSchema>;
 export type ScaleUpSpec = z.infer<typeof ScaleUpSpecSchema>;
 export type ScaleOutSpec = z.infer<typeof ScaleOutSpecSchema>;
 export type FatTreeTierSpec = z.infer<typeof FatTreeTierSpecSchema>;
+export type NodeGroupSpec = z.infer<typeof NodeGroupSpecSchema>;

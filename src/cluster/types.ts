@@ -70,8 +70,19 @@ export interface ClusterSummary {
 
 export interface Cluster {
   readonly name: string;
-  /** The resolved accelerator (catalog entry plus the file's overrides). */
+  /**
+   * The resolved accelerator (catalog entry plus the file's overrides) of
+   * card 0: every card's without `nodeGroups`; node group 0's with them (see
+   * acceleratorOfCard and heterogeneous).
+   */
   readonly accelerator: Accelerator;
+  /**
+   * The resolved accelerator of a card: its node group's (docs/topology.md,
+   * "Node groups"). Cards of one kind share one object: compare with ===.
+   */
+  acceleratorOfCard(card: number): Accelerator;
+  /** True when the cards are of more than one kind (node groups with different accelerators). */
+  readonly heterogeneous: boolean;
   readonly cards: number;
   readonly cardsPerNode: number;
   readonly nodes: number;

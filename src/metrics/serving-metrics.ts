@@ -86,6 +86,7 @@ export function servingMetrics(opts: {
   let windowStart = Number.POSITIVE_INFINITY;
   let windowEnd = 0;
   let preemptions = 0;
+  let prefixHitTokens = 0;
   for (let r = 0; r < s.count; r++) preemptions += s.preemptions[r] as number;
   for (let k = 0; k < n; k++) {
     const r = first + k;
@@ -106,6 +107,7 @@ export function servingMetrics(opts: {
       metSlo[k] = 1;
     }
     inputTokens += s.inputTokens[r] as number;
+    prefixHitTokens += Math.max(0, s.prefixHitTokens[r] as number);
     outputTokens += out;
     if (a < windowStart) windowStart = a;
     if (f > windowEnd) windowEnd = f;
@@ -191,9 +193,53 @@ export function servingMetrics(opts: {
     kvCacheUtilizationMax: o.kvMaxUtilization,
     preemptions,
     overloaded: overloaded ? 1 : 0,
+    prefixHitTokenFraction: inputTokens > 0 ? prefixHitTokens / inputTokens : Number.NaN,
     iterations: o.iterations,
     simulatedSeconds: o.makespanS,
     events: o.events,
   };
   return { metrics, verdict };
+}
+
+/** The results of one request class (details.classes.<name>). */
+export interface ClassMetrics {
+  /** Measured requests of the class. */
+  requests: number;
+  ttftSeconds: { mean: number; p50: number; p99: number };
+  /** Prompt tokens served from the prefix cache / prompt tokens, over the class's measured requests. */
+  prefixHitTokenFraction: number;
+}
+
+/**
+ * Per request class (traffic.classes, by name, in their order): the measured
+ * requests (id >= warmupRequests) of each class, their time to first token
+ * and their prefix-cache hit tokens over their prompt tokens.
+ */
+export function classMetrics(
+  s: ServingSimOutcome["requests"],
+  warmupRequests: number,
+  classes: readonly { name: string }[],
+): Record<string, ClassMetrics> {
+  const ttft: number[][] = classes.map(() => []);
+  const hit = classes.map(() => 0);
+  const input = classes.map(() => 0);
+  for (let r = Math.min(warmupRequests, s.count); r < s.count; r++) {
+    const c = s.requestClass[r] as number;
+    const times = ttft[c];
+    if (times === undefined) continue;
+    times.push((s.firstTokenS[r] as number) - (s.arrivalS[r] as number));
+    hit[c] = (hit[c] as number) + Math.max(0, s.prefixHitTokens[r] as number);
+    input[c] = (input[c] as number) + (s.inputTokens[r] as number);
+  }
+  const out: Record<string, ClassMetrics> = {};
+  classes.forEach((cls, c) => {
+    const t = summary(Float64Array.from(ttft[c] as number[]));
+    const tokens = input[c] as number;
+    out[cls.name] = {
+      requests: (ttft[c] as number[]).length,
+      ttftSeconds: { mean: t.mean, p50: t.p50, p99: t.p99 },
+      prefixHitTokenFraction: tokens > 0 ? (hit[c] as number) / tokens : Number.NaN,
+    };
+  });
+  return out;
 }

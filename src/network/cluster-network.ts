@@ -9,17 +9,23 @@ import { FlowNetwork, type FlowNetworkOptions } from "./flow-network.js";
  * (network/constants.ts PROTOCOL_EFFICIENCY, from the NIC figure), scale-up
  * links at the card's own scale-up efficiency where its catalog entry (or
  * topology override) gives one (A100: 0.80 from 8xA100 nccl-tests busbw),
- * else at SCALE_UP_PROTOCOL_EFFICIENCY (H100 NVLink ring: 370 of 450 GB/s).
+ * else at SCALE_UP_PROTOCOL_EFFICIENCY (H100 NVLink ring: 370 of 450 GB/s); on a
+ * heterogeneous cluster each scale-up link at the efficiency of its own card.
  * Used by `run`, serving and `collective` alike, so all see the same links.
  */
 export function clusterNetwork(sim: Simulator, cluster: Cluster, options: FlowNetworkOptions = {}): FlowNetwork {
   const network = new FlowNetwork(sim, cluster.links, options);
-  const eff = cluster.accelerator.efficiency.scaleUp ?? SCALE_UP_PROTOCOL_EFFICIENCY;
   const base = options.efficiency ?? PROTOCOL_EFFICIENCY;
-  if (eff === base) return network;
+  const effOf = (card: number) => cluster.acceleratorOfCard(card).efficiency.scaleUp ?? SCALE_UP_PROTOCOL_EFFICIENCY;
+  const eff = effOf(0);
+  if (eff === base && !cluster.heterogeneous) return network;
+  const { kind, src, dst } = cluster.links;
   for (let l = 0; l < cluster.links.count; l++) {
-    if (LINK_KINDS[cluster.links.kind[l] as number]?.startsWith("scaleup")) {
-      network.setLinkBandwidthScale(l, eff / base);
+    if (LINK_KINDS[kind[l] as number]?.startsWith("scaleup")) {
+      // A scale-up link's card end (the other may be its switch) says whose efficiency applies (node groups).
+      const card = (src[l] as number) < cluster.cards ? (src[l] as number) : (dst[l] as number);
+      const e = cluster.heterogeneous ? effOf(card) : eff;
+      if (e !== base) network.setLinkBandwidthScale(l, e / base);
     }
   }
   return network;

@@ -1,5 +1,6 @@
 import type { SolveResult } from "../claims/solve.js";
 import { fmtNum } from "../claims/solve.js";
+import type { ClassMetrics } from "../metrics/serving-metrics.js";
 import type { SeedSummary } from "../scenario/run-report.js";
 import type { RunOk } from "../scenario/types.js";
 import { csvLine } from "../sweep/csv.js";
@@ -28,7 +29,16 @@ export interface ServingRequests {
 
 interface Deployment {
   /** Disaggregated: the decode pool (the fields above are the prefill pool's). */
-  decode?: { instances: number; tp: number; pp: number; cardsPerInstance: number; firstCard: number };
+  decode?: {
+    instances: number;
+    tp: number;
+    pp: number;
+    cardsPerInstance: number;
+    firstCard: number;
+    accelerator?: string;
+    expertParallel?: ExpertParallelDetails;
+  };
+  expertParallel?: ExpertParallelDetails;
   instances: number;
   tp: number;
   pp: number;
@@ -39,6 +49,29 @@ interface Deployment {
 }
 
 /** The memory a serving run reports (details.memory): the KV capacity less its per-instance totals. */
+/** A pool's expert parallelism as run-serving.ts reports it. */
+interface ExpertParallelDetails {
+  ep: number;
+  dataParallelGroups: number;
+  redundantExperts: number;
+  maxNodesPerToken: number | null;
+  dispatchMode: string;
+  dispatchPrecision: string;
+  twoBatchOverlap: boolean;
+}
+
+/** "TP 2 PP 1", or "EP 144: attention DP 144 x TP 1, 32 redundant experts, ..." with expert parallelism. */
+function parallelism(p: { tp: number; pp: number; expertParallel?: ExpertParallelDetails }): string {
+  const ep = p.expertParallel;
+  if (!ep) return `TP ${p.tp} PP ${p.pp}`;
+  const parts = [`EP ${ep.ep}: attention DP ${ep.dataParallelGroups} x TP ${p.tp}`];
+  if (ep.redundantExperts > 0) parts.push(`${ep.redundantExperts} redundant experts`);
+  if (ep.maxNodesPerToken !== null) parts.push(`<= ${ep.maxNodesPerToken} nodes per token`);
+  parts.push(`${ep.dispatchPrecision} ${ep.dispatchMode} dispatch`);
+  if (ep.twoBatchOverlap) parts.push("two-batch overlap");
+  return parts.join(", ");
+}
+
 type Memory = Omit<KvCapacity, "kvBytesPerTokenPerInstance" | "blocksPerInstance">;
 
 interface Slo {
@@ -98,12 +131,12 @@ export function servingRunText(r: RunOk, summary?: SeedSummary): string[] {
   const lines = [`${d.scenario}: ${d.model} on ${int(num(m, "cards"))} x ${d.accelerator} (${d.cluster})`];
   if (dep) {
     lines.push(
-      `deployment       ${dep.decode ? "prefill " : ""}${dep.instances} instance${dep.instances === 1 ? "" : "s"} x (TP ${dep.tp} PP ${dep.pp} = ${dep.cardsPerInstance} card${dep.cardsPerInstance === 1 ? "" : "s"}); weights ${dep.weights}, activations ${dep.activations}, KV cache ${dep.kvCache}`,
+      `deployment       ${dep.decode ? "prefill " : ""}${dep.instances} instance${dep.instances === 1 ? "" : "s"} x (${parallelism(dep)} = ${dep.cardsPerInstance} card${dep.cardsPerInstance === 1 ? "" : "s"}); weights ${dep.weights}, activations ${dep.activations}, KV cache ${dep.kvCache}`,
     );
     if (dep.decode) {
       const dc = dep.decode;
       lines.push(
-        `                 decode ${dc.instances} instance${dc.instances === 1 ? "" : "s"} x (TP ${dc.tp} PP ${dc.pp} = ${dc.cardsPerInstance} card${dc.cardsPerInstance === 1 ? "" : "s"}) from card ${dc.firstCard}; KV caches move over the network`,
+        `                 decode ${dc.instances} instance${dc.instances === 1 ? "" : "s"} x (${parallelism(dc)} = ${dc.cardsPerInstance} card${dc.cardsPerInstance === 1 ? "" : "s"})${dc.accelerator && dc.accelerator !== d.accelerator ? ` of ${dc.accelerator}` : ""} from card ${dc.firstCard}; KV caches move over the network`,
       );
     }
   }
@@ -148,12 +181,38 @@ export function servingRunText(r: RunOk, summary?: SeedSummary): string[] {
     const line = iterationShares(seconds);
     if (line) lines.push(`${pool === "all" ? "iteration time  " : `${pool.padEnd(7)} time    `} ${line}`);
   }
+  const shares = [
+    ["allToAllShare", ""],
+    ["prefillAllToAllShare", "prefill "],
+    ["decodeAllToAllShare", "decode "],
+  ].filter(([k]) => k !== undefined && k in m);
+  if (shares.length > 0) {
+    lines.push(
+      `all-to-all       ${shares.map(([k, pool]) => `${pool}${pct(num(m, k as string))}`).join(", ")} of iteration time in expert all-to-alls (hidden behind compute or not; epComm above is the part not hidden)`,
+    );
+  }
   if ("kvTransferMeanSeconds" in m) {
     const mean = num(m, "kvTransferMeanSeconds");
     lines.push(
       Number.isFinite(mean)
         ? `KV transfer      prefill to decode pool: mean ${formatSeconds(mean)}, p99 ${formatSeconds(num(m, "kvTransferP99Seconds"))} (on the network; TTFT is at the prefill, before it)`
         : "KV transfer      none (every measured request finished at its prefill)",
+    );
+  }
+  const classes = d.classes as Record<string, ClassMetrics> | undefined;
+  if (classes) {
+    lines.push(`prefix cache     ${pct(num(m, "prefixHitTokenFraction"))} of prompt tokens served from it`);
+    const rows = Object.entries(classes).map(([name, c]) => [
+      name,
+      int(c.requests),
+      formatSeconds(c.ttftSeconds.p50),
+      formatSeconds(c.ttftSeconds.p99),
+      pct(c.prefixHitTokenFraction),
+    ]);
+    lines.push(
+      ...textTable(["class", "requests", "TTFT p50", "TTFT p99", "prefix hits"], rows, [1, 2, 3, 4]).map(
+        (l) => `  ${l}`,
+      ),
     );
   }
   if (mem) {
@@ -205,12 +264,26 @@ export function servingRunJson(
     meanBatchSize: num(m, "meanBatchSize"),
     kvCacheUtilization: { mean: num(m, "kvCacheUtilizationMean"), max: num(m, "kvCacheUtilizationMax") },
     preemptions: num(m, "preemptions"),
+    prefixHitTokenFraction: num(m, "prefixHitTokenFraction"),
+    ...(d.classes ? { classes: d.classes } : {}),
     ...("kvTransferMeanSeconds" in m
       ? { kvTransferSeconds: { mean: num(m, "kvTransferMeanSeconds"), p99: num(m, "kvTransferP99Seconds") } }
       : {}),
     ...("busyFraction" in m ? { busyFraction: num(m, "busyFraction") } : {}),
     ...("prefillBusyFraction" in m
       ? { busyFraction: { prefill: num(m, "prefillBusyFraction"), decode: num(m, "decodeBusyFraction") } }
+      : {}),
+    ...("decodeOutputTokensPerSecondPerCard" in m
+      ? { decodeOutputTokensPerSecondPerCard: num(m, "decodeOutputTokensPerSecondPerCard") }
+      : {}),
+    ...("allToAllShare" in m ? { allToAllShare: num(m, "allToAllShare") } : {}),
+    ...("prefillAllToAllShare" in m || "decodeAllToAllShare" in m
+      ? {
+          allToAllShare: {
+            prefill: "prefillAllToAllShare" in m ? num(m, "prefillAllToAllShare") : null,
+            decode: "decodeAllToAllShare" in m ? num(m, "decodeAllToAllShare") : null,
+          },
+        }
       : {}),
     iterationSeconds: d.iterationSeconds ?? null,
     overloaded: isOverloaded(r),

@@ -74,8 +74,13 @@ export const SERVING_METRICS = {
   busyFraction: metric("Share of the instances' time spent in iterations (colocated)"),
   prefillBusyFraction: metric("Disaggregated: share of the prefill instances' time spent in iterations"),
   decodeBusyFraction: metric("Disaggregated: share of the decode instances' time spent in iterations"),
+  decodeOutputTokensPerSecondPerCard: metric("Disaggregated: output tokens/s over the decode pool's cards"),
   kvTransferMeanSeconds: metric("Disaggregated: KV-cache transfer from the prefill to the decode pool, mean"),
   kvTransferP99Seconds: metric("Disaggregated: KV-cache transfer, 99th percentile"),
+  allToAllShare: metric("Expert parallelism: all-to-all seconds (hidden or not) over iteration seconds (colocated)"),
+  prefillAllToAllShare: metric("Expert parallelism, disaggregated: the prefill pool's all-to-all share"),
+  decodeAllToAllShare: metric("Expert parallelism, disaggregated: the decode pool's all-to-all share"),
+  prefixHitTokenFraction: metric("Prompt tokens served from the prefix cache / prompt tokens of the measured requests"),
   simulatedSeconds: metric("Simulated time to the last finish"),
   events: metric("Discrete events processed"),
 } as const;

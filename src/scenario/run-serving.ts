@@ -3,17 +3,21 @@ import { CollectiveRunner } from "../collectives/runner.js";
 import { RandomStreams, Simulator } from "../engine/index.js";
 import { servingConstants } from "../hardware/serving-constants.js";
 import { InputError } from "../input/issues.js";
-import { servingMetrics } from "../metrics/serving-metrics.js";
+import { classMetrics, servingMetrics } from "../metrics/serving-metrics.js";
 import { clusterNetwork } from "../network/cluster-network.js";
 import { NoisyComputeTiming } from "../stragglers/compute-timing.js";
 import { noiseCardsError } from "../stragglers/noise-cards.js";
 import { isQuiet } from "../stragglers/noise-spec.js";
-import { resolveDeployment } from "../workload/serving/deployment-checks.js";
+import type { ResolvedDeployment } from "../workload/serving/deployment-checks.js";
+import { expertLoadImbalanceOfTokens } from "../workload/serving/expert-routing.js";
 import { IterationAccount } from "../workload/serving/iteration-account.js";
 import { IterationCostModel, type LinearCommS } from "../workload/serving/iteration-cost.js";
 import type { RequestStore } from "../workload/serving/request-store.js";
 import { closedLoopLengths, openLoopRequests } from "../workload/serving/request-table.js";
+import { resolveServingPools } from "../workload/serving/serving-pools.js";
 import { simulateServing, type TrafficSource } from "../workload/serving/serving-sim.js";
+import type { ExpertParallelSpec } from "../workload/serving/serving-spec.js";
+import { fitExpertAllToAll } from "./expert-all-to-all.js";
 import type { ServingScenarioSpec } from "./serving-scenario-spec.js";
 import type { RunResult } from "./types.js";
 
@@ -35,6 +39,19 @@ function kvTransferMetrics(s: RequestStore, warmup: number): Record<string, numb
   return { kvTransferMeanSeconds: mean, kvTransferP99Seconds: p99 };
 }
 
+/** What the results say of a pool's expert parallelism. */
+function expertParallelDetails(ep: ExpertParallelSpec, pool: ResolvedDeployment): Record<string, unknown> {
+  return {
+    ep: ep.ep,
+    dataParallelGroups: pool.dataParallelGroups,
+    redundantExperts: ep.redundantExperts,
+    maxNodesPerToken: ep.maxNodesPerToken ?? null,
+    dispatchMode: ep.dispatchMode,
+    dispatchPrecision: ep.dispatchPrecision,
+    twoBatchOverlap: ep.twoBatchOverlap,
+  };
+}
+
 export interface ServingRunOptions {
   /** Return every measured request's times and lengths in details.requests (for --requests-csv). */
   keepRequests?: boolean;
@@ -54,48 +71,21 @@ const FIT_LARGE_BYTES = 64 * 2 ** 20;
  */
 export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts: ServingRunOptions = {}): RunResult {
   const serving = spec.serving;
-  const resolved = resolveDeployment(spec.topology, spec.model, serving);
-  if (!resolved.ok) {
+  const pools = resolveServingPools(spec.topology, spec.model, serving);
+  if (!pools.ok) {
     return {
       ok: false,
       kind: "invalid-input",
-      error: resolved.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("\n"),
+      error: pools.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("\n"),
     };
   }
-  const dep = resolved.value;
+  const dep = pools.value.prefill;
   const d = serving.deployment;
   // A decode pool (disaggregation) is checked like a deployment of its own, placed after the prefill pool.
   const dp = serving.decode;
-  const decodeFirstCard = dp ? (dp.firstCard ?? d.firstCard + dep.cards) : 0;
-  const decodeServing = dp
-    ? {
-        ...serving,
-        deployment: { ...d, instances: dp.instances, tp: dp.tp, pp: dp.pp, firstCard: decodeFirstCard },
-        scheduler: {
-          ...serving.scheduler,
-          maxSequences: dp.maxSequences ?? serving.scheduler.maxSequences,
-          maxBatchedTokens: dp.maxBatchedTokens ?? serving.scheduler.maxBatchedTokens,
-        },
-      }
-    : undefined;
-  const decodeResolved = decodeServing ? resolveDeployment(spec.topology, spec.model, decodeServing) : undefined;
-  if (decodeResolved && !decodeResolved.ok) {
-    return {
-      ok: false,
-      kind: "invalid-input",
-      error: decodeResolved.issues
-        .map((i) => `${["serving", "decode", ...i.path.slice(2)].join(".")}: ${i.message}`)
-        .join("\n"),
-    };
-  }
-  const dec = decodeResolved?.ok ? decodeResolved.value : undefined;
-  if (dp && dec && decodeFirstCard < d.firstCard + dep.cards && decodeFirstCard + dec.cards > d.firstCard) {
-    return {
-      ok: false,
-      kind: "invalid-input",
-      error: `serving.decode.firstCard: expected the decode pool's cards ${decodeFirstCard}..${decodeFirstCard + dec.cards - 1} not to overlap the prefill pool's ${d.firstCard}..${d.firstCard + dep.cards - 1}`,
-    };
-  }
+  const dec = pools.value.decode;
+  const decodeFirstCard = dec?.firstCard ?? 0;
+  const decodeServing = dec?.serving;
   const cluster = buildCluster(spec.topology);
   const noiseError = noiseCardsError(spec.noise, cluster.cards);
   if (noiseError !== undefined) return { ok: false, kind: "invalid-input", error: noiseError };
@@ -118,15 +108,38 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
     const sPerByte = (t2 - t1) / (FIT_LARGE_BYTES - FIT_SMALL_BYTES);
     return { latencyS: Math.max(0, t1 - sPerByte * FIT_SMALL_BYTES), sPerByte };
   };
-  const first = instanceCards(0);
   const none: LinearCommS = { latencyS: 0, sPerByte: 0 };
-  const tpAllReduce = d.tp > 1 ? fitLinear("allreduce", first.slice(0, d.tp)) : none;
-  const ppSend = d.pp > 1 ? fitLinear("sendrecv", [first[0] as number, first[d.tp] as number]) : none;
-  const constants = servingConstants(dep.accelerator);
-  const costOf = (tp: number, pp: number, cards: number[]) =>
-    new IterationCostModel({
-      model: dep.model,
-      accelerator: dep.accelerator,
+  const model = dep.model;
+  const expertCost = (ep: ExpertParallelSpec, pool: ResolvedDeployment, instances: number[][], tp: number) => {
+    const moe = model.moe;
+    if (!moe) return undefined;
+    const { dispatch, combine } = fitExpertAllToAll(cluster, instances, moe.topK, model.hiddenSize, ep);
+    // Redundant copies split their expert's load: routing is taken as uniform over the slots.
+    const statistical = expertLoadImbalanceOfTokens({
+      experts: moe.experts + ep.redundantExperts,
+      topK: moe.topK,
+      groups: moe.expertGroups ?? 1,
+      ep: ep.ep,
+    });
+    return {
+      ep: ep.ep,
+      dataParallelGroups: pool.dataParallelGroups,
+      slotsPerCard: (moe.experts + ep.redundantExperts) / ep.ep,
+      dispatch,
+      combine,
+      twoBatchOverlap: ep.twoBatchOverlap,
+      imbalance: (tokens: number) => ep.expertImbalance * statistical(tokens),
+      tp,
+    };
+  };
+  /** Cards of each instance of the pool whose first instance is `from`. */
+  const poolCards = (from: number, count: number) => Array.from({ length: count }, (_, i) => instanceCards(from + i));
+  const costOf = (tp: number, pp: number, pool: ResolvedDeployment, instances: number[][], ep?: ExpertParallelSpec) => {
+    const cards = instances[0] as number[];
+    const expertParallel = ep ? expertCost(ep, pool, instances, tp) : undefined;
+    return new IterationCostModel({
+      model,
+      accelerator: pool.accelerator,
       tp,
       pp,
       weights: d.weights,
@@ -135,22 +148,13 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
       moeImbalance: d.moeImbalance,
       tpAllReduce: tp > 1 ? fitLinear("allreduce", cards.slice(0, tp)) : none,
       ppSend: pp > 1 ? fitLinear("sendrecv", [cards[0] as number, cards[tp] as number]) : none,
-      iterationOverheadS: serving.overheads.iterationS ?? constants.iterationOverheadS,
+      iterationOverheadS: serving.overheads.iterationS ?? servingConstants(pool.accelerator).iterationOverheadS,
+      ...(expertParallel ? { expertParallel } : {}),
     });
-  const cost = new IterationCostModel({
-    model: dep.model,
-    accelerator: dep.accelerator,
-    tp: d.tp,
-    pp: d.pp,
-    weights: d.weights,
-    activations: d.activations,
-    kvCache: d.kvCache,
-    moeImbalance: d.moeImbalance,
-    tpAllReduce,
-    ppSend,
-    iterationOverheadS: serving.overheads.iterationS ?? constants.iterationOverheadS,
-  });
-  const decodeCost = dp && dec ? costOf(dp.tp, dp.pp, instanceCards(prefillCount)) : undefined;
+  };
+  const cost = costOf(d.tp, d.pp, dep, poolCards(0, d.instances), d.expertParallel);
+  const decodeCost =
+    dp && dec ? costOf(dp.tp, dp.pp, dec, poolCards(prefillCount, dp.instances), dp.expertParallel) : undefined;
   const costFor = (i: number) => (decodeCost && i >= prefillCount ? decodeCost : cost);
 
   const streams = new RandomStreams(seed);
@@ -161,7 +165,7 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
   let traffic: TrafficSource;
   try {
     if (t.arrival === "closed-loop") {
-      const samplers = new Map<number, { next(): [number, number] }>();
+      const samplers = new Map<number, ReturnType<typeof closedLoopLengths>>();
       traffic = {
         kind: "closed",
         users: t.users ?? 1,
@@ -199,6 +203,9 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
     blocksPerInstance: dep.capacity.blocksPerInstance,
     prefixHitFraction: serving.kvCache.prefixHitFraction,
     router: serving.router,
+    routerBalanceThreshold: serving.routerBalanceThreshold,
+    prefixCacheEntries: serving.kvCache.prefixCacheEntries,
+    classes: t.classes,
     // Priced iteration by iteration, each booked to its pool's account (where the time goes).
     iterationS: (i, w) => {
       const b = costFor(i).breakdown(w);
@@ -215,13 +222,23 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
             maxSequences: decodeServing.scheduler.maxSequences,
             maxBatchedTokens: decodeServing.scheduler.maxBatchedTokens,
             // The KV cache moves card to card as flows on the cluster network, sharing it with every other
-            // transfer in flight: prefill card k sends its 1/n share to decode card k mod m.
+            // transfer in flight: prefill card k sends its 1/n share to decode card k mod m. With attention
+            // data-parallel groups (expert parallelism) a sequence lives on one group's cards: the groups
+            // of each instance take sequences in turn.
             transport: (sim: Simulator) => {
               const net = new CollectiveRunner(sim, cluster, clusterNetwork(sim, cluster));
               const bytesPerToken = dep.capacity.kvBytesPerTokenPerInstance;
+              const turn = new Int32Array(d.instances + dp.instances);
+              const groupOf = (instance: number, pool: ResolvedDeployment, tp: number): number[] => {
+                const cards = instanceCards(instance);
+                if (pool.dataParallelGroups === 1) return cards;
+                const g = (turn[instance] as number) % pool.dataParallelGroups;
+                turn[instance] = g + 1;
+                return cards.slice(g * tp, (g + 1) * tp);
+              };
               return (from: number, to: number, tokens: number, done: () => void) => {
-                const src = instanceCards(from);
-                const dst = instanceCards(prefillCount + to);
+                const src = groupOf(from, dep, d.tp);
+                const dst = groupOf(prefillCount + to, dec, dp.tp);
                 const share = (bytesPerToken * tokens) / src.length;
                 let left = src.length;
                 const one = () => {
@@ -254,12 +271,18 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
   if (dp) Object.assign(metrics, kvTransferMetrics(outcome.requests, t.warmupRequests));
   // Busy fraction of each pool: iteration seconds over instances × the run's makespan.
   const busy = (a: IterationAccount, n: number) => a.busyS / (n * outcome.makespanS);
-  if (dp) {
+  if (dp && dec) {
+    // The decode pool's own rate: what a decode node or card delivers (DeepSeek and SGLang report it so).
+    metrics.decodeOutputTokensPerSecondPerCard = (metrics.outputTokensPerSecond as number) / dec.cards;
     metrics.prefillBusyFraction = busy(prefillAccount, d.instances);
     metrics.decodeBusyFraction = busy(decodeAccount, dp.instances);
   } else {
     metrics.busyFraction = busy(prefillAccount, d.instances);
   }
+  // Expert all-to-alls: their seconds (hidden behind compute or not) over the pool's iteration seconds.
+  const allToAllShare = (a: IterationAccount) => (a.busyS > 0 ? a.epCommAllS / a.busyS : Number.NaN);
+  if (dp?.expertParallel) metrics.decodeAllToAllShare = allToAllShare(decodeAccount);
+  if (d.expertParallel) metrics[dp ? "prefillAllToAllShare" : "allToAllShare"] = allToAllShare(prefillAccount);
   const warnings: string[] = [];
   if (outcome.requests.count <= t.warmupRequests) warnings.push("every request fell in the warm-up: nothing measured");
   const details: Record<string, unknown> = {
@@ -276,6 +299,7 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
       weights: d.weights,
       activations: d.activations,
       kvCache: d.kvCache,
+      ...(d.expertParallel ? { expertParallel: expertParallelDetails(d.expertParallel, dep) } : {}),
       ...(dp && dec
         ? {
             decode: {
@@ -284,6 +308,8 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
               pp: dp.pp,
               cardsPerInstance: dec.cardsPerInstance,
               firstCard: decodeFirstCard,
+              accelerator: dec.accelerator.name,
+              ...(dp.expertParallel ? { expertParallel: expertParallelDetails(dp.expertParallel, dec) } : {}),
             },
           }
         : {}),
@@ -304,6 +330,7 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
       : { all: { ...prefillAccount.seconds } },
     verdict,
     warnings,
+    ...(t.classes ? { classes: classMetrics(outcome.requests, t.warmupRequests, t.classes) } : {}),
   };
   if (opts.keepRequests) {
     const s = outcome.requests;

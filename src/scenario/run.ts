@@ -1,4 +1,5 @@
 import { buildCluster } from "../cluster/build.js";
+import { mixedCardKinds, nodeGroupLayouts } from "../cluster/node-groups.js";
 import { LINK_KINDS } from "../cluster/types.js";
 import { CollectiveRunner } from "../collectives/runner.js";
 import type { CollectiveRequest } from "../collectives/types.js";
@@ -66,6 +67,8 @@ export function runLoadedScenario(
   const cluster = buildCluster(scenario.topology);
   const noiseError = noiseCardsError(scenario.noise, cluster.cards);
   if (noiseError !== undefined) return { ok: false, kind: "invalid-input", error: noiseError };
+  const mixedError = mixedCardKindsError(scenario.topology, cluster.cards);
+  if (mixedError !== undefined) return { ok: false, kind: "invalid-input", error: mixedError };
   const planIssues = checkPlan(model, plan, cluster.cards, cluster.scaleUpDomainCards, {
     pathPrefix: "parallel",
     accelerator: cluster.accelerator,
@@ -170,6 +173,18 @@ export function runLoadedScenario(
       network: noisy.network,
     },
   };
+}
+
+/**
+ * A training job runs on every card (tp·pp·dp·cp = cards): on a heterogeneous
+ * cluster its cards span several card kinds, which the step model (one
+ * accelerator's costs for every rank) does not model. Names the topology
+ * field and the kinds (docs/topology.md, "Node groups").
+ */
+function mixedCardKindsError(topology: ScenarioSpec["topology"], cards: number): string | undefined {
+  const found = mixedCardKinds(nodeGroupLayouts(topology), 0, cards, "topology.");
+  if (found === undefined) return undefined;
+  return `topology.nodeGroups: expected the training job's ${cards.toLocaleString("en-US")} cards (all of the cluster's) on one card kind, found ${found}; training across card kinds is not modeled`;
 }
 
 function outOfMemory(peak: ReturnType<typeof peakMemoryPerCard>, hbmBytes: number, usableBytes: number): RunFailed {

@@ -18,7 +18,13 @@
  * - overloaded: 1 when the offered load exceeds capacity (queue still growing at the end), else 0;
  * - busyFraction (colocated) or prefillBusyFraction and decodeBusyFraction (disaggregated): a pool's
  *   iteration seconds over instances × simulatedSeconds; kvTransferMean/P99Seconds (disaggregated):
- *   KV-cache transfer from the prefill to the decode pool. Empty cells where a run has no such pool.
+ *   KV-cache transfer from the prefill to the decode pool; decodeOutputTokensPerSecondPerCard
+ *   (disaggregated): output tokens/s over the decode pool's cards. Empty cells where a run has no such pool;
+ * - prefixHitTokenFraction: prompt tokens served from the prefix cache at the requests' first prefill
+ *   over their prompt tokens (measured requests; with request classes, only where the instance held the
+ *   prefix);
+ * - allToAllShare (colocated) or prefill/decodeAllToAllShare (disaggregated), with expert parallelism:
+ *   the pool's expert all-to-all seconds, hidden behind compute or not, over its iteration seconds.
  */
 const SERVING_METRIC_COLUMNS = [
   "cards",
@@ -51,8 +57,13 @@ const SERVING_METRIC_COLUMNS = [
   "busyFraction",
   "prefillBusyFraction",
   "decodeBusyFraction",
+  "decodeOutputTokensPerSecondPerCard",
   "kvTransferMeanSeconds",
   "kvTransferP99Seconds",
+  "prefixHitTokenFraction",
+  "allToAllShare",
+  "prefillAllToAllShare",
+  "decodeAllToAllShare",
   "iterations",
   "simulatedSeconds",
   "events",

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { TopologySpecSchema } from "../cluster/topology-schema.js";
 import { NoiseSpecSchema } from "../stragglers/noise-spec.js";
 import { ModelSpecSchema } from "../workload/model-spec.js";
-import { resolveDeployment } from "../workload/serving/deployment-checks.js";
+import { resolveServingPools } from "../workload/serving/serving-pools.js";
 import { ServingSpecSchema } from "../workload/serving/serving-spec.js";
 import { REFERENCED_FILE_FIELDS } from "./file-references.js";
 
@@ -27,8 +27,8 @@ const fields = {
 export const ServingScenarioSpecSchema = z
   .strictObject({ ...fields, topology: TopologySpecSchema, model: ModelSpecSchema })
   .superRefine((s, ctx) => {
-    // Cross-file checks (deployment vs topology and model, KV capacity) at the field they concern.
-    const r = resolveDeployment(s.topology, s.model, s.serving);
+    // Cross-file checks (each pool vs topology and model, KV capacity) at the field they concern.
+    const r = resolveServingPools(s.topology, s.model, s.serving);
     if (!r.ok) for (const i of r.issues) ctx.addIssue({ code: "custom", path: i.path, message: i.message });
   })
   .describe("A clustersim serving scenario");

@@ -22,6 +22,9 @@ export const MoeSpecSchema = z
     experts: posInt("Routed experts per MoE layer (DeepSeek-V3: 256)", 1_000_000),
     topK: posInt("Routed experts each token is sent to (DeepSeek-V3: 8)"),
     expertFfnHiddenSize: posInt("Inner size of one routed expert's FFN (DeepSeek-V3: 2048)"),
+    expertGroups: posInt(
+      "Mixture of Grouped Experts (MoGE, Pangu Pro MoE: 8): the routed experts are split into this many equal groups and every token activates topK / expertGroups experts in each group; must divide experts and topK. Absent: plain top-k over all experts",
+    ).optional(),
     sharedExperts: nonNegInt("Shared experts every token goes through, in every MoE layer (DeepSeek-V3: 1)").default(0),
     sharedExpertFfnHiddenSize: posInt(
       "Inner size of one shared expert's FFN; defaults to expertFfnHiddenSize",
@@ -106,6 +109,16 @@ export const ModelSpecSchema = z
     const moe = m.moe;
     if (moe === undefined) return;
     if (moe.topK > moe.experts) issue(["moe", "topK"], `topK ${moe.topK} exceeds experts ${moe.experts}`);
+    const groups = moe.expertGroups;
+    if (groups !== undefined && moe.experts % groups !== 0) {
+      issue(["moe", "expertGroups"], `expertGroups ${groups} must divide experts ${moe.experts} (equal groups)`);
+    }
+    if (groups !== undefined && moe.topK % groups !== 0) {
+      issue(
+        ["moe", "expertGroups"],
+        `expertGroups ${groups} must divide topK ${moe.topK} (each token activates topK / expertGroups experts in every group)`,
+      );
+    }
     if (moe.sharedExpertFfnHiddenSize !== undefined && moe.sharedExperts === 0) {
       issue(["moe", "sharedExpertFfnHiddenSize"], "sharedExpertFfnHiddenSize is given but sharedExperts is 0");
     }
@@ -158,6 +171,8 @@ export interface Model {
     expertFfnHiddenSize: number;
     sharedExperts: number;
     sharedExpertFfnHiddenSize: number;
+    /** MoGE expert groups (topK / expertGroups experts per group per token); absent = plain top-k. */
+    expertGroups?: number;
   };
   mla?: MlaSpec;
   /** Kind of each layer, by 0-based index. */
@@ -200,6 +215,7 @@ export function resolveModel(spec: ModelSpec): Model {
       sharedExperts: moe.sharedExperts,
       sharedExpertFfnHiddenSize: moe.sharedExpertFfnHiddenSize ?? moe.expertFfnHiddenSize,
     };
+    if (moe.expertGroups !== undefined) model.moe.expertGroups = moe.expertGroups;
   }
   if (spec.mla) model.mla = spec.mla;
   return model;

@@ -44,7 +44,7 @@ describe("parse cost (issue 13)", () => {
     expect(text.length).toBeGreaterThan(500_000);
     const { file, issues } = load("flow.yaml", text);
     expect(issues).toEqual([
-      `${file}:16:1: tags: unknown field 'tags'; expected one of the fields name, description, nodes, cardsPerNode, cards, accelerator, scaleUp, scaleOut`,
+      `${file}:16:1: tags: unknown field 'tags'; expected one of the fields name, description, nodes, cardsPerNode, cards, accelerator, nodeGroups, scaleUp, scaleOut`,
     ]);
     // The same sequence under a field that takes a list: the error is at the list, the bad item is found by path.
     const parsed = parseDocument("f.yaml", `dims: [${items}, "bad"]\n`);

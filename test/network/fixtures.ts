@@ -108,6 +108,8 @@ export class GraphClusterBuilder {
     return {
       name,
       accelerator: ACCEL,
+      acceleratorOfCard: () => ACCEL,
+      heterogeneous: false,
       cards,
       cardsPerNode,
       nodes: cards / cardsPerNode,

@@ -1,10 +1,10 @@
 import type { TopologySpec } from "../../cluster/topology-schema.js";
-import { resolveAccelerator } from "../../hardware/resolve.js";
 import type { Accelerator } from "../../hardware/types.js";
 import { type Model, type ModelSpec, resolveModel } from "../model-spec.js";
-import { defaultWorkspaceBytes, type KvCapacity, kvCapacity } from "./deployment-memory.js";
+import { defaultWorkspaceBytes, expertParallelShare, type KvCapacity, kvCapacity } from "./deployment-memory.js";
 import { maxLength } from "./lengths.js";
-import type { ServingSpec } from "./serving-spec.js";
+import { poolAccelerator } from "./pool-accelerator.js";
+import { type ExpertParallelSpec, cardsPerInstance as poolCardsPerInstance, type ServingSpec } from "./serving-spec.js";
 
 export interface DeploymentIssue {
   /** Path inside the scenario tree (so the loader can point at file:line:col). */
@@ -18,6 +18,8 @@ export interface ResolvedDeployment {
   accelerator: Accelerator;
   cardsPerInstance: number;
   cards: number;
+  /** Attention data-parallel groups per instance (ep / tp with expert parallelism, else 1). */
+  dataParallelGroups: number;
   maxContextTokens: number;
   workspaceBytes: number;
   capacity: KvCapacity;
@@ -54,14 +56,20 @@ export function resolveDeployment(
   const d = serving.deployment;
   const at = (...path: (string | number)[]) => ["serving", "deployment", ...path];
   const model = resolveModel(modelSpec);
-  const accelerator = resolveAccelerator(topology.accelerator);
-  const cardsPerInstance = d.tp * d.pp;
+  const ep = d.expertParallel;
+  const cardsPerInstance = poolCardsPerInstance(d);
+  const dataParallelGroups = ep ? Math.max(1, Math.floor(ep.ep / d.tp)) : 1;
   const cards = d.instances * cardsPerInstance;
+  // The card kind of the pool's own cards (one kind per pool on a heterogeneous cluster).
+  const pool = poolAccelerator(topology, d.firstCard, d.instances, cardsPerInstance, at("instances"));
+  const accelerator = pool.accelerator;
+  if (pool.issue) issues.push(pool.issue);
+  if (ep) issues.push(...expertParallelIssues(model, d.tp, d.pp, ep, at));
   const available = topologyCards(topology);
   if (d.firstCard + cards > available) {
     issues.push({
       path: at("instances"),
-      message: `expected the deployment to fit the topology's ${available} cards, found ${d.instances} instances x ${cardsPerInstance} cards (tp ${d.tp} x pp ${d.pp}) = ${cards} cards from card ${d.firstCard}`,
+      message: `expected the deployment to fit the topology's ${available} cards, found ${d.instances} instances x ${cardsPerInstance} cards (${ep ? `ep ${ep.ep}` : `tp ${d.tp} x pp ${d.pp}`}) = ${cards} cards from card ${d.firstCard}`,
     });
   }
   if (model.attentionHeads % d.tp !== 0) {
@@ -110,7 +118,12 @@ export function resolveDeployment(
   const workspaceBytes =
     d.workspaceGB !== undefined
       ? d.workspaceGB * 1e9
-      : defaultWorkspaceBytes(model, d.tp, sch.maxBatchedTokens, sch.maxSequences);
+      : defaultWorkspaceBytes(
+          model,
+          d.tp,
+          Math.ceil(sch.maxBatchedTokens / dataParallelGroups),
+          Math.ceil(sch.maxSequences / dataParallelGroups),
+        );
   const capacity = kvCapacity({
     model,
     tp: d.tp,
@@ -121,20 +134,78 @@ export function resolveDeployment(
     kv: d.kvCache,
     workspaceBytes,
     blockTokens: serving.kvCache.blockTokens,
+    dataParallelGroups,
+    ...(ep && model.moe
+      ? { routedExpertShare: expertParallelShare(model.moe.experts, ep.redundantExperts, ep.ep) }
+      : {}),
   });
   const needTokens = Math.max(1, longestRequest);
-  if (capacity.kvCapacityTokensPerInstance < needTokens) {
+  if (capacity.tokensPerGroup < needTokens) {
     issues.push({
       path: at("instances"),
       message:
         `the KV cache cannot hold one request of ${needTokens} tokens: per card ${gb(capacity.hbmBytes)} HBM x ${d.hbmUsableFraction} usable = ${gb(capacity.usableBytes)}, ` +
         `minus weights ${gb(capacity.weightsBytesPerCard)} (${d.weights}) and workspace ${gb(capacity.workspaceBytesPerCard)} leaves ${gb(capacity.kvCacheBytesPerCard)} ` +
-        `for ${capacity.kvCapacityTokensPerInstance} tokens at ${capacity.kvBytesPerTokenPerCard} bytes per token per card (${d.kvCache} KV): use more tp/pp, a lower precision, or shorter requests`,
+        `for ${capacity.tokensPerGroup} tokens${dataParallelGroups > 1 ? " per attention data-parallel group" : ""} at ${capacity.kvBytesPerTokenPerCard} bytes per token per card (${d.kvCache} KV): use more ${ep ? "ep" : "tp/pp"}, a lower precision, or shorter requests`,
     });
   }
   if (issues.length > 0) return { ok: false, issues };
   return {
     ok: true,
-    value: { model, accelerator, cardsPerInstance, cards, maxContextTokens, workspaceBytes, capacity },
+    value: {
+      model,
+      accelerator,
+      cardsPerInstance,
+      cards,
+      dataParallelGroups,
+      maxContextTokens,
+      workspaceBytes,
+      capacity,
+    },
   };
+}
+
+/** What expert parallelism needs of the model and the rest of the deployment. */
+function expertParallelIssues(
+  model: Model,
+  tp: number,
+  pp: number,
+  ep: ExpertParallelSpec,
+  at: (...path: (string | number)[]) => (string | number)[],
+): DeploymentIssue[] {
+  const issues: DeploymentIssue[] = [];
+  if (!model.moe) {
+    issues.push({
+      path: at("expertParallel"),
+      message: `expected a mixture-of-experts model for expert parallelism, found ${model.name} (dense): remove expertParallel`,
+    });
+    return issues;
+  }
+  const slots = model.moe.experts + ep.redundantExperts;
+  if (slots % ep.ep !== 0) {
+    issues.push({
+      path: at("expertParallel", "ep"),
+      message: `expected ep to divide the ${model.moe.experts} routed experts + ${ep.redundantExperts} redundant = ${slots}, found ${ep.ep}`,
+    });
+  }
+  const groups = model.moe.expertGroups ?? 1;
+  if (groups > 1 && ep.redundantExperts % groups !== 0) {
+    issues.push({
+      path: at("expertParallel", "redundantExperts"),
+      message: `expected a multiple of the model's ${groups} expert groups (each group keeps its share of copies), found ${ep.redundantExperts}`,
+    });
+  }
+  if (groups > 1 && ep.ep % groups !== 0 && groups % ep.ep !== 0) {
+    issues.push({
+      path: at("expertParallel", "ep"),
+      message: `expected a multiple or a divisor of the model's ${groups} expert groups (whole groups per card, or whole cards per group), found ${ep.ep}`,
+    });
+  }
+  if (ep.ep % tp !== 0) {
+    issues.push({ path: at("tp"), message: `expected tp to divide expertParallel.ep ${ep.ep}, found ${tp}` });
+  }
+  if (pp !== 1) {
+    issues.push({ path: at("pp"), message: `expected pp 1 with expert parallelism, found ${pp}` });
+  }
+  return issues;
 }

@@ -67,11 +67,12 @@ export function weightParamsPerCard(
   stageLayers: readonly number[],
   first: boolean,
   last: boolean,
+  routedExpertShare = 1 / tp,
 ): CardWeightParams {
   let blocks = 0;
   for (const l of stageLayers) {
     const p = layerParams(model, model.layerKinds[l] ?? "dense");
-    blocks += p.tpSharded / tp + p.replicated + p.routedExperts / tp;
+    blocks += p.tpSharded / tp + p.replicated + p.routedExperts * routedExpertShare;
   }
   let embeddings = 0;
   const vh = model.vocabSize * model.hiddenSize;
@@ -115,16 +116,32 @@ export interface KvCapacity {
   kvCacheBytesPerCard: number;
   /** KV bytes of one token on one card of the fullest stage (its layers). */
   kvBytesPerTokenPerCard: number;
-  /** KV bytes of one token over the whole instance (all layers, all cards). */
+  /** KV bytes of one token over one data-parallel group's cards (all layers, all tp cards; replicated heads on each). */
   kvBytesPerTokenPerInstance: number;
   blocksPerInstance: number;
   kvCapacityTokensPerInstance: number;
+  /** Tokens one attention data-parallel group holds (= the instance's without expert parallelism). */
+  tokensPerGroup: number;
+}
+
+/**
+ * Share of the routed experts' parameters one card holds under expert
+ * parallelism: (experts + redundant copies) / ep whole experts, as a fraction
+ * of the experts' parameters.
+ */
+export function expertParallelShare(experts: number, redundantExperts: number, ep: number): number {
+  return (experts + redundantExperts) / (experts * ep);
 }
 
 /**
  * KV-cache capacity of an instance: per card, HBM × usable fraction − weights −
  * workspace, divided by the KV bytes of a token on that card; the instance's
- * capacity is that of its most constrained card, in whole blocks.
+ * capacity is that of its most constrained card, in whole blocks. With
+ * attention data-parallel over `dataParallelGroups` groups (expert
+ * parallelism), every group caches its own sequences: the instance holds that
+ * many times one group's blocks (ASSUMPTION: the scheduler balances the
+ * groups, no fragmentation between them; a request must fit one group, which
+ * `tokensPerGroup` says).
  */
 export function kvCapacity(opts: {
   model: Model;
@@ -136,6 +153,8 @@ export function kvCapacity(opts: {
   kv: ServingPrecision;
   workspaceBytes: number;
   blockTokens: number;
+  dataParallelGroups?: number;
+  routedExpertShare?: number;
 }): KvCapacity {
   const { model, tp, pp } = opts;
   const stages = servingStageLayers(model.layers, pp);
@@ -143,14 +162,16 @@ export function kvCapacity(opts: {
   const perLayer = kvBytesPerTokenPerLayer(model, tp, opts.kv);
   let worst: { tokens: number; weights: number; kvPerToken: number } | undefined;
   stages.forEach((layers, s) => {
-    const w = weightParamsPerCard(model, tp, layers, s === 0, s === pp - 1);
+    const w = weightParamsPerCard(model, tp, layers, s === 0, s === pp - 1, opts.routedExpertShare ?? 1 / tp);
     const weights = w.blocks * bytesPerElement(opts.weights) + w.embeddings * bytesPerElement(EMBEDDING_PRECISION);
     const kvPerToken = perLayer * layers.length;
     const tokens = (usableBytes - weights - opts.workspaceBytes) / kvPerToken;
     if (worst === undefined || tokens < worst.tokens) worst = { tokens, weights, kvPerToken };
   });
   const w = worst as unknown as { tokens: number; weights: number; kvPerToken: number };
-  const blocks = Math.max(0, Math.floor(w.tokens / opts.blockTokens));
+  const groups = opts.dataParallelGroups ?? 1;
+  const groupBlocks = Math.max(0, Math.floor(w.tokens / opts.blockTokens));
+  const blocks = groupBlocks * groups;
   return {
     hbmBytes: opts.hbmBytes,
     usableBytes,
@@ -161,5 +182,6 @@ export function kvCapacity(opts: {
     kvBytesPerTokenPerInstance: perLayer * model.layers * tp,
     blocksPerInstance: blocks,
     kvCapacityTokensPerInstance: blocks * opts.blockTokens,
+    tokensPerGroup: groupBlocks * opts.blockTokens,
   };
 }

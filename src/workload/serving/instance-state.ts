@@ -1,3 +1,5 @@
+import type { PrefixCache } from "./prefix-cache.js";
+
 /**
  * The scheduler state of one model instance: the running sequences in
  * admission order, the FCFS waiting queue, the stack of preempted sequences
@@ -19,6 +21,8 @@ export class InstanceState {
   batchIds: Int32Array;
   batchChunk: Int32Array;
   batchSize = 0;
+  /** Request classes: the shared prefixes this instance holds (prefill and colocated instances). */
+  prefixCache: PrefixCache | undefined;
 
   constructor(
     readonly index: number,

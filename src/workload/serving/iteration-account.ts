@@ -10,6 +10,7 @@ export const ITERATION_PARTS = [
   "logits",
   "tpComm",
   "ppComm",
+  "epComm",
   "overhead",
   "straggler",
 ] as const;
@@ -24,6 +25,8 @@ export class IterationAccount {
   readonly seconds: Record<IterationPart, number>;
   busyS = 0;
   iterations = 0;
+  /** Expert all-to-all seconds, hidden behind compute or not (expert parallelism). */
+  epCommAllS = 0;
 
   constructor() {
     this.seconds = Object.fromEntries(ITERATION_PARTS.map((p) => [p, 0])) as Record<IterationPart, number>;
@@ -34,6 +37,7 @@ export class IterationAccount {
     this.seconds.straggler += actualS - b.total;
     this.busyS += actualS;
     this.iterations++;
+    this.epCommAllS += b.epCommAll;
   }
 
   /** Each part's share of the busy time (NaN when the pool never ran). */

@@ -51,6 +51,26 @@ export interface IterationCostParams {
   /** Stage-to-stage send (unused when pp = 1). */
   ppSend: LinearCommS;
   iterationOverheadS: number;
+  /** Expert parallelism (docs/serving.md, "Expert parallelism"); absent: experts tensor-parallel over tp. */
+  expertParallel?: ExpertParallelCost;
+}
+
+/**
+ * An expert-parallel instance: `ep` cards, attention data-parallel over
+ * `dataParallelGroups` groups of tp cards, whole experts spread over the
+ * cards, a dispatch and a combine all-to-all per MoE layer priced per token
+ * leaving each card (LinearCommS with sPerByte read as seconds per token).
+ */
+export interface ExpertParallelCost {
+  ep: number;
+  dataParallelGroups: number;
+  /** Expert copies on one card ((experts + redundant) / ep). */
+  slotsPerCard: number;
+  dispatch: LinearCommS;
+  combine: LinearCommS;
+  twoBatchOverlap: boolean;
+  /** Most loaded card's expert tokens over the mean, for a batch of this many tokens. */
+  imbalance: (tokens: number) => number;
 }
 
 /** Per-stage coefficients, computed once per deployment. */
@@ -78,8 +98,12 @@ export interface IterationBreakdownS {
   logits: number;
   tpComm: number;
   ppComm: number;
+  /** Expert all-to-all time not hidden behind compute (expert parallelism). */
+  epComm: number;
   overhead: number;
   total: number;
+  /** All-to-all time of the iteration, hidden or not (not part of total). */
+  epCommAll: number;
 }
 
 /**
@@ -136,6 +160,8 @@ export class IterationCostModel {
       (8 * model.hiddenSize + (model.rotary ? 2 * qkPerCard : 0) + (model.gatedFfn ? 3 : 2) * ffnPerCard) *
       ACTIVATION_BYTES;
     const expertParams = model.moe ? g * model.hiddenSize * model.moe.expertFfnHiddenSize : 0;
+    // Expert parallelism holds whole experts on a card; otherwise every card holds 1/tp of each.
+    const expertShards = p.expertParallel ? 1 : tp;
     this.stages = servingStageLayers(model.layers, pp).map((layers, s) => {
       let linearParams = 0;
       let moeLayers = 0;
@@ -151,7 +177,7 @@ export class IterationCostModel {
         elementwiseBytesPerToken: layers.length * elementwisePerLayer,
         linearFlopsPerToken: 2 * linearParams,
         linearWeightBytes: linearParams * this.weightBytes,
-        expertParamsPerCard: expertParams / tp,
+        expertParamsPerCard: expertParams / expertShards,
         hasLogits: s === pp - 1,
       };
     });
@@ -163,10 +189,18 @@ export class IterationCostModel {
   }
 
   breakdown(w: BatchWork): IterationBreakdownS {
-    const { model, tp, pp } = this.p;
-    const F = this.flopsPerS;
-    const BW = this.bytesPerS;
-    const out: IterationBreakdownS = {
+    const ep = this.p.expertParallel;
+    if (!ep) {
+      const out = this.emptyBreakdown();
+      this.addStages(out, w, (st) => this.tensorParallelExpertsS(st, w.tokens));
+      this.finish(out);
+      return out;
+    }
+    return this.expertParallelBreakdown(w, ep);
+  }
+
+  private emptyBreakdown(): IterationBreakdownS {
+    return {
       linear: 0,
       elementwise: 0,
       experts: 0,
@@ -175,9 +209,45 @@ export class IterationCostModel {
       logits: 0,
       tpComm: 0,
       ppComm: 0,
+      epComm: 0,
       overhead: this.p.iterationOverheadS,
       total: 0,
+      epCommAll: 0,
     };
+  }
+
+  private finish(out: IterationBreakdownS): void {
+    out.total =
+      out.linear +
+      out.elementwise +
+      out.experts +
+      out.attentionPrefill +
+      out.attentionDecode +
+      out.logits +
+      out.tpComm +
+      out.ppComm +
+      out.epComm +
+      out.overhead;
+  }
+
+  /** Routed experts of one stage's MoE layers, tensor-parallel over the instance's tp cards. */
+  private tensorParallelExpertsS(st: StageCoefficients, T: number): number {
+    const { model } = this.p;
+    if (st.moeLayers === 0 || !model.moe || T === 0) return 0;
+    const { experts: E, topK: k } = model.moe;
+    const distinct = E * (1 - (1 - k / E) ** T);
+    const perLayer = Math.max(
+      (2 * T * k * st.expertParamsPerCard * this.p.moeImbalance) / this.flopsPerS,
+      (distinct * st.expertParamsPerCard * this.weightBytes) / this.bytesPerS,
+    );
+    return st.moeLayers * perLayer;
+  }
+
+  /** Adds every stage's kernels for the batch `w` as one card sees it; `expertsS` prices a stage's routed experts. */
+  private addStages(out: IterationBreakdownS, w: BatchWork, expertsS: (st: StageCoefficients) => number): void {
+    const { model, tp, pp } = this.p;
+    const F = this.flopsPerS;
+    const BW = this.bytesPerS;
     const T = w.tokens;
     const kvB = this.kvBytesPerTokenPerLayer;
     const prefillAttn = Math.max(
@@ -194,15 +264,7 @@ export class IterationCostModel {
     for (const st of this.stages) {
       if (T > 0) out.linear += Math.max((st.linearFlopsPerToken * T) / F, st.linearWeightBytes / BW);
       out.elementwise += (st.elementwiseBytesPerToken * T) / BW;
-      if (st.moeLayers > 0 && model.moe && T > 0) {
-        const { experts: E, topK: k } = model.moe;
-        const distinct = E * (1 - (1 - k / E) ** T);
-        const perLayer = Math.max(
-          (2 * T * k * st.expertParamsPerCard * this.p.moeImbalance) / F,
-          (distinct * st.expertParamsPerCard * this.weightBytes) / BW,
-        );
-        out.experts += st.moeLayers * perLayer;
-      }
+      out.experts += expertsS(st);
       out.attentionPrefill += st.layers * prefillAttn;
       out.attentionDecode += st.layers * decodeAttn;
       out.tpComm += 2 * st.layers * allReduceS;
@@ -216,16 +278,81 @@ export class IterationCostModel {
       }
     }
     if (pp > 1 && T > 0) out.ppComm = (pp - 1) * (this.p.ppSend.latencyS + this.p.ppSend.sPerByte * activationBytes);
-    out.total =
-      out.linear +
-      out.elementwise +
-      out.experts +
-      out.attentionPrefill +
-      out.attentionDecode +
-      out.logits +
-      out.tpComm +
-      out.ppComm +
-      out.overhead;
+  }
+
+  /**
+   * Expert parallelism: each card runs attention and the dense parts for its
+   * data-parallel group's share of the batch (ASSUMPTION: the scheduler
+   * balances the groups), its expert copies for the tokens routed to them
+   * (T·k/ep on average, times the imbalance of the most loaded card, which the
+   * all-to-alls wait for), and per MoE layer a dispatch and a combine. With
+   * two-batch overlap the batch runs as two micro-batches (each reading the
+   * weights again) and one's all-to-alls hide behind the other's compute:
+   * iteration = max(compute, all-to-alls) + the shorter of one micro-batch's
+   * layer compute and layer all-to-all (the pipeline's fill); without it,
+   * compute + all-to-alls.
+   */
+  private expertParallelBreakdown(w: BatchWork, ep: ExpertParallelCost): IterationBreakdownS {
+    const { model } = this.p;
+    const micro = ep.twoBatchOverlap && w.tokens >= 2 ? 2 : 1;
+    const instanceTokens = w.tokens / micro;
+    const share = 1 / (ep.dataParallelGroups * micro);
+    const part: BatchWork = {
+      tokens: w.tokens * share,
+      decodeSeqs: w.decodeSeqs * share,
+      decodeContextTokens: w.decodeContextTokens * share,
+      prefillAttentionPairs: w.prefillAttentionPairs * share,
+      prefillContextTokens: w.prefillContextTokens * share,
+      logitsTokens: w.logitsTokens * share,
+    };
+    const imbalance = instanceTokens > 0 ? ep.imbalance(instanceTokens) : 1;
+    let moeLayers = 0;
+    const expertsS = (st: StageCoefficients): number => {
+      if (st.moeLayers === 0 || !model.moe || instanceTokens === 0) return 0;
+      moeLayers += st.moeLayers;
+      const { experts: E, topK: k } = model.moe;
+      const received = ((instanceTokens * k) / ep.ep) * imbalance;
+      const distinctSlots = ep.slotsPerCard * (1 - (1 - k / E) ** instanceTokens);
+      return (
+        st.moeLayers *
+        Math.max(
+          (2 * received * st.expertParamsPerCard) / this.flopsPerS,
+          (distinctSlots * st.expertParamsPerCard * this.weightBytes) / this.bytesPerS,
+        )
+      );
+    };
+    const one = this.emptyBreakdown();
+    one.overhead = 0;
+    this.addStages(one, part, expertsS);
+    this.finish(one);
+    const leaving = (instanceTokens / ep.ep) * imbalance;
+    const layerCommS =
+      instanceTokens > 0
+        ? ep.dispatch.latencyS + ep.dispatch.sPerByte * leaving + ep.combine.latencyS + ep.combine.sPerByte * leaving
+        : 0;
+    const out = this.emptyBreakdown();
+    for (const key of [
+      "linear",
+      "elementwise",
+      "experts",
+      "attentionPrefill",
+      "attentionDecode",
+      "logits",
+      "tpComm",
+      "ppComm",
+    ] as const) {
+      out[key] = one[key] * micro;
+    }
+    const computeS = one.total * micro;
+    const commS = layerCommS * moeLayers * micro;
+    out.epCommAll = commS;
+    if (micro === 2 && moeLayers > 0) {
+      const fill = Math.min(one.total / model.layers, layerCommS);
+      out.epComm = Math.max(0, commS - computeS) + fill;
+    } else {
+      out.epComm = commS;
+    }
+    this.finish(out);
     return out;
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Per-request state of a serving run, as typed arrays indexed by request id
- * (ids in arrival order): ~70 bytes a request, so 10^6 requests cost ~70 MB.
+ * (ids in arrival order): ~82 bytes a request, so 10^6 requests cost ~82 MB.
  * Grows by doubling when the count is not known in advance (closed loop with
  * a duration).
  */
@@ -27,6 +27,11 @@ export class RequestStore {
   /** Disaggregated: when the KV transfer to the decode pool started and ended (NaN: none). */
   transferStartS: Float64Array;
   transferEndS: Float64Array;
+  /** Request classes: the class (index in traffic.classes) and shared prefix (id over all classes); -1: none. */
+  requestClass: Int32Array;
+  prefix: Int32Array;
+  /** Prompt tokens served from the prefix cache at the request's first prefill (-1 until it is admitted). */
+  prefixHitTokens: Int32Array;
 
   constructor(capacity: number) {
     const n = Math.max(16, capacity);
@@ -45,10 +50,20 @@ export class RequestStore {
     this.user = new Int32Array(n);
     this.transferStartS = new Float64Array(n);
     this.transferEndS = new Float64Array(n);
+    this.requestClass = new Int32Array(n);
+    this.prefix = new Int32Array(n);
+    this.prefixHitTokens = new Int32Array(n);
   }
 
-  /** Adds a request; returns its id. */
-  add(arrivalS: number, inputTokens: number, outputTokens: number, user: number): number {
+  /** Adds a request (of a class and shared prefix, or -1 for none); returns its id. */
+  add(
+    arrivalS: number,
+    inputTokens: number,
+    outputTokens: number,
+    user: number,
+    requestClass = -1,
+    prefix = -1,
+  ): number {
     if (this.count === this.arrivalS.length) this.grow();
     const r = this.count++;
     this.arrivalS[r] = arrivalS;
@@ -60,6 +75,9 @@ export class RequestStore {
     this.user[r] = user;
     this.transferStartS[r] = Number.NaN;
     this.transferEndS[r] = Number.NaN;
+    this.requestClass[r] = requestClass;
+    this.prefix[r] = prefix;
+    this.prefixHitTokens[r] = -1;
     return r;
   }
 
@@ -90,5 +108,8 @@ export class RequestStore {
     this.user = i32(this.user);
     this.transferStartS = f64(this.transferStartS);
     this.transferEndS = f64(this.transferEndS);
+    this.requestClass = i32(this.requestClass);
+    this.prefix = i32(this.prefix);
+    this.prefixHitTokens = i32(this.prefixHitTokens);
   }
 }

@@ -2,8 +2,10 @@ import { Simulator } from "../../engine/simulator.js";
 import { InstanceState } from "./instance-state.js";
 import type { BatchWork } from "./iteration-cost.js";
 import { LeastLoaded } from "./least-loaded.js";
+import { PREFIX_CACHE_KV_FRACTION, PrefixCache } from "./prefix-cache.js";
 import { RequestStore } from "./request-store.js";
-import type { SchedulerSpec } from "./serving-spec.js";
+import type { RequestDraw } from "./request-table.js";
+import type { Router, SchedulerSpec } from "./serving-spec.js";
 
 /** Where requests come from. */
 export type TrafficSource =
@@ -14,6 +16,9 @@ export type TrafficSource =
       arrivalS: Float64Array;
       inputTokens: Int32Array;
       outputTokens: Int32Array;
+      /** With request classes: each request's class and shared prefix (request-table.ts, RequestDraw). */
+      requestClass?: Int32Array;
+      prefix?: Int32Array;
     }
   | {
       kind: "closed";
@@ -23,8 +28,8 @@ export type TrafficSource =
       maxRequests: number;
       /** Stop issuing after this time (Infinity: no limit). */
       durationS: number;
-      /** Next (input, output) lengths of a user's requests. */
-      nextLengths: (user: number) => [number, number];
+      /** Next (input, output) lengths of a user's requests, with classes also (class, prefix). */
+      nextLengths: (user: number) => RequestDraw;
     };
 
 /** Moves a request's KV cache between instances on the network; `done` when it has arrived. */
@@ -45,8 +50,18 @@ export interface ServingSimParams {
   scheduler: SchedulerSpec;
   blockTokens: number;
   blocksPerInstance: number;
+  /** Share of each prompt served from the prefix cache, for requests without a class (always a hit). */
   prefixHitFraction: number;
-  router: "round-robin" | "least-outstanding";
+  router: Router;
+  /** prefix-aware: how many more outstanding requests than the least-outstanding instance the prefix's instance may have (default 32). */
+  routerBalanceThreshold?: number | undefined;
+  /**
+   * Request classes (traffic.classes), in the order of the requests' class indices: each one's share
+   * of the prompt that is its shared prefix (default: prefixHitFraction) and its number of prefixes.
+   */
+  classes?: readonly { prefixHitFraction?: number | undefined; prefixes: number }[] | undefined;
+  /** Most prefixes an instance's prefix cache holds; default: those whose tokens fit in half its KV cache. */
+  prefixCacheEntries?: number | undefined;
   /** Seconds of one iteration of `instance` with this batch (stragglers included); decode instances follow the prefill ones. */
   iterationS: (instance: number, work: BatchWork) => number;
   traffic: TrafficSource;
@@ -94,6 +109,17 @@ export interface ServingSimOutcome {
  * chunked context; vLLM V1 with chunking off). A prompt that completes
  * samples the first output token at the end of its iteration; every decode
  * samples one.
+ *
+ * Prefix caching: a request without a class finds ⌊input · prefixHitFraction⌋
+ * prompt tokens cached wherever it runs. A request of a class finds its
+ * prefix's ⌊input · f⌋ tokens (f: the class's prefixHitFraction) cached only
+ * when the instance admitting its prefill holds that prefix (PrefixCache, per
+ * prefill or colocated instance); the prompt chunk that computes the prefix
+ * adds it there. The router `prefix-aware` sends a request to the instance
+ * its prefix was last routed to (a new prefix: to the instance with the
+ * fewest prefixes routed to it, lowest index among equals) unless that one
+ * has more than routerBalanceThreshold outstanding requests beyond the
+ * least-outstanding instance: then to the least-outstanding one.
  */
 export function simulateServing(p: ServingSimParams): ServingSimOutcome {
   const sim = new Simulator();
@@ -105,6 +131,8 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
     p.traffic.kind === "open" ? p.traffic.count : Math.min(p.traffic.maxRequests, 1 << 16),
   );
   const dec = p.decode;
+  const classFraction = (p.classes ?? []).map((c) => c.prefixHitFraction ?? p.prefixHitFraction);
+  const prefixCount = (p.classes ?? []).reduce((a, c) => a + c.prefixes, 0);
   const insts = Array.from(
     { length: p.instances },
     (_, i) =>
@@ -118,6 +146,22 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
       )
     : [];
   const allInsts = [...insts, ...decodeInsts];
+  if (p.classes !== undefined) {
+    const entries = p.prefixCacheEntries ?? Number.POSITIVE_INFINITY;
+    const tokens =
+      p.prefixCacheEntries === undefined
+        ? Math.floor(PREFIX_CACHE_KV_FRACTION * p.blocksPerInstance * B)
+        : Number.POSITIVE_INFINITY;
+    for (const inst of insts) inst.prefixCache = new PrefixCache(entries, tokens);
+  }
+  /** prefix-aware: the prefill instance each prefix was last routed to (-1: never), and how many prefixes each holds so. */
+  const lastRouted = new Int32Array(p.router === "prefix-aware" ? prefixCount : 0).fill(-1);
+  const prefixesRouted = new Int32Array(p.instances);
+  const fewestPrefixes = new LeastLoaded(
+    p.router === "prefix-aware" ? p.instances : 0,
+    (i) => prefixesRouted[i] as number,
+  );
+  const balanceThreshold = p.routerBalanceThreshold ?? 32;
   const transport = dec?.transport(sim);
   const out = {
     iterations: 0,
@@ -156,7 +200,8 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
   let rrDecode = 0;
   const leastPrefill = new LeastLoaded(insts.length, (i) => (insts[i] as InstanceState).outstanding);
   const leastDecode = new LeastLoaded(decodeInsts.length, (i) => (decodeInsts[i] as InstanceState).outstanding);
-  const route = (pool: readonly InstanceState[] = insts): InstanceState => {
+  /** The instance of `pool` for request r (decode pool: prefix-aware routes least-outstanding). */
+  const route = (r: number, pool: readonly InstanceState[] = insts): InstanceState => {
     if (p.router === "round-robin") {
       const k = pool === insts ? rr : rrDecode;
       const inst = pool[k] as InstanceState;
@@ -164,9 +209,28 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
       else rrDecode = (rrDecode + 1) % pool.length;
       return inst;
     }
-    return pool === insts
-      ? (insts[leastPrefill.peek()] as InstanceState)
-      : (decodeInsts[leastDecode.peek()] as InstanceState);
+    if (pool !== insts) return decodeInsts[leastDecode.peek()] as InstanceState;
+    const least = leastPrefill.peek();
+    const k = store.prefix[r] as number;
+    if (p.router !== "prefix-aware" || k < 0) return insts[least] as InstanceState;
+    // The prefix's instance; for a prefix never routed, the instance with the fewest prefixes (SGLang's
+    // smallest tree). Either gives way to the least-outstanding instance beyond the balance threshold.
+    const holder = lastRouted[k] as number;
+    const candidate = holder >= 0 ? holder : fewestPrefixes.peek();
+    const pick =
+      (insts[candidate] as InstanceState).outstanding - (insts[least] as InstanceState).outstanding <= balanceThreshold
+        ? candidate
+        : least;
+    if (pick !== holder) {
+      lastRouted[k] = pick;
+      prefixesRouted[pick] = (prefixesRouted[pick] as number) + 1;
+      fewestPrefixes.update(pick);
+      if (holder >= 0) {
+        prefixesRouted[holder] = (prefixesRouted[holder] as number) - 1;
+        fewestPrefixes.update(holder);
+      }
+    }
+    return insts[pick] as InstanceState;
   };
   /** Keeps the least-outstanding order after an instance's outstanding count changed. */
   const changed = (inst: InstanceState) => {
@@ -175,8 +239,15 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
   };
 
   const assign = (r: number): InstanceState => {
+    const c = store.requestClass[r] as number;
+    const k = store.prefix[r] as number;
+    if (c >= classFraction.length || k >= prefixCount || c >= 0 !== k >= 0) {
+      throw new Error(
+        `serving: request ${r} has class ${c} and prefix ${k}, but the run has ${classFraction.length} classes with ${prefixCount} prefixes`,
+      );
+    }
     integrate();
-    const inst = route();
+    const inst = route(r);
     store.instance[r] = inst.index;
     inst.enqueue(r);
     inst.outstanding++;
@@ -228,6 +299,17 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
     }
   };
 
+  /** Tokens of a prefix of request r's prompt: ⌊input · f⌋, f its class's share (without a class: prefixHitFraction). */
+  const prefixTokens = (r: number): number => {
+    const c = store.requestClass[r] as number;
+    return Math.floor((store.inputTokens[r] as number) * (c < 0 ? p.prefixHitFraction : (classFraction[c] as number)));
+  };
+  /** Prompt tokens of request r found in the prefix cache of `inst` (always, for a request without a class). */
+  const cachedTokens = (inst: InstanceState, r: number): number => {
+    if ((store.requestClass[r] as number) < 0) return prefixTokens(r);
+    return inst.prefixCache?.has(store.prefix[r] as number) ? prefixTokens(r) : 0;
+  };
+
   /** Admits queued requests FCFS while they fit; returns the tokens used. */
   const admit = (inst: InstanceState, budget: number, wholePrompts: boolean): number => {
     let used = 0;
@@ -253,7 +335,7 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
         continue;
       }
       const target = (store.inputTokens[r] as number) + (store.generated[r] as number);
-      const cached = Math.floor((store.inputTokens[r] as number) * p.prefixHitFraction);
+      const cached = cachedTokens(inst, r);
       const todo = target - cached;
       const room = budget - used;
       // Without chunking a prompt goes whole; one longer than the whole budget (a recomputation of
@@ -271,6 +353,8 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
       inst.popQueued();
       integrate();
       queued--;
+      if (cached > 0) inst.prefixCache?.touch(store.prefix[r] as number);
+      if ((store.prefixHitTokens[r] as number) < 0) store.prefixHitTokens[r] = cached;
       store.prefillTarget[r] = target;
       store.prefilled[r] = cached;
       store.kvTokens[r] = cached;
@@ -360,7 +444,7 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
    * keeps its blocks until the transfer has arrived.
    */
   const startTransfer = (from: InstanceState, r: number) => {
-    const to = route(decodeInsts);
+    const to = route(r, decodeInsts);
     to.outstanding++;
     from.outstanding--;
     changed(to);
@@ -389,7 +473,13 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
         store.kvTokens[r] = (store.kvTokens[r] as number) + 1;
         store.generated[r] = (store.generated[r] as number) + 1;
       } else {
-        const done = (store.prefilled[r] as number) + chunk;
+        const before = store.prefilled[r] as number;
+        const done = before + chunk;
+        // The chunk that computes a class's shared prefix leaves it in this instance's prefix cache.
+        if (inst.prefixCache && (store.requestClass[r] as number) >= 0) {
+          const k = prefixTokens(r);
+          if (before < k && k <= done) inst.prefixCache.insert(store.prefix[r] as number, k);
+        }
         store.prefilled[r] = done;
         store.kvTokens[r] = done;
         if (done === store.prefillTarget[r]) {
@@ -436,6 +526,8 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
           traffic.inputTokens[next] as number,
           traffic.outputTokens[next] as number,
           -1,
+          traffic.requestClass?.[next] ?? -1,
+          traffic.prefix?.[next] ?? -1,
         );
         next++;
         const inst = assign(r);
@@ -454,8 +546,8 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
   const issue = (user: number) => {
     if (traffic.kind !== "closed") return;
     if (issued >= traffic.maxRequests || sim.now >= traffic.durationS) return;
-    const [input, output] = traffic.nextLengths(user);
-    const r = store.add(sim.now, input, output, user);
+    const [input, output, cls, prefix] = traffic.nextLengths(user);
+    const r = store.add(sim.now, input, output, user, cls, prefix);
     issued++;
     const inst = assign(r);
     if (!inst.busy) startIteration(inst);
@@ -470,8 +562,8 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
     // All users send their first request at t = 0; instances start once every user has sent.
     const start = sim.handler("serving closed loop start", () => {
       for (let u = 0; u < traffic.users && issued < traffic.maxRequests; u++) {
-        const [input, output] = traffic.nextLengths(u);
-        assign(store.add(0, input, output, u));
+        const [input, output, cls, prefix] = traffic.nextLengths(u);
+        assign(store.add(0, input, output, u, cls, prefix));
         issued++;
       }
       for (const inst of insts) if (!inst.busy) startIteration(inst);

@@ -11,7 +11,7 @@ import { z } from "zod";
  * Plausibility bounds (issue 13): every count and amount that reaches the
  * engine or an allocation has a ceiling, so an absurd value is an input error
  * instead of an exhausted heap. MAX_SERVING_REQUESTS keeps a run's per-request
- * arrays under ~1 GB (~70 bytes a request, src/workload/serving/request-store.ts).
+ * arrays under ~1 GB (~82 bytes a request, src/workload/serving/request-store.ts).
  */
 export const MAX_SERVING_REQUESTS = 10_000_000;
 export const MAX_TOKENS = 10_000_000;
@@ -27,6 +27,65 @@ const positive = (what: string, max = 1e9) =>
 
 export const PRECISIONS = ["bf16", "fp8", "int8"] as const;
 export type ServingPrecision = (typeof PRECISIONS)[number];
+
+/**
+ * Expert parallelism for mixture-of-experts serving (DeepSeek's online
+ * service, SGLang large-scale EP): the instance is `ep` cards; attention and
+ * the dense layers run data-parallel over ep / tp groups of tp cards, each
+ * with its own sequences; the routed experts (plus redundant copies) are
+ * spread whole over the ep cards; each MoE layer dispatches tokens to their
+ * experts and combines the results with all-to-alls on the network
+ * (docs/serving.md, "Expert parallelism").
+ */
+export const ExpertParallelSpecSchema = z
+  .strictObject({
+    ep: posInt(
+      "Cards the routed experts are spread over = the instance's cards (tp must divide it; pp must be 1); attention runs data-parallel over ep / tp groups",
+      100_000,
+    ),
+    redundantExperts: z
+      .int()
+      .min(0)
+      .max(MAX_COUNT)
+      .default(0)
+      .describe(
+        "Extra copies of hot experts (DeepSeek: 32; EPLB); experts + redundantExperts must divide evenly over the ep cards. Their effect on load is in expertImbalance",
+      ),
+    maxNodesPerToken: posInt(
+      "Node-limited routing: each token's experts lie on at most this many nodes (DeepSeek-V3: 4); default: no limit",
+    ).optional(),
+    nodeSelection: z
+      .enum(["by-score", "local-first"])
+      .default("by-score")
+      .describe(
+        "Which nodes a token's experts lie on: by-score = any node alike (the gate's choice does not depend on where the token is; DeepSeek-V3); local-first = the token's own node is always one of them (a locality-aware gate; with maxNodesPerToken 1 no token leaves its node)",
+      ),
+    dispatchPrecision: z
+      .enum(["bf16", "fp8"])
+      .default("bf16")
+      .describe("Precision of the hidden states sent to the experts (DeepSeek: fp8); the combine is bf16"),
+    dispatchMode: z
+      .enum(["per-node", "per-expert"])
+      .default("per-node")
+      .describe(
+        "per-node: a token crosses to each node it needs once, then is forwarded over scale-up links (DeepEP normal kernels); per-expert: one copy per routed expert (DeepEP low-latency kernels)",
+      ),
+    expertImbalance: z
+      .number()
+      .min(1)
+      .max(1000)
+      .default(1)
+      .describe(
+        "Systematic skew of expert load left after redundant experts (most loaded card / mean), on top of the statistical imbalance of random routing; 1 = balanced by EPLB (ASSUMPTION)",
+      ),
+    twoBatchOverlap: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Split each iteration's batch in two micro-batches and overlap one's all-to-alls with the other's compute (DeepSeek dual micro-batch overlap, SGLang two-batch overlap)",
+      ),
+  })
+  .describe("Expert parallelism over the network for mixture-of-experts models");
 
 export const DeploymentSpecSchema = z
   .strictObject({
@@ -86,6 +145,7 @@ export const DeploymentSpecSchema = z
       "Longest context (input + output) a request may have; default: the model's contextLength (else seqLength)",
       MAX_TOKENS,
     ).optional(),
+    expertParallel: ExpertParallelSpecSchema.optional(),
   })
   .describe("Instances of the model, their parallelism, placement and precisions");
 
@@ -108,6 +168,9 @@ export const DecodePoolSpecSchema = z
       .describe("First card of the decode pool; default: the card after the prefill pool's last"),
     maxSequences: posInt("Most sequences in one decode iteration; default: scheduler.maxSequences").optional(),
     maxBatchedTokens: posInt("Most tokens in one decode iteration; default: scheduler.maxBatchedTokens").optional(),
+    expertParallel: ExpertParallelSpecSchema.optional().describe(
+      "Expert parallelism of the decode instances (their own ep; not inherited from the prefill pool)",
+    ),
   })
   .describe("A separate pool of decode instances: prefill/decode disaggregation, KV caches moved over the network");
 
@@ -150,7 +213,12 @@ export const KvCacheSpecSchema = z
       .min(0)
       .lt(1)
       .default(0)
-      .describe("Fraction of each prompt found in the prefix cache: those tokens cost no prefill compute"),
+      .describe(
+        "Fraction of each prompt found in the prefix cache: those tokens cost no prefill compute. Requests without a class always hit; it is also the default prefixHitFraction of traffic.classes",
+      ),
+    prefixCacheEntries: posInt(
+      "Request classes: most shared prefixes one instance keeps in its prefix cache, least recently used evicted first; default: as many as fit in half the instance's KV cache (ASSUMPTION, docs/serving.md)",
+    ).optional(),
   })
   .describe("Paged KV cache");
 
@@ -190,6 +258,34 @@ export const LengthSpecSchema = z
   })
   .describe("A distribution of token counts");
 
+/**
+ * A class of requests (docs/serving.md, "Request classes and prefix-aware
+ * routing"): each arriving request draws its class by `share`; a class's
+ * prompts start with one of its `prefixes` shared prefixes (a system prompt, a
+ * document), the first `prefixHitFraction` of the prompt, served from an
+ * instance's prefix cache when that instance already holds it.
+ */
+export const RequestClassSpecSchema = z
+  .strictObject({
+    name: z.string().min(1).max(200).describe("Name of the class (results are reported per class)"),
+    share: positive("share", 1).describe("Fraction of the requests in this class; the shares of all classes sum to 1"),
+    prefixHitFraction: z
+      .number()
+      .min(0)
+      .lt(1)
+      .optional()
+      .describe(
+        "Share of each prompt that is the class's shared prefix (0 <= f < 1): ⌊input · f⌋ tokens cost no prefill compute when the instance holds the prefix; default: kvCache.prefixHitFraction",
+      ),
+    prefixes: posInt("Distinct shared prefixes of the class; a request's is drawn uniformly among them").default(1),
+    inputTokens: LengthSpecSchema.optional().describe("Prompt length distribution; default: the traffic's"),
+    outputTokens: LengthSpecSchema.optional().describe("Output length distribution; default: the traffic's"),
+  })
+  .describe("A class of requests: its share of the traffic, its shared prefixes, its lengths");
+
+/** Shares of the classes must sum to 1 within this (they are written as decimals). */
+export const CLASS_SHARE_TOLERANCE = 1e-9;
+
 export const ARRIVALS = ["poisson", "gamma", "constant", "closed-loop", "offline", "trace", "rate-curve"] as const;
 
 export const TrafficSpecSchema = z
@@ -225,6 +321,14 @@ export const TrafficSpecSchema = z
       ),
     inputTokens: LengthSpecSchema.optional().describe("Prompt length distribution (not with a trace)"),
     outputTokens: LengthSpecSchema.optional().describe("Output length distribution (not with a trace)"),
+    classes: z
+      .array(RequestClassSpecSchema)
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe(
+        "Request classes: each request draws one by share (results per class; prefix-cache hits per instance, see router prefix-aware); default: one class-less stream, every request hitting kvCache.prefixHitFraction",
+      ),
     requests: posInt("Requests to simulate (including warm-up)", MAX_SERVING_REQUESTS).optional(),
     durationS: positive("durationS", MAX_SECONDS).optional().describe("Or: simulate arrivals during this many seconds"),
     warmupRequests: z.int().min(0).default(0).describe("The first requests (by arrival) excluded from statistics"),
@@ -242,8 +346,60 @@ export const TrafficSpecSchema = z
     if (t.arrival === "trace") need("traceFile", "trace arrivals need a CSV file");
     if (t.arrival === "rate-curve") need("rateCurveFile", "rate-curve arrivals need a CSV file of rates over time");
     if (t.arrival !== "trace") {
-      need("inputTokens", "requests need a prompt length distribution");
-      need("outputTokens", "requests need an output length distribution");
+      // With classes, a class's own distribution replaces the traffic's default.
+      for (const key of ["inputTokens", "outputTokens"] as const) {
+        const what = key === "inputTokens" ? "a prompt" : "an output";
+        const without = (t.classes ?? []).flatMap((c, i) => (c[key] === undefined ? [i] : []));
+        if (t[key] !== undefined || (t.classes !== undefined && without.length === 0)) continue;
+        if (t.classes === undefined) need(key, `requests need ${what} length distribution`);
+        for (const i of without) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["classes", i, key],
+            message: `expected ${key} (requests need ${what} length distribution, and the traffic has no ${key} to default to), found nothing`,
+          });
+        }
+      }
+    }
+    if (t.classes !== undefined) {
+      const sum = t.classes.reduce((a, c) => a + c.share, 0);
+      if (!(Math.abs(sum - 1) <= CLASS_SHARE_TOLERANCE)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["classes"],
+          message: `expected the shares of the classes to sum to 1 (within ${CLASS_SHARE_TOLERANCE}), found ${sum}`,
+        });
+      }
+      const seen = new Set<string>();
+      t.classes.forEach((c, i) => {
+        if (seen.has(c.name)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["classes", i, "name"],
+            message: `expected a name no other class has, found '${c.name}' again`,
+          });
+        }
+        seen.add(c.name);
+        if (t.arrival === "trace") {
+          for (const key of ["inputTokens", "outputTokens"] as const) {
+            if (c[key] !== undefined) {
+              ctx.addIssue({
+                code: "custom",
+                path: ["classes", i, key],
+                message: `expected no ${key} with trace arrivals (the trace gives every request's lengths), found a distribution`,
+              });
+            }
+          }
+        }
+      });
+      const prefixes = t.classes.reduce((a, c) => a + c.prefixes, 0);
+      if (prefixes > MAX_COUNT) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["classes"],
+          message: `expected at most ${MAX_COUNT.toLocaleString("en-US")} prefixes over all classes, found ${prefixes.toLocaleString("en-US")}`,
+        });
+      }
     }
     if (t.arrival === "offline") need("requests", "offline traffic needs a request count");
     if (
@@ -307,6 +463,9 @@ export const OverheadSpecSchema = z
   })
   .describe("Per-iteration host overhead");
 
+export const ROUTERS = ["round-robin", "least-outstanding", "prefix-aware"] as const;
+export type Router = (typeof ROUTERS)[number];
+
 export const ServingSpecSchema = z
   .strictObject({
     deployment: DeploymentSpecSchema.default(DeploymentSpecSchema.parse({})),
@@ -314,9 +473,19 @@ export const ServingSpecSchema = z
     scheduler: SchedulerSpecSchema.default(SchedulerSpecSchema.parse({})),
     kvCache: KvCacheSpecSchema.default(KvCacheSpecSchema.parse({})),
     router: z
-      .enum(["round-robin", "least-outstanding"])
+      .enum(ROUTERS)
       .default("round-robin")
-      .describe("How arriving requests are spread over instances"),
+      .describe(
+        "How arriving requests are spread over instances: round-robin, least-outstanding, or prefix-aware (to the instance that last served the request's shared prefix unless it is routerBalanceThreshold requests busier than the least-outstanding one; SGLang's cache-aware router). A decode pool is routed least-outstanding under prefix-aware",
+      ),
+    routerBalanceThreshold: z
+      .int()
+      .min(0)
+      .max(MAX_COUNT)
+      .default(32)
+      .describe(
+        "prefix-aware: outstanding requests by which the prefix's instance may exceed the least-outstanding instance before a request goes to the latter (SGLang router balance_abs_threshold, default 32)",
+      ),
     traffic: TrafficSpecSchema,
     slo: SloSpecSchema.default(SloSpecSchema.parse({})),
     overheads: OverheadSpecSchema.default({}),
@@ -324,9 +493,20 @@ export const ServingSpecSchema = z
   .describe("An LLM serving deployment, simulated request by request (docs/serving.md)");
 
 export type ServingSpec = z.infer<typeof ServingSpecSchema>;
+
+/** Cards of one instance of a pool: ep with expert parallelism, else tp × pp. */
+export function cardsPerInstance(pool: {
+  tp: number;
+  pp: number;
+  expertParallel?: { ep: number } | undefined;
+}): number {
+  return pool.expertParallel ? pool.expertParallel.ep : pool.tp * pool.pp;
+}
 export type DeploymentSpec = z.infer<typeof DeploymentSpecSchema>;
 export type DecodePoolSpec = z.infer<typeof DecodePoolSpecSchema>;
+export type ExpertParallelSpec = z.infer<typeof ExpertParallelSpecSchema>;
 export type SchedulerSpec = z.infer<typeof SchedulerSpecSchema>;
 export type TrafficSpec = z.infer<typeof TrafficSpecSchema>;
 export type LengthSpec = z.infer<typeof LengthSpecSchema>;
+export type RequestClassSpec = z.infer<typeof RequestClassSpecSchema>;
 export type SloSpec = z.infer<typeof SloSpecSchema>;

@@ -81,35 +81,33 @@ describe("prefill/decode disaggregation", () => {
     expect(m(r, "requests")).toBe(70);
   });
 
+  // The decode pool is checked when the scenario loads (src/workload/serving/serving-pools.ts), so its
+  // problems point at the field: file:line:col, or the --set that gave the value.
   it("a decode pool whose KV cache cannot hold one request is bad input with the numbers", () => {
-    const r = runServingScenario(
+    expect(() =>
       loadServingScenario("topologies/scenarios/llama3-70b-h100-serving.yaml", [
         "serving.deployment.instances=1",
         "serving.decode.instances=1",
         "serving.decode.tp=1",
       ]),
-      1,
-    );
-    expect(r.ok).toBe(false);
-    if (!r.ok)
-      expect(r.error).toMatch(
-        /^serving\.decode\.\w+: the KV cache cannot hold one request of 131072 tokens: .*weights 72\.66 GB/m,
-      );
+    ).toThrow(/serving\.decode\.\w+: the KV cache cannot hold one request of 131072 tokens: .*weights 72\.66 GB/);
   });
 
   it("a decode pool that overlaps the prefill pool or leaves the topology is bad input naming serving.decode", () => {
-    const overlap = runServingScenario(loadServingScenario(PD, ["serving.decode.firstCard=0"]), 1);
-    expect(overlap.ok).toBe(false);
-    if (!overlap.ok)
-      expect(overlap.error).toMatch(
-        /^serving\.decode\.firstCard: expected the decode pool's cards 0\.\.0 not to overlap/,
-      );
-    const outside = runServingScenario(loadServingScenario(PD, ["serving.decode.instances=9"]), 1);
-    expect(outside.ok).toBe(false);
-    if (!outside.ok)
-      expect(outside.error).toMatch(
-        /^serving\.decode\.instances: expected the deployment to fit the topology's 16 cards/,
-      );
+    expect(() => loadServingScenario(PD, ["serving.decode.firstCard=0"])).toThrow(
+      /serving\.decode\.firstCard: expected the decode pool's cards 0\.\.0 not to overlap/,
+    );
+    expect(() => loadServingScenario(PD, ["serving.decode.instances=9"])).toThrow(
+      /serving\.decode\.instances: expected the deployment to fit the topology's 16 cards/,
+    );
+  });
+
+  it("a decode-pool problem in the file is reported at its line and column", () => {
+    const r = runCli(["run", "test/fixtures/serving-pd/bad-decode-overlap.yaml"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "bad-decode-overlap.yaml:22:16: serving.decode.firstCard: expected the decode pool's cards",
+    );
   });
 });
 

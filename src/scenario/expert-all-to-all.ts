@@ -1,0 +1,76 @@
+import type { Cluster } from "../cluster/types.js";
+import { CollectiveRunner } from "../collectives/runner.js";
+import { Simulator } from "../engine/index.js";
+import { clusterNetwork } from "../network/cluster-network.js";
+import { type ExpertTrafficShape, expertTrafficMatrix } from "../workload/serving/expert-traffic.js";
+import type { LinearCommS } from "../workload/serving/iteration-cost.js";
+import type { ExpertParallelSpec } from "../workload/serving/serving-spec.js";
+
+/** Token counts per card at which the all-to-all is simulated to fit latency + tokens × seconds per token. */
+const FIT_SMALL_TOKENS = 16;
+const FIT_LARGE_TOKENS = 4096;
+
+/** The instance's cards grouped by scale-up domain, in card order. */
+export function cardsByNode(cluster: Cluster, cards: readonly number[]): number[][] {
+  const nodes = new Map<number, number[]>();
+  for (const c of cards) {
+    const d = cluster.scaleUpDomainOf(c);
+    let list = nodes.get(d);
+    if (list === undefined) {
+      list = [];
+      nodes.set(d, list);
+    }
+    list.push(c);
+  }
+  return [...nodes.values()];
+}
+
+/**
+ * Seconds of one dispatch all-to-all of an expert-parallel instance as a
+ * function of the tokens leaving each card, `latencyS + sPerByte · tokens`
+ * (LinearCommS with "bytes" read as tokens), and the same for the combine.
+ * Both come from the node-pair traffic of src/workload/serving/expert-traffic.ts
+ * simulated as flows on an idle copy of the cluster's network (links, NICs,
+ * switch tiers and oversubscription, routing): the latency from one instance
+ * moving a few tokens, the seconds per byte from every instance of the pool
+ * moving many tokens at once (ASSUMPTION: the pool's instances all-to-all at
+ * the same time, so they share the fabric; with two-batch overlap the
+ * all-to-alls run most of each iteration, so this is close to the steady
+ * state). The network's max-min sharing makes the time affine in the bytes.
+ * The dispatch moves each token copy at its own precision, the combine in bf16.
+ */
+export function fitExpertAllToAll(
+  cluster: Cluster,
+  instances: readonly (readonly number[])[],
+  topK: number,
+  hiddenSize: number,
+  spec: ExpertParallelSpec,
+): { dispatch: LinearCommS; combine: LinearCommS } {
+  const first = instances[0] ?? [];
+  if (first.length < 2) return { dispatch: { latencyS: 0, sPerByte: 0 }, combine: { latencyS: 0, sPerByte: 0 } };
+  /** Completion time of every listed instance's all-to-all started together, `bytesPerCard` per token copy. */
+  const timeS = (group: readonly (readonly number[])[], tokensPerCard: number): number => {
+    const sim = new Simulator();
+    const runner = new CollectiveRunner(sim, cluster, clusterNetwork(sim, cluster));
+    let doneS = 0;
+    for (const cards of group) {
+      const shape: ExpertTrafficShape = { nodes: cardsByNode(cluster, cards), topK, spec };
+      const { cards: flat, matrix } = expertTrafficMatrix(shape, tokensPerCard, hiddenSize);
+      runner.run({ op: "alltoall", cards: flat, sizeBytes: 1, sendBytesMatrix: matrix }, () => {
+        doneS = Math.max(doneS, sim.now);
+      });
+    }
+    sim.run();
+    return doneS;
+  };
+  const t1 = timeS([first], FIT_SMALL_TOKENS);
+  const t2 = timeS(instances, FIT_LARGE_TOKENS);
+  // Seconds per token leaving a card, per byte of each token copy's hidden state element.
+  const sPerTokenPerByte = Math.max(0, (t2 - t1) / (FIT_LARGE_TOKENS - FIT_SMALL_TOKENS));
+  const latencyS = Math.max(0, t1 - sPerTokenPerByte * FIT_SMALL_TOKENS);
+  const dispatchBytes = spec.dispatchPrecision === "fp8" ? 1 : 2;
+  return {
+    dispatch: { latencyS, sPerByte: sPerTokenPerByte * dispatchBytes },
+    combine: { latencyS, sPerByte: sPerTokenPerByte * 2 },
+  };
+}
