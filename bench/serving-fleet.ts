@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { runScenario } from "../src/scenario/run.js";
 
 export interface ServingFleetBenchResult {
-  benchmark: "serving-fleet";
+  benchmark: "serving-fleet" | "serving-deepseek";
   cards: number;
   requests: number;
   events: number;
@@ -39,6 +39,42 @@ export function runServingFleetBench(sizes: readonly number[] = [1024, 2048, 409
     if (!r.ok) throw new Error(`serving-fleet bench at ${cards} cards: ${r.error}`);
     return {
       benchmark: "serving-fleet",
+      cards: r.metrics.cards as number,
+      requests: r.metrics.requests as number,
+      events: r.metrics.events as number,
+      seconds: Math.round(seconds * 1e4) / 1e4,
+      cpuSeconds: Math.round(((cpu.user + cpu.system) / 1e6) * 1e4) / 1e4,
+      rssBytes: process.memoryUsage().rss,
+      simulatedSeconds: r.metrics.simulatedSeconds as number,
+    };
+  });
+}
+
+const DEEPSEEK = fileURLToPath(new URL("./serving-deepseek.yaml", import.meta.url));
+
+/**
+ * A DeepSeek-like fleet (bench/serving-deepseek.yaml): 280 H800 nodes, 25
+ * prefill units of EP 32 and 10 decode units of EP 144, 10 simulated minutes
+ * of Poisson traffic at each of `ratesPerS` requests/s (the load grows the
+ * number of sequences every decode iteration walks through). Same figures as
+ * runServingFleetBench.
+ */
+export function runServingDeepseekBench(ratesPerS: readonly number[] = [250, 500, 1000]): ServingFleetBenchResult[] {
+  runScenario({
+    scenarioPath: DEEPSEEK,
+    sets: ["serving.traffic.ratePerS=100", "serving.traffic.durationS=5"],
+    seed: 1,
+    steps: 1,
+  });
+  return ratesPerS.map((rate) => {
+    const cpu0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    const r = runScenario({ scenarioPath: DEEPSEEK, sets: [`serving.traffic.ratePerS=${rate}`], seed: 1, steps: 1 });
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu = process.cpuUsage(cpu0);
+    if (!r.ok) throw new Error(`serving-deepseek bench at ${rate} requests/s: ${r.error}`);
+    return {
+      benchmark: "serving-deepseek",
       cards: r.metrics.cards as number,
       requests: r.metrics.requests as number,
       events: r.metrics.events as number,

@@ -5,7 +5,7 @@ import { runHeapBaseline } from "../../bench/heap-baseline.js";
 import { runNetworkBench } from "../../bench/network-allreduce.js";
 import { runParseBench } from "../../bench/parse-worst.js";
 import { runServingBench } from "../../bench/serving.js";
-import { runServingFleetBench } from "../../bench/serving-fleet.js";
+import { runServingDeepseekBench, runServingFleetBench } from "../../bench/serving-fleet.js";
 import { runTrainingBench } from "../../bench/training-step.js";
 import { runClusterBuild } from "../cluster/build-benchmark.js";
 import { benchSweep } from "../sweep/bench-sweep.js";
@@ -22,11 +22,11 @@ export function addBenchCommand(program: Command, out: (line: string) => void): 
   program
     .command("bench")
     .description(
-      "run a benchmark: engine (hold model at 10k, 100k and 1M pending events); heap-baseline (the engine's hold model at 100k pending next to a bare 4-ary typed-array heap and a CPU loop of the same random draws, interleaved, --repeats rounds); cluster (16,384-card fat-tree build + routes); network (1 GiB all-reduce on 512..8,192 cards); training (GPT-3 175B step on 1,024..8,192 cards); serving (10^4..10^6 requests through 100 instances of 8 H100); serving-fleet (a prefill/decode-disaggregated Llama 3.3 70B fleet on 1,024..8,192 H100 cards, 60 simulated seconds); sweep (the 64-point example sweep on 1 and 2 workers); parse (parse + validate the worst-shaped topology files under the parse bounds)",
+      "run a benchmark: engine (hold model at 10k, 100k and 1M pending events); heap-baseline (the engine's hold model at 100k pending next to a bare 4-ary typed-array heap and a CPU loop of the same random draws, interleaved, --repeats rounds); cluster (16,384-card fat-tree build + routes); network (1 GiB all-reduce on 512..8,192 cards); training (GPT-3 175B step on 1,024..8,192 cards); serving (10^4..10^6 requests through 100 instances of 8 H100); serving-fleet (a prefill/decode-disaggregated Llama 3.3 70B fleet on 1,024..8,192 H100 cards, 60 simulated seconds); serving-deepseek (a DeepSeek-V3 fleet of 280 H800 nodes, prefill units EP 32 and decode units EP 144, 10 simulated minutes at 250..1,000 requests/s); sweep (the 64-point example sweep on 1 and 2 workers); parse (parse + validate the worst-shaped topology files under the parse bounds)",
     )
     .argument(
       "<name>",
-      "benchmark name: engine, heap-baseline, cluster, network, training, serving, serving-fleet, sweep, parse",
+      "benchmark name: engine, heap-baseline, cluster, network, training, serving, serving-fleet, serving-deepseek, sweep, parse",
     )
     .option("--json", "one JSON object per line")
     .option("--events <n>", "events per size", String(HOLD_EVENTS))
@@ -106,6 +106,16 @@ export function addBenchCommand(program: Command, out: (line: string) => void): 
         }
         return;
       }
+      if (name === "serving-deepseek") {
+        for (const r of runServingDeepseekBench()) {
+          out(
+            opts.json
+              ? JSON.stringify(r)
+              : `serving deepseek  cards ${pad(r.cards)}  requests ${pad(r.requests)}  events ${pad(r.events)}  ${r.seconds.toFixed(3)} s (cpu ${r.cpuSeconds.toFixed(3)} s)  rss ${(r.rssBytes / 1e6).toFixed(0)} MB`,
+          );
+        }
+        return;
+      }
       if (name === "sweep") {
         for (const r of await benchSweep(SWEEP_EXAMPLE)) out(JSON.stringify(r));
         return;
@@ -122,7 +132,7 @@ export function addBenchCommand(program: Command, out: (line: string) => void): 
       }
       if (name !== "engine")
         throw new UsageError(
-          `bench: unknown benchmark '${name}' (expected: engine, heap-baseline, cluster, network, training, serving, serving-fleet, sweep, parse)`,
+          `bench: unknown benchmark '${name}' (expected: engine, heap-baseline, cluster, network, training, serving, serving-fleet, serving-deepseek, sweep, parse)`,
         );
       for (const pending of HOLD_SIZES) {
         const r = runHoldModel(pending, events);

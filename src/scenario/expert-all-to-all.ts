@@ -68,7 +68,7 @@ export function fitExpertAllToAll(
   // Seconds per token leaving a card, per byte of each token copy's hidden state element.
   const sPerTokenPerByte = Math.max(0, (t2 - t1) / (FIT_LARGE_TOKENS - FIT_SMALL_TOKENS));
   const latencyS = Math.max(0, t1 - sPerTokenPerByte * FIT_SMALL_TOKENS);
-  const dispatchBytes = spec.dispatchPrecision === "fp8" ? 1 : 2;
+  const dispatchBytes = spec.dispatchPrecision === "bf16" ? 2 : 1;
   return {
     dispatch: { latencyS, sPerByte: sPerTokenPerByte * dispatchBytes },
     combine: { latencyS, sPerByte: sPerTokenPerByte * 2 },

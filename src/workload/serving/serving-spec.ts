@@ -61,9 +61,11 @@ export const ExpertParallelSpecSchema = z
         "Which nodes a token's experts lie on: by-score = any node alike (the gate's choice does not depend on where the token is; DeepSeek-V3); local-first = the token's own node is always one of them (a locality-aware gate; with maxNodesPerToken 1 no token leaves its node)",
       ),
     dispatchPrecision: z
-      .enum(["bf16", "fp8"])
+      .enum(["bf16", "fp8", "int8"])
       .default("bf16")
-      .describe("Precision of the hidden states sent to the experts (DeepSeek: fp8); the combine is bf16"),
+      .describe(
+        "Precision of the hidden states sent to the experts (DeepSeek: fp8; Ascend deployments: int8); the combine is bf16",
+      ),
     dispatchMode: z
       .enum(["per-node", "per-expert"])
       .default("per-node")
