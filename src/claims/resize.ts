@@ -121,7 +121,7 @@ export function resizeServingSets(scenario: ServingScenarioSpec, cards: number, 
     if (cards % perInstance !== 0) {
       return {
         ok: false,
-        reason: `instances not integral: ${fmt(cards)} cards / (${perInstance} cards per instance) is not whole`,
+        reason: `instances not integral: ${fmt(cards)} cards / (${d.expertParallel ? `ep ${d.expertParallel.ep}` : `tp ${d.tp} x pp ${d.pp}`} = ${perInstance}) is not whole`,
       };
     }
     instances = cards / perInstance;

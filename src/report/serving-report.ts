@@ -49,6 +49,17 @@ interface Deployment {
 }
 
 /** The memory a serving run reports (details.memory): the KV capacity less its per-instance totals. */
+/** Words for the time shares of run-serving.ts (IterationAccount.timeShares). */
+const TIME_SHARE_NAMES: Record<string, string> = {
+  compute: "compute-bound kernels",
+  memory: "memory-bound kernels",
+  epComm: "EP all-to-alls (exposed)",
+  tpComm: "TP communication",
+  ppComm: "PP sends",
+  overhead: "host overhead",
+  straggler: "stragglers",
+};
+
 /** A pool's expert parallelism as run-serving.ts reports it. */
 interface ExpertParallelDetails {
   ep: number;
@@ -128,7 +139,13 @@ export function servingRunText(r: RunOk, summary?: SeedSummary): string[] {
   const slo = d.slo as Slo | undefined;
   const overloaded = isOverloaded(r);
   const verdict = String(d.verdict ?? (overloaded ? "overloaded" : "stable"));
-  const lines = [`${d.scenario}: ${d.model} on ${int(num(m, "cards"))} x ${d.accelerator} (${d.cluster})`];
+  const dc = (d.deployment as Deployment | undefined)?.decode;
+  const p0 = d.deployment as Deployment | undefined;
+  const cardsText =
+    dc?.accelerator && p0 && dc.accelerator !== d.accelerator
+      ? `${int(p0.instances * p0.cardsPerInstance)} x ${d.accelerator} + ${int(dc.instances * dc.cardsPerInstance)} x ${dc.accelerator}`
+      : `${int(num(m, "cards"))} x ${d.accelerator}`;
+  const lines = [`${d.scenario}: ${d.model} on ${cardsText} (${d.cluster})`];
   if (dep) {
     lines.push(
       `deployment       ${dep.decode ? "prefill " : ""}${dep.instances} instance${dep.instances === 1 ? "" : "s"} x (${parallelism(dep)} = ${dep.cardsPerInstance} card${dep.cardsPerInstance === 1 ? "" : "s"}); weights ${dep.weights}, activations ${dep.activations}, KV cache ${dep.kvCache}`,
@@ -190,6 +207,15 @@ export function servingRunText(r: RunOk, summary?: SeedSummary): string[] {
     lines.push(
       `all-to-all       ${shares.map(([k, pool]) => `${pool}${pct(num(m, k as string))}`).join(", ")} of iteration time in expert all-to-alls (hidden behind compute or not; epComm above is the part not hidden)`,
     );
+  }
+  const goes = d.timeShares as Record<string, Record<string, number>> | undefined;
+  for (const [pool, shares] of Object.entries(goes ?? {})) {
+    const parts = Object.entries(shares)
+      .filter(([, v]) => Number.isFinite(v) && v >= 0.0005)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${TIME_SHARE_NAMES[k] ?? k} ${pct(v)}`);
+    if (parts.length > 0)
+      lines.push(`${pool === "all" ? "time goes to    " : `${pool.padEnd(7)} goes to `} ${parts.join(" · ")}`);
   }
   if ("kvTransferMeanSeconds" in m) {
     const mean = num(m, "kvTransferMeanSeconds");
@@ -286,6 +312,7 @@ export function servingRunJson(
         }
       : {}),
     iterationSeconds: d.iterationSeconds ?? null,
+    timeShares: d.timeShares ?? null,
     overloaded: isOverloaded(r),
     verdict: d.verdict ?? null,
     memory: d.memory ?? null,

@@ -328,6 +328,10 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
     iterationSeconds: dp
       ? { prefill: { ...prefillAccount.seconds }, decode: { ...decodeAccount.seconds } }
       : { all: { ...prefillAccount.seconds } },
+    // The same time as shares: compute-bound and memory-bound kernels, communication, overhead, noise.
+    timeShares: dp
+      ? { prefill: prefillAccount.timeShares(), decode: decodeAccount.timeShares() }
+      : { all: prefillAccount.timeShares() },
     verdict,
     warnings,
     ...(t.classes ? { classes: classMetrics(outcome.requests, t.warmupRequests, t.classes) } : {}),

@@ -16,13 +16,11 @@ describe("scale on a serving scenario", () => {
   it("sizes that cannot exist are rows with the reason (no simulation needed)", async () => {
     const rows = await runServingScale({ ...base, scenarioPath: POISSON, cards: [5, 3] }, loadServingScenario(POISSON));
     expect(rows).toEqual([
-      { cards: 3, ok: false, reason: "instances not integral: 3 cards / (2 cards per instance) is not whole" },
-      { cards: 5, ok: false, reason: "instances not integral: 5 cards / (2 cards per instance) is not whole" },
+      { cards: 3, ok: false, reason: "instances not integral: 3 cards / (tp 2 x pp 1 = 2) is not whole" },
+      { cards: 5, ok: false, reason: "instances not integral: 5 cards / (tp 2 x pp 1 = 2) is not whole" },
     ]);
     const table = servingScaleTable(rows);
-    expect(table).toContain(
-      "3 cards: cannot run: instances not integral: 3 cards / (2 cards per instance) is not whole",
-    );
+    expect(table).toContain("3 cards: cannot run: instances not integral: 3 cards / (tp 2 x pp 1 = 2) is not whole");
     const csv = parseCsv(servingScaleCsv(rows));
     expect(csv[0]).toEqual([
       "cards",

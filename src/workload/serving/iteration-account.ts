@@ -27,6 +27,9 @@ export class IterationAccount {
   iterations = 0;
   /** Expert all-to-all seconds, hidden behind compute or not (expert parallelism). */
   epCommAllS = 0;
+  /** Kernel seconds bound by compute, and by memory bandwidth (a split of the kernel parts). */
+  computeBoundS = 0;
+  memoryBoundS = 0;
 
   constructor() {
     this.seconds = Object.fromEntries(ITERATION_PARTS.map((p) => [p, 0])) as Record<IterationPart, number>;
@@ -38,6 +41,27 @@ export class IterationAccount {
     this.busyS += actualS;
     this.iterations++;
     this.epCommAllS += b.epCommAll;
+    this.computeBoundS += b.computeBound;
+    this.memoryBoundS += b.memoryBound;
+  }
+
+  /**
+   * Where the pool's time goes, as shares of its busy seconds: kernels bound
+   * by compute, kernels bound by memory bandwidth, expert all-to-alls not
+   * hidden, TP and PP communication, host overhead, and noise (stragglers).
+   * The shares sum to 1 (NaN when the pool never ran).
+   */
+  timeShares(): Record<"compute" | "memory" | "epComm" | "tpComm" | "ppComm" | "overhead" | "straggler", number> {
+    const b = this.busyS;
+    return {
+      compute: this.computeBoundS / b,
+      memory: this.memoryBoundS / b,
+      epComm: this.seconds.epComm / b,
+      tpComm: this.seconds.tpComm / b,
+      ppComm: this.seconds.ppComm / b,
+      overhead: this.seconds.overhead / b,
+      straggler: this.seconds.straggler / b,
+    };
   }
 
   /** Each part's share of the busy time (NaN when the pool never ran). */

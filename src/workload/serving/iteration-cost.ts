@@ -104,6 +104,17 @@ export interface IterationBreakdownS {
   total: number;
   /** All-to-all time of the iteration, hidden or not (not part of total). */
   epCommAll: number;
+  /** Of the kernels' seconds (linear, elementwise, experts, attention, logits), those bound by compute (not part of total). */
+  computeBound: number;
+  /** ... and those bound by memory bandwidth (not part of total). */
+  memoryBound: number;
+}
+
+/** max(compute, memory), booking it to the side that bounds it. */
+function roof(out: IterationBreakdownS, computeS: number, memoryS: number, times = 1): number {
+  if (computeS >= memoryS) out.computeBound += times * computeS;
+  else out.memoryBound += times * memoryS;
+  return Math.max(computeS, memoryS);
 }
 
 /**
@@ -192,7 +203,7 @@ export class IterationCostModel {
     const ep = this.p.expertParallel;
     if (!ep) {
       const out = this.emptyBreakdown();
-      this.addStages(out, w, (st) => this.tensorParallelExpertsS(st, w.tokens));
+      this.addStages(out, w, (st) => this.tensorParallelExpertsS(out, st, w.tokens));
       this.finish(out);
       return out;
     }
@@ -213,6 +224,8 @@ export class IterationCostModel {
       overhead: this.p.iterationOverheadS,
       total: 0,
       epCommAll: 0,
+      computeBound: 0,
+      memoryBound: 0,
     };
   }
 
@@ -231,14 +244,16 @@ export class IterationCostModel {
   }
 
   /** Routed experts of one stage's MoE layers, tensor-parallel over the instance's tp cards. */
-  private tensorParallelExpertsS(st: StageCoefficients, T: number): number {
+  private tensorParallelExpertsS(out: IterationBreakdownS, st: StageCoefficients, T: number): number {
     const { model } = this.p;
     if (st.moeLayers === 0 || !model.moe || T === 0) return 0;
     const { experts: E, topK: k } = model.moe;
     const distinct = E * (1 - (1 - k / E) ** T);
-    const perLayer = Math.max(
+    const perLayer = roof(
+      out,
       (2 * T * k * st.expertParamsPerCard * this.p.moeImbalance) / this.flopsPerS,
       (distinct * st.expertParamsPerCard * this.weightBytes) / this.bytesPerS,
+      st.moeLayers,
     );
     return st.moeLayers * perLayer;
   }
@@ -250,20 +265,27 @@ export class IterationCostModel {
     const BW = this.bytesPerS;
     const T = w.tokens;
     const kvB = this.kvBytesPerTokenPerLayer;
-    const prefillAttn = Math.max(
+    const layers = this.stages.reduce((n, st) => n + st.layers, 0);
+    const prefillAttn = roof(
+      out,
       (this.prefillFlopsPerPair * w.prefillAttentionPairs) / this.attentionFlopsPerS,
       (w.prefillContextTokens * kvB) / BW,
+      layers,
     );
-    const decodeAttn = Math.max(
+    const decodeAttn = roof(
+      out,
       (this.decodeFlopsPerContextToken * w.decodeContextTokens) / this.attentionFlopsPerS,
       (w.decodeContextTokens * kvB) / BW,
+      layers,
     );
     const activationBytes = T * model.hiddenSize * ACTIVATION_BYTES;
     const allReduceS =
       tp > 1 && T > 0 ? this.p.tpAllReduce.latencyS + this.p.tpAllReduce.sPerByte * activationBytes : 0;
     for (const st of this.stages) {
-      if (T > 0) out.linear += Math.max((st.linearFlopsPerToken * T) / F, st.linearWeightBytes / BW);
-      out.elementwise += (st.elementwiseBytesPerToken * T) / BW;
+      if (T > 0) out.linear += roof(out, (st.linearFlopsPerToken * T) / F, st.linearWeightBytes / BW);
+      const elementwiseS = (st.elementwiseBytesPerToken * T) / BW;
+      out.elementwise += elementwiseS;
+      out.memoryBound += elementwiseS;
       out.experts += expertsS(st);
       out.attentionPrefill += st.layers * prefillAttn;
       out.attentionDecode += st.layers * decodeAttn;
@@ -271,7 +293,8 @@ export class IterationCostModel {
       if (st.hasLogits && w.logitsTokens > 0) {
         // The output layer stays bf16 in quantised deployments (deployment-memory.ts weightParamsPerCard).
         const vh = (model.vocabSize * model.hiddenSize) / tp;
-        out.logits += Math.max(
+        out.logits += roof(
+          out,
           (2 * w.logitsTokens * vh) / this.attentionFlopsPerS,
           (vh * bytesPerElement(EMBEDDING_PRECISION)) / BW,
         );
@@ -315,9 +338,11 @@ export class IterationCostModel {
       const distinctSlots = ep.slotsPerCard * (1 - (1 - k / E) ** instanceTokens);
       return (
         st.moeLayers *
-        Math.max(
+        roof(
+          one,
           (2 * received * st.expertParamsPerCard) / this.flopsPerS,
           (distinctSlots * st.expertParamsPerCard * this.weightBytes) / this.bytesPerS,
+          st.moeLayers,
         )
       );
     };
@@ -343,6 +368,8 @@ export class IterationCostModel {
     ] as const) {
       out[key] = one[key] * micro;
     }
+    out.computeBound = one.computeBound * micro;
+    out.memoryBound = one.memoryBound * micro;
     const computeS = one.total * micro;
     const commS = layerCommS * moeLayers * micro;
     out.epCommAll = commS;

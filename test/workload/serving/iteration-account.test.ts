@@ -24,6 +24,38 @@ describe("iteration accounts", () => {
     expect(all.overhead).toBeGreaterThan(0);
   });
 
+  it("time shares: compute-bound + memory-bound kernels + communication + overhead + noise = 1", () => {
+    for (const [file, sets] of [
+      ["test/fixtures/serving/tiny-poisson.yaml", ["noise.jitter.sigma=0.2"]],
+      ["test/fixtures/serving-ep/tiny-moe-ep.yaml", ["serving.deployment.expertParallel.twoBatchOverlap=true"]],
+      ["test/fixtures/serving-pd/tiny-pd.yaml", []],
+    ] as const) {
+      const r = run(file, [...sets]);
+      const pools = r.details.timeShares as Record<string, Record<string, number>>;
+      const parts = r.details.iterationSeconds as Record<string, Record<string, number>>;
+      for (const [pool, shares] of Object.entries(pools)) {
+        expect(sum(shares)).toBeCloseTo(1, 9);
+        // The compute/memory split re-partitions exactly the kernels' seconds.
+        const p = parts[pool] as Record<string, number>;
+        const kernels =
+          (p.linear as number) +
+          (p.elementwise as number) +
+          (p.experts as number) +
+          (p.attentionPrefill as number) +
+          (p.attentionDecode as number) +
+          (p.logits as number);
+        expect(((shares.compute as number) + (shares.memory as number)) * sum(p)).toBeCloseTo(kernels, 9);
+      }
+    }
+    // A decode pool reading weights and KV caches is memory-bound; a long-prompt prefill pool is compute-bound.
+    const pd = run("test/fixtures/serving-pd/tiny-pd.yaml").details.timeShares as Record<
+      string,
+      Record<string, number>
+    >;
+    expect(pd.decode?.memory).toBeGreaterThan(pd.decode?.compute as number);
+    expect(pd.prefill?.compute).toBeGreaterThan(pd.prefill?.memory as number);
+  });
+
   it("noise shows as its own part", () => {
     const r = run("test/fixtures/serving/tiny-poisson.yaml", ["noise.jitter.sigma=0.2"]);
     const all = (r.details.iterationSeconds as Record<string, Record<string, number>>).all as Record<string, number>;
