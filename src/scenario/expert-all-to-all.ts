@@ -6,6 +6,13 @@ import { type ExpertTrafficShape, expertTrafficMatrix } from "../workload/servin
 import type { LinearCommS } from "../workload/serving/iteration-cost.js";
 import type { ExpertParallelSpec } from "../workload/serving/serving-spec.js";
 
+/**
+ * Most instances whose all-to-alls are simulated together (the first ones in card order):
+ * bounds the flows of one pricing (~512 × 3,500 for EP 144 units). ASSUMPTION: a pool
+ * larger than this shares its fabric as its first 512 instances do.
+ */
+const MAX_INSTANCES_PRICED_TOGETHER = 512;
+
 /** Token counts per card at which the all-to-all is simulated to fit latency + tokens × seconds per token. */
 const FIT_SMALL_TOKENS = 16;
 const FIT_LARGE_TOKENS = 4096;
@@ -64,7 +71,7 @@ export function fitExpertAllToAll(
     return doneS;
   };
   const t1 = timeS([first], FIT_SMALL_TOKENS);
-  const t2 = timeS(instances, FIT_LARGE_TOKENS);
+  const t2 = timeS(instances.slice(0, MAX_INSTANCES_PRICED_TOGETHER), FIT_LARGE_TOKENS);
   // Seconds per token leaving a card, per byte of each token copy's hidden state element.
   const sPerTokenPerByte = Math.max(0, (t2 - t1) / (FIT_LARGE_TOKENS - FIT_SMALL_TOKENS));
   const latencyS = Math.max(0, t1 - sPerTokenPerByte * FIT_SMALL_TOKENS);

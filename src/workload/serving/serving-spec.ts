@@ -15,6 +15,8 @@ import { z } from "zod";
  */
 export const MAX_SERVING_REQUESTS = 10_000_000;
 export const MAX_TOKENS = 10_000_000;
+/** Largest expert-parallel group: its all-to-all is priced from an ep × ep matrix (4,096² × 8 bytes = 134 MB). */
+export const MAX_EXPERT_PARALLEL = 4096;
 const MAX_COUNT = 1_000_000;
 const MAX_SECONDS = 1e7;
 
@@ -40,8 +42,8 @@ export type ServingPrecision = (typeof PRECISIONS)[number];
 export const ExpertParallelSpecSchema = z
   .strictObject({
     ep: posInt(
-      "Cards the routed experts are spread over = the instance's cards (tp must divide it; pp must be 1); attention runs data-parallel over ep / tp groups",
-      100_000,
+      "Cards the routed experts are spread over = the instance's cards (tp must divide it; pp must be 1); attention runs data-parallel over ep / tp groups. At most 4,096 (the all-to-all is priced from an ep x ep traffic matrix; published deployments use up to 320)",
+      MAX_EXPERT_PARALLEL,
     ),
     redundantExperts: z
       .int()

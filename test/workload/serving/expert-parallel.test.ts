@@ -155,3 +155,23 @@ describe("expert parallelism: memory and iteration cost by hand", () => {
     expect(o.total).toBeCloseTo(Math.max(compute, commAll) + fill, 12);
   });
 });
+
+describe("expert-parallel runs are deterministic across worker counts", () => {
+  it("run --seeds 3 --json: the same bytes with 1 and 2 workers (all-to-alls priced per run)", async () => {
+    const args = [
+      "run",
+      EP,
+      "--seeds",
+      "3",
+      "--json",
+      "--set",
+      "serving.deployment.expertParallel.twoBatchOverlap=true",
+    ];
+    const one = await runCli([...args, "--workers", "1"]);
+    const two = await runCli([...args, "--workers", "2"]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(two.code, two.stderr).toBe(0);
+    expect(two.stdout).toBe(one.stdout);
+    expect(JSON.parse(one.stdout).allToAllShare).toBeGreaterThan(0);
+  });
+});
