@@ -13,6 +13,20 @@ import type { ExpertParallelSpec } from "../workload/serving/serving-spec.js";
  */
 const MAX_INSTANCES_PRICED_TOGETHER = 512;
 
+/**
+ * Fixed cost of one expert all-to-all kernel (launch, notification, the
+ * receivers' polling), paid once per dispatch or combine in place of NCCL's
+ * launch latency. A component measurement: DeepEP's published low-latency
+ * kernel times on H800 (deepseek-ai/DeepEP README: 128 tokens per card, hidden
+ * 7,168, top-8, FP8 dispatch, BF16 combine; EP 8/16/32/64: dispatch 77/118/155/173 µs,
+ * combine 114/195/273/314 µs) minus the flow model's time for the same traffic
+ * on topologies/clusters/h800-2048.yaml without a launch cost (43.5/89.2/128.2/147.7
+ * and 82.5/167.3/245.4/284.4 µs): 25-34 µs, mean 28.9 µs. EP 128 and 256 are held
+ * out: with it the model gives 186/191 µs dispatch (DeepEP 192/194) and 333/343 µs
+ * combine (369/360). The same cost is taken for DeepEP's normal kernels (ASSUMPTION).
+ */
+export const EXPERT_ALL_TO_ALL_KERNEL_S = 28.9e-6;
+
 /** Token counts per card at which the all-to-all is simulated to fit latency + tokens × seconds per token. */
 const FIT_SMALL_TOKENS = 16;
 const FIT_LARGE_TOKENS = 4096;
@@ -58,7 +72,9 @@ export function fitExpertAllToAll(
   /** Completion time of every listed instance's all-to-all started together, `bytesPerCard` per token copy. */
   const timeS = (group: readonly (readonly number[])[], tokensPerCard: number): number => {
     const sim = new Simulator();
-    const runner = new CollectiveRunner(sim, cluster, clusterNetwork(sim, cluster));
+    const runner = new CollectiveRunner(sim, cluster, clusterNetwork(sim, cluster), {
+      launchLatencyS: EXPERT_ALL_TO_ALL_KERNEL_S,
+    });
     let doneS = 0;
     for (const cards of group) {
       const shape: ExpertTrafficShape = { nodes: cardsByNode(cluster, cards), topK, spec };

@@ -9,11 +9,10 @@ import { readReferenceCsv } from "./reference-csv.js";
  * - V02 DeepSeek's decode unit (EP 144 on 18 H800 nodes): output tokens/s per node;
  * - V08 SGLang's decode (EP 72 on 9 H100 nodes): output tokens/s per node;
  * - V24 Pangu Pro MoE on 4 Ascend 910B (800I A2): output tokens/s per card.
- * The issue asks ±20%. Today the model over-predicts all three (+19%, +24%,
- * +28%: its EP decode steps are faster than the published ones); this test
- * holds the model to what it does now, ±30% and never under the published
- * figure, so a change that moves it further shows, and says plainly that
- * ±20% is not met on V02 and V24.
+ * The issue asks ±20%: V02 (+16%) and V08 (+9%) are held to it. V24 is
+ * over-predicted by 28%, so its bound here is what the model does now
+ * (above the published figure, under +30%): a change that moves it shows,
+ * and the ±20% it misses is said plainly.
  */
 const reference = readReferenceCsv("inference.csv");
 const published = (id: string) => {
@@ -23,9 +22,16 @@ const published = (id: string) => {
 };
 
 const POINTS = [
-  { id: "V02", file: "topologies/published/deepseek/deepseek-v3-decode-ep144.yaml", perNode: 8 },
-  { id: "V08", file: "topologies/published/deepseek/sglang-h100-decode-ep72.yaml", perNode: 8 },
-  { id: "V24", file: "topologies/published/pangu-pro/pangu-pro-moe-800i-a2-decode.yaml", perNode: 1 },
+  { id: "V02", file: "topologies/published/deepseek/deepseek-v3-decode-ep144.yaml", perNode: 8, low: 0.8, high: 1.2 },
+  { id: "V08", file: "topologies/published/deepseek/sglang-h100-decode-ep72.yaml", perNode: 8, low: 0.8, high: 1.2 },
+  // Not met: +28% (the bound below is today's state, not the issue's ±20%).
+  {
+    id: "V24",
+    file: "topologies/published/pangu-pro/pangu-pro-moe-800i-a2-decode.yaml",
+    perNode: 1,
+    low: 1,
+    high: 1.3,
+  },
 ];
 
 describe("expert-parallel serving against published deployments (V02, V08, V24)", () => {
@@ -36,13 +42,13 @@ describe("expert-parallel serving against published deployments (V02, V08, V24)"
   });
 
   for (const p of POINTS) {
-    it(`${p.id}: the decode pool's output rate is within ±30% of the published figure, above it`, () => {
+    it(`${p.id}: the decode pool's output rate is within ${p.low}..${p.high} of the published figure`, () => {
       const r = runServingScenario(loadServingScenario(p.file), 1);
       if (!r.ok) throw new Error(r.error);
       const simulated = (r.metrics.decodeOutputTokensPerSecondPerCard as number) * p.perNode;
       const ratio = simulated / published(p.id);
-      expect(ratio).toBeGreaterThan(1);
-      expect(ratio).toBeLessThan(1.3);
+      expect(ratio).toBeGreaterThan(p.low);
+      expect(ratio).toBeLessThan(p.high);
     });
   }
 });
