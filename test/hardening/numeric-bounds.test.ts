@@ -15,6 +15,7 @@ import { runScenario } from "../../src/scenario/run.js";
  */
 const TRAINING = fileURLToPath(new URL("../fixtures/scenarios/small-dp16.yaml", import.meta.url));
 const SERVING = fileURLToPath(new URL("../fixtures/serving/tiny-offline.yaml", import.meta.url));
+const EXPERT_PARALLEL = fileURLToPath(new URL("../fixtures/serving-ep/tiny-moe-ep.yaml", import.meta.url));
 
 const TRAINING_FIELDS = [
   "topology.scaleOut.nicGbps",
@@ -53,12 +54,27 @@ const SERVING_FIELDS = [
   "topology.accelerator.overrides.hbmTBps",
   "topology.scaleUp.bandwidthGBps",
 ];
+/** Expert parallelism, request classes' neighbours and node groups' neighbours (issue 15 fields). */
+const EXPERT_PARALLEL_FIELDS = [
+  "serving.deployment.expertParallel.ep",
+  "serving.deployment.expertParallel.redundantExperts",
+  "serving.deployment.expertParallel.maxNodesPerToken",
+  "serving.deployment.expertParallel.expertImbalance",
+  "serving.deployment.tp",
+  "model.moe.experts",
+  "model.moe.topK",
+  "model.moe.expertGroups",
+  "model.moe.expertFfnHiddenSize",
+  "serving.kvCache.prefixCacheEntries",
+  "serving.routerBalanceThreshold",
+  "topology.scaleOut.nicGbps",
+];
 const VALUES = ["0", "-1", "1e-320", "1e300", "1e15", "1e9", "0.5", "3", "1", "2.5e-7", "NaN", "abc"];
 
 const KINDS = new Set(["invalid-input", "invalid-plan", "out-of-memory"]);
 
-function check(path: string, field: string, value: string): void {
-  const r = runScenario({ scenarioPath: path, sets: [`${field}=${value}`], seed: 1, steps: 1 });
+function check(path: string, field: string, value: string, base: string[] = []): void {
+  const r = runScenario({ scenarioPath: path, sets: [...base, `${field}=${value}`], seed: 1, steps: 1 });
   if (!r.ok) {
     expect(KINDS.has(r.kind), `${field}=${value}: kind ${r.kind}: ${r.error}`).toBe(true);
     expect(r.error, `${field}=${value}`).not.toMatch(/\n\s+at /);
@@ -83,6 +99,15 @@ describe("random values in every numeric field end in a result or a classified p
         check(SERVING, field, value);
       }),
       { numRuns: 60, seed: 12 },
+    );
+  }, 300_000);
+
+  it("expert-parallel serving scenario", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...EXPERT_PARALLEL_FIELDS), fc.constantFrom(...VALUES), (field, value) => {
+        check(EXPERT_PARALLEL, field, value, ["serving.traffic.requests=64"]);
+      }),
+      { numRuns: 60, seed: 13 },
     );
   }, 300_000);
 
