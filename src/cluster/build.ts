@@ -92,6 +92,15 @@ export function buildCluster(topology: TopologySpec): Cluster {
     switches: links.vertices - cards,
     links: links.count,
     bisectionBytesPerS: scaleOut.bisectionBytesPerS,
+    ...(t.nodeGroups
+      ? {
+          nodeGroups: groups.map((g) => ({
+            name: g.name ?? `group ${g.index}`,
+            nodes: g.nodes,
+            accelerator: g.accelerator.name,
+          })),
+        }
+      : {}),
   };
 
   return {

@@ -19,6 +19,9 @@ const n = (x: number) => x.toLocaleString("en-US");
 export function formatSummary(name: string, s: ClusterSummary): string {
   return (
     `${name}: ${n(s.cards)} cards (${n(s.nodes)} nodes x ${s.cardsPerNode}), scale-up domain ${n(s.scaleUpDomainCards)}, ` +
-    `${n(s.switches)} switches, ${n(s.links)} links, bisection ${(s.bisectionBytesPerS / 1e12).toFixed(2)} TB/s`
+    `${n(s.switches)} switches, ${n(s.links)} links, bisection ${(s.bisectionBytesPerS / 1e12).toFixed(2)} TB/s` +
+    (s.nodeGroups
+      ? `; node groups ${s.nodeGroups.map((g) => `${g.name} ${n(g.nodes)} nodes of ${g.accelerator}`).join(", ")}`
+      : "")
   );
 }

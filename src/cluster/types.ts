@@ -66,6 +66,8 @@ export interface ClusterSummary {
   links: number;
   /** Bisection bandwidth of the scale-out network, bytes/s, one direction. */
   bisectionBytesPerS: number;
+  /** With `nodeGroups`: each group's name, nodes and card kind, in node order. */
+  nodeGroups?: { name: string; nodes: number; accelerator: string }[];
 }
 
 export interface Cluster {

@@ -165,3 +165,20 @@ describe("node groups: validation names the field", () => {
     expect(outLinks(c, 8, "scaleup-up")).toEqual([64e9]);
   });
 });
+
+describe("node groups in the cluster summary (validate's OK line)", () => {
+  it("lists each group's name, nodes and card kind; a file without groups says nothing of them", async () => {
+    const { formatSummary } = await import("../../src/cluster/load-topology.js");
+    const hetero = loadCluster(HETERO);
+    expect(hetero.summary().nodeGroups).toEqual([
+      { name: "prefill", nodes: 32, accelerator: "H800-SXM5-80GB" },
+      { name: "decode", nodes: 64, accelerator: "H200-SXM-141GB" },
+    ]);
+    expect(formatSummary(hetero.name, hetero.summary())).toMatch(
+      /; node groups prefill 32 nodes of H800-SXM5-80GB, decode 64 nodes of H200-SXM-141GB$/,
+    );
+    const plain = loadCluster(SMALL);
+    expect(plain.summary().nodeGroups).toBeUndefined();
+    expect(formatSummary(plain.name, plain.summary())).not.toContain("node groups");
+  });
+});
