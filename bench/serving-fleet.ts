@@ -14,6 +14,31 @@ export interface ServingFleetBenchResult {
 
 const SCENARIO = fileURLToPath(new URL("./serving-fleet-pd.yaml", import.meta.url));
 
+/** One timed serving run: wall and CPU seconds of runScenario, engine events, resident memory. */
+function timedRun(
+  benchmark: ServingFleetBenchResult["benchmark"],
+  scenarioPath: string,
+  sets: string[],
+  what: string,
+): ServingFleetBenchResult {
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const r = runScenario({ scenarioPath, sets, seed: 1, steps: 1 });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  if (!r.ok) throw new Error(`${benchmark} bench at ${what}: ${r.error}`);
+  return {
+    benchmark,
+    cards: r.metrics.cards as number,
+    requests: r.metrics.requests as number,
+    events: r.metrics.events as number,
+    seconds: Math.round(seconds * 1e4) / 1e4,
+    cpuSeconds: Math.round(((cpu.user + cpu.system) / 1e6) * 1e4) / 1e4,
+    rssBytes: process.memoryUsage().rss,
+    simulatedSeconds: r.metrics.simulatedSeconds as number,
+  };
+}
+
 /**
  * A prefill/decode-disaggregated serving fleet at scale (bench/serving-fleet-pd.yaml):
  * Llama 3.3 70B FP8 on N cards of the 8,192-card H100 cluster, N/4 cards of
@@ -30,24 +55,7 @@ export function runServingFleetBench(sizes: readonly number[] = [1024, 2048, 409
   ];
   // Warm-up (JIT) on a small fleet and a short run.
   runScenario({ scenarioPath: SCENARIO, sets: [...sets(256), "serving.traffic.durationS=5"], seed: 1, steps: 1 });
-  return sizes.map((cards) => {
-    const cpu0 = process.cpuUsage();
-    const t0 = process.hrtime.bigint();
-    const r = runScenario({ scenarioPath: SCENARIO, sets: sets(cards), seed: 1, steps: 1 });
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const cpu = process.cpuUsage(cpu0);
-    if (!r.ok) throw new Error(`serving-fleet bench at ${cards} cards: ${r.error}`);
-    return {
-      benchmark: "serving-fleet",
-      cards: r.metrics.cards as number,
-      requests: r.metrics.requests as number,
-      events: r.metrics.events as number,
-      seconds: Math.round(seconds * 1e4) / 1e4,
-      cpuSeconds: Math.round(((cpu.user + cpu.system) / 1e6) * 1e4) / 1e4,
-      rssBytes: process.memoryUsage().rss,
-      simulatedSeconds: r.metrics.simulatedSeconds as number,
-    };
-  });
+  return sizes.map((cards) => timedRun("serving-fleet", SCENARIO, sets(cards), `${cards} cards`));
 }
 
 const DEEPSEEK = fileURLToPath(new URL("./serving-deepseek.yaml", import.meta.url));
@@ -66,22 +74,7 @@ export function runServingDeepseekBench(ratesPerS: readonly number[] = [250, 500
     seed: 1,
     steps: 1,
   });
-  return ratesPerS.map((rate) => {
-    const cpu0 = process.cpuUsage();
-    const t0 = process.hrtime.bigint();
-    const r = runScenario({ scenarioPath: DEEPSEEK, sets: [`serving.traffic.ratePerS=${rate}`], seed: 1, steps: 1 });
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const cpu = process.cpuUsage(cpu0);
-    if (!r.ok) throw new Error(`serving-deepseek bench at ${rate} requests/s: ${r.error}`);
-    return {
-      benchmark: "serving-deepseek",
-      cards: r.metrics.cards as number,
-      requests: r.metrics.requests as number,
-      events: r.metrics.events as number,
-      seconds: Math.round(seconds * 1e4) / 1e4,
-      cpuSeconds: Math.round(((cpu.user + cpu.system) / 1e6) * 1e4) / 1e4,
-      rssBytes: process.memoryUsage().rss,
-      simulatedSeconds: r.metrics.simulatedSeconds as number,
-    };
-  });
+  return ratesPerS.map((rate) =>
+    timedRun("serving-deepseek", DEEPSEEK, [`serving.traffic.ratePerS=${rate}`], `${rate} requests/s`),
+  );
 }

@@ -1,19 +1,7 @@
-import type { IterationBreakdownS } from "./iteration-cost.js";
+import { type IterationBreakdownS, STEP_PARTS } from "./iteration-cost.js";
 
 /** The parts of an iteration's time, as in IterationBreakdownS, plus noise (stragglers, jitter). */
-export const ITERATION_PARTS = [
-  "linear",
-  "elementwise",
-  "experts",
-  "attentionPrefill",
-  "attentionDecode",
-  "logits",
-  "tpComm",
-  "ppComm",
-  "epComm",
-  "overhead",
-  "straggler",
-] as const;
+export const ITERATION_PARTS = [...STEP_PARTS, "epComm", "overhead", "straggler"] as const;
 export type IterationPart = (typeof ITERATION_PARTS)[number];
 
 /**

@@ -110,6 +110,18 @@ export interface IterationBreakdownS {
   memoryBound: number;
 }
 
+/** The parts of an iteration that its batch's kernels and per-layer communication take (in IterationBreakdownS order). */
+export const STEP_PARTS = [
+  "linear",
+  "elementwise",
+  "experts",
+  "attentionPrefill",
+  "attentionDecode",
+  "logits",
+  "tpComm",
+  "ppComm",
+] as const;
+
 /** max(compute, memory), booking it to the side that bounds it. */
 function roof(out: IterationBreakdownS, computeS: number, memoryS: number, times = 1): number {
   if (computeS >= memoryS) out.computeBound += times * computeS;
@@ -356,18 +368,7 @@ export class IterationCostModel {
         ? ep.dispatch.latencyS + ep.dispatch.sPerByte * leaving + ep.combine.latencyS + ep.combine.sPerByte * leaving
         : 0;
     const out = this.emptyBreakdown();
-    for (const key of [
-      "linear",
-      "elementwise",
-      "experts",
-      "attentionPrefill",
-      "attentionDecode",
-      "logits",
-      "tpComm",
-      "ppComm",
-    ] as const) {
-      out[key] = one[key] * micro;
-    }
+    for (const key of STEP_PARTS) out[key] = one[key] * micro;
     out.computeBound = one.computeBound * micro;
     out.memoryBound = one.memoryBound * micro;
     const computeS = one.total * micro;
