@@ -78,6 +78,18 @@ describe("expert parallelism: all-to-alls on the network", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
     const dense = await runCli(["run", EP, "--set", "model.moe=null"]);
     expect(dense.code).toBe(1);
+    const groups = await runCli([
+      "run",
+      EP,
+      "--set",
+      "model.moe.expertGroups=4",
+      "--set",
+      "serving.deployment.expertParallel.redundantExperts=2",
+    ]);
+    expect(groups.code).toBe(1);
+    expect(groups.stderr).toContain(
+      "serving.deployment.expertParallel.redundantExperts: expected a multiple of the model's 4 expert groups (each group keeps its share of copies), found 2",
+    );
     const pp = await runCli(["run", EP, "--set", "serving.deployment.pp=2"]);
     expect(pp.code).toBe(1);
     expect(pp.stderr).toContain("expected pp 1 with expert parallelism, found 2");
