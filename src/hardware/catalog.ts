@@ -33,10 +33,15 @@ const EFFICIENCY_HOPPER = {
   // on H100 SXM reaches 794.5 of 989 TFLOP/s (0.803; stas00/ml-engineering, compute/accelerator/README.md,
   // "Maximum Achievable Matmul FLOPS"); a training step's GEMMs are smaller and oddly shaped, so 0.75.
   matmul: 0.75,
-  // Sourced: the best FP8 (e4m3) cuBLAS GEMM measured on H100 SXM reaches 1,402.6 of 1,979 TFLOP/s
-  // (0.709; shape 1024x9216x14336, torch 2.7.0+cu126): stas00/ml-engineering, compute/accelerator/README.md,
-  // "Maximum Achievable Matmul FLOPS" (commit b9e29720). The same table has BF16 at 794.5 (0.803).
-  matmulFp8: 0.709,
+  // Sourced (component measurement, a published shape sweep): the mean of DeepGEMM's ten compute-bound
+  // rows (M = 4096: six normal GEMMs and four grouped contiguous MoE GEMMs, the shapes of DeepSeek-V3
+  // inference) on H800 SXM5, the same SM90 die and clocks as H100 SXM: 1,127 1,212 775 1,520 1,410
+  // 1,168 1,346 1,214 1,346 1,214 TFLOP/s, mean 1,233 of 1,979 = 0.623 (deepseek-ai/DeepGEMM README,
+  // "Performance", commit 327ec92, April 2025). Its M = 64/128 rows are bound by HBM (1.5-2.7 TB/s) and
+  // the roofline prices those by bytes. It replaces 0.709, the single best FP8 cuBLAS shape on H100
+  // (1,402.6 TFLOP/s, 1024x9216x14336; stas00/ml-engineering, "Maximum Achievable Matmul FLOPS"), a
+  // ceiling rather than the typical GEMM (as BF16's 0.75 sits below its best shape's 0.803).
+  matmulFp8: 0.623,
   memory: 0.85, // ASSUMPTION: streaming kernels typically reach ~85% of HBM3/HBM3e peak.
 };
 const EFFICIENCY_B200 = {
@@ -77,7 +82,7 @@ function entry(spec: AcceleratorSpec, source: string, extra: Record<string, stri
   sources["efficiency.memory"] = EFFICIENCY_NOTE;
   if (spec.efficiency.matmulFp8 !== undefined) {
     sources["efficiency.matmulFp8"] =
-      "stas00/ml-engineering compute/accelerator/README.md: H100 SXM FP8 GEMM 1,402.6 TFLOP/s";
+      "deepseek-ai/DeepGEMM README.md (commit 327ec92): mean of the ten M=4096 FP8 GEMM rows on H800, 1,233 of 1,979 TFLOP/s";
   }
   if (spec.efficiency === EFFICIENCY_A100) {
     sources["efficiency.scaleUp"] =

@@ -27,6 +27,18 @@ const MAX_INSTANCES_PRICED_TOGETHER = 512;
  */
 export const EXPERT_ALL_TO_ALL_KERNEL_S = 28.9e-6;
 
+/**
+ * Share of the card's compute units DeepEP's normal (per-node) kernels hold
+ * while they run beside compute: DeepSeek's prefill profile (deepseek-ai/profile-data
+ * README, EP 32, two micro-batches) runs computation on 108 and communication on
+ * 24 of the H800's 132 SMs. The low-latency (per-expert) kernels hold none:
+ * "after RDMA messages are issued, all GPU SMs are freed" (same README, decoding).
+ * ASSUMPTION: the same fraction on other cards, whose counts are not published.
+ */
+export function defaultCommComputeShare(dispatchMode: ExpertParallelSpec["dispatchMode"]): number {
+  return dispatchMode === "per-node" ? 24 / 132 : 0;
+}
+
 /** Token counts per card at which the all-to-all is simulated to fit latency + tokens × seconds per token. */
 const FIT_SMALL_TOKENS = 16;
 const FIT_LARGE_TOKENS = 4096;

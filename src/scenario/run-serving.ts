@@ -17,7 +17,7 @@ import { closedLoopLengths, openLoopRequests } from "../workload/serving/request
 import { resolveServingPools } from "../workload/serving/serving-pools.js";
 import { simulateServing, type TrafficSource } from "../workload/serving/serving-sim.js";
 import type { ExpertParallelSpec } from "../workload/serving/serving-spec.js";
-import { fitExpertAllToAll } from "./expert-all-to-all.js";
+import { defaultCommComputeShare, fitExpertAllToAll } from "./expert-all-to-all.js";
 import type { ServingScenarioSpec } from "./serving-scenario-spec.js";
 import type { RunResult } from "./types.js";
 
@@ -128,6 +128,7 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
       dispatch,
       combine,
       twoBatchOverlap: ep.twoBatchOverlap,
+      commComputeShare: ep.commComputeShare ?? defaultCommComputeShare(ep.dispatchMode),
       imbalance: (tokens: number) => ep.expertImbalance * statistical(tokens),
       tp,
     };

@@ -122,7 +122,7 @@ describe("accelerator catalog", () => {
     expect(h100.hbmBytes).toBe(80 * 2 ** 30); // "80GB" = 80 GiB (five 16 GiB stacks);
     expect(h100.hbmBytesPerS).toBeCloseTo(3.35e12, 0);
     expect(h100.scaleUpBytesPerS).toBe(450e9);
-    expect(h100.efficiency).toEqual({ matmul: 0.75, matmulFp8: 0.709, memory: 0.85 });
+    expect(h100.efficiency).toEqual({ matmul: 0.75, matmulFp8: 0.623, memory: 0.85 });
     // The H800 differs from the H100 only by its NVLink bandwidth.
     const h800 = resolveAccelerator({ name: "H800-SXM5-80GB" });
     expect(h800.peakFlopsPerS).toEqual(h100.peakFlopsPerS);
@@ -136,7 +136,7 @@ describe("accelerator catalog", () => {
       overrides: { hbmTBps: 2, efficiency: { matmul: 0.6 } },
     });
     expect(a.hbmBytesPerS).toBe(2e12);
-    expect(a.efficiency).toEqual({ matmul: 0.6, matmulFp8: 0.709, memory: 0.85 });
+    expect(a.efficiency).toEqual({ matmul: 0.6, matmulFp8: 0.623, memory: 0.85 });
     expect(a.sources.hbmTBps).toBe("topology file override");
     expect(a.sources["efficiency.matmul"]).toBe("topology file override");
     expect(a.sources.hbmGB).toMatch(/hardware\.csv/);

@@ -69,6 +69,12 @@ export interface ExpertParallelCost {
   dispatch: LinearCommS;
   combine: LinearCommS;
   twoBatchOverlap: boolean;
+  /**
+   * Fraction of the card's compute units the all-to-all kernels hold while
+   * they run beside compute (two-batch overlap): DeepEP's normal kernels run
+   * on SMs, its low-latency kernels free them (0).
+   */
+  commComputeShare: number;
   /** Most loaded card's expert tokens over the mean, for a batch of this many tokens. */
   imbalance: (tokens: number) => number;
 }
@@ -323,9 +329,10 @@ export class IterationCostModel {
    * all-to-alls wait for), and per MoE layer a dispatch and a combine. With
    * two-batch overlap the batch runs as two micro-batches (each reading the
    * weights again) and one's all-to-alls hide behind the other's compute:
-   * iteration = max(compute, all-to-alls) + the shorter of one micro-batch's
-   * layer compute and layer all-to-all (the pipeline's fill); without it,
-   * compute + all-to-alls.
+   * iteration = max(all-to-alls, compute + s × all-to-alls) + the shorter of
+   * one micro-batch's layer compute and layer all-to-all (the pipeline's fill),
+   * where s is the share of the card the all-to-all kernels hold while they run
+   * (compute slows to 1 − s beside them); without it, compute + all-to-alls.
    */
   private expertParallelBreakdown(w: BatchWork, ep: ExpertParallelCost): IterationBreakdownS {
     const { model } = this.p;
@@ -376,7 +383,7 @@ export class IterationCostModel {
     out.epCommAll = commS;
     if (micro === 2 && moeLayers > 0) {
       const fill = Math.min(one.total / model.layers, layerCommS);
-      out.epComm = Math.max(0, commS - computeS) + fill;
+      out.epComm = Math.max(commS - computeS, ep.commComputeShare * commS, 0) + fill;
     } else {
       out.epComm = commS;
     }

@@ -82,6 +82,14 @@ export const ExpertParallelSpecSchema = z
       .describe(
         "Systematic skew of expert load left after redundant experts (most loaded card / mean), on top of the statistical imbalance of random routing; 1 = balanced by EPLB (ASSUMPTION)",
       ),
+    commComputeShare: z
+      .number()
+      .min(0)
+      .max(0.9)
+      .optional()
+      .describe(
+        "Fraction of the card's compute units the all-to-all kernels hold while they run beside compute (two-batch overlap). Default by dispatchMode: per-node 24/132 (DeepSeek's prefill profile: compute on 108 SMs, DeepEP normal kernels on 24 of the H800's 132), per-expert 0 (DeepEP low-latency kernels free the SMs once their messages are issued)",
+      ),
     twoBatchOverlap: z
       .boolean()
       .default(false)

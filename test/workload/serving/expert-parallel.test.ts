@@ -127,6 +127,7 @@ describe("expert parallelism: memory and iteration cost by hand", () => {
       dispatch: { latencyS: 1e-5, sPerByte: 1e-7 },
       combine: { latencyS: 2e-5, sPerByte: 2e-7 },
       twoBatchOverlap: false,
+      commComputeShare: 0,
       imbalance: () => 1.25,
     };
     const w = {
@@ -177,6 +178,21 @@ describe("expert parallelism: memory and iteration cost by hand", () => {
     expect(o.epCommAll).toBeCloseTo(commAll, 15);
     const fill = Math.min((half.total - half.epComm) / model.layers, half.epComm / 3);
     expect(o.total).toBeCloseTo(Math.max(compute, commAll) + fill, 12);
+
+    // All-to-all kernels that hold a share s of the card slow the compute beside them:
+    // iteration = max(all-to-alls, compute + s × all-to-alls) + fill, whichever binds.
+    for (const s of [0.1, 0.5, 0.9]) {
+      const shared = new IterationCostModel({
+        ...base,
+        expertParallel: { ...ep, twoBatchOverlap: true, commComputeShare: s },
+      }).breakdown(w);
+      expect(shared.total).toBeCloseTo(Math.max(commAll, compute + s * commAll) + fill, 12);
+      expect(shared.total).toBeGreaterThan(o.total);
+      expect(shared.epCommAll).toBeCloseTo(commAll, 15);
+    }
+    // Without overlap the kernels run alone: the share changes nothing.
+    const alone = new IterationCostModel({ ...base, expertParallel: { ...ep, commComputeShare: 0.5 } }).breakdown(w);
+    expect(alone.total).toBeCloseTo(b.total, 15);
   });
 });
 
