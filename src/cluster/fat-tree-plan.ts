@@ -5,9 +5,12 @@
  *
  * Modeling choices (docs/model.md, "Cluster graph"):
  * - Every switch port runs at the NIC speed.
- * - Oversubscription o at a tier splits a switch's radix R into
- *   down = floor(R*o/(o+1)) ports and up = R - down ports: fewer uplinks,
- *   not slower ones. The achieved ratio down/up is reported.
+ * - Oversubscription o at a tier keeps the non-blocking split's downlinks
+ *   (down = floor(R/2): the same switches below, the same NICs per leaf) and
+ *   cables fewer uplinks, up = max(1, floor((R - down)/o)): fewer uplinks and
+ *   fewer switches above, not slower ones; the rest of the ports stay unused.
+ *   A more oversubscribed tier is the same fabric with cables removed, so it
+ *   never carries more. The achieved ratio down/up is reported.
  * - Parallel cables between the same two switches are one link whose
  *   bandwidth is the sum of the cables (one flow may use all of them: an
  *   optimistic simplification, bounded anyway by the NIC speed).
@@ -50,8 +53,9 @@ export interface PlanProblem {
 }
 
 export function splitPorts(radix: number, oversubscription: number): { down: number; up: number } {
-  const down = Math.floor((radix * oversubscription) / (oversubscription + 1));
-  return { down, up: radix - down };
+  const down = Math.floor(radix / 2);
+  // The epsilon keeps an exact ratio exact (64 / 2 is 32, not 31.999...).
+  return { down, up: Math.max(1, Math.floor((radix - down) / oversubscription + 1e-9)) };
 }
 
 /** Cables from one lower switch to upper switch `index` when `ups` cables spread over `uppers` switches. */

@@ -13,8 +13,11 @@ export interface NicLayout {
   latencyS: number;
   /** Per switch-to-switch hop, seconds. */
   hopLatencyS: number;
-  /** Uplink choice: hash of the flow id (ECMP) or the destination NIC (D-mod-K, InfiniBand). */
-  routing: "ecmp" | "destination";
+  /**
+   * Uplink choice: spread over every equal-cost uplink (ECMP as its expectation),
+   * one hash draw per flow (ECMP as one draw), or by destination NIC (D-mod-K, InfiniBand).
+   */
+  routing: "ecmp" | "ecmp-hash" | "destination";
   plan?: FatTreePlan | undefined;
 }
 
@@ -28,10 +31,16 @@ export interface ScaleOut {
  * NICs and switch tiers (docs/model.md, "Cluster graph"). NIC e = node *
  * nicsPerNode + rail; a card with k NICs owns rails local*k .. local*k+k-1 and
  * picks one per flow by the ECMP hash. Link 2e is NIC e's nic-up, 2e+1 its nic-down.
- * Between switch tiers the uplink is chosen by the ECMP hash of the flow, or,
- * with routing "destination", by the destination NIC (D-mod-K: Zahavi et al.,
- * "D-Mod-K Routing Providing Non-Blocking Traffic for Shift Permutations on
- * Real Life Fat Trees", 2010; OpenSM's ftree routing).
+ * Between switch tiers, routing "ecmp" spreads every flow evenly over the
+ * equal-cost uplinks: the switches of a tier above a leaf (or a pod) act as
+ * one, joined to it by one link per direction carrying all its uplink cables
+ * (the expectation of hashing many flows; the luck of one draw, where two
+ * large flows can land on one cable, is not in it). "ecmp-hash" picks one
+ * uplink per flow by a hash of the flow id (one draw: which flows collide
+ * changes with the switch count, so results move non-monotonically with
+ * oversubscription). "destination" picks it by the destination NIC (D-mod-K:
+ * Zahavi et al., "D-Mod-K Routing Providing Non-Blocking Traffic for Shift
+ * Permutations on Real Life Fat Trees", 2010; OpenSM's ftree routing).
  */
 export function buildNicScaleOut(g: GraphBuilder, s: NicLayout): ScaleOut {
   const K = s.nicsPerNode;
@@ -67,6 +76,11 @@ export function buildNicScaleOut(g: GraphBuilder, s: NicLayout): ScaleOut {
     s.kind === "fat-tree"
       ? (e: number) => Math.floor(e / d1)
       : (e: number) => Math.floor(Math.floor(e / K) / d1) * K + (e % K);
+  // A NIC's position in D-mod-K order: leaf by leaf, and within a leaf by its port
+  // (fat-tree: the NIC id itself; rail-optimized: a rail leaf's NICs are one per node,
+  // so their ids step by the rail count and id mod spines would pile them on few spines).
+  const dModKOrder =
+    s.kind === "fat-tree" ? (e: number) => e : (e: number) => leafOf(e) * d1 + (Math.floor(e / K) % d1);
   const leafName =
     s.kind === "fat-tree"
       ? (i: number) => `leaf ${i}`
@@ -95,6 +109,8 @@ export function buildNicScaleOut(g: GraphBuilder, s: NicLayout): ScaleOut {
     };
   let bisection = Math.floor(nics / 2) * B;
 
+  if (s.routing === "ecmp") return spreadTiers(g, p, leafBase, B, H, bisection, nicRoute);
+
   if (p.tiers === 2) {
     const S = p.spines;
     const spineBase = g.addVertices(S, (i) => `spine ${i}`);
@@ -110,7 +126,9 @@ export function buildNicScaleOut(g: GraphBuilder, s: NicLayout): ScaleOut {
     bisection = Math.min(bisection, Math.floor(p.leaves / 2) * p.up1 * B);
     return {
       route: nicRoute((ls, ld, ed, flowId, out) => {
-        const sp = s.routing === "destination" ? ed % S : ecmpHash(flowId, 21) % S;
+        // One of the leaf's up1 uplink cables (cable u goes to spine u mod S, as cablesTo counts).
+        const u = s.routing === "destination" ? dModKOrder(ed) % p.up1 : ecmpHash(flowId, 21) % p.up1;
+        const sp = u % S;
         out.push(base + 2 * (ls * S + sp), base + 2 * (ld * S + sp) + 1);
       }),
       bisectionBytesPerS: bisection,
@@ -146,16 +164,83 @@ export function buildNicScaleOut(g: GraphBuilder, s: NicLayout): ScaleOut {
   bisection = Math.min(bisection, Math.floor(p.leaves / 2) * p.up1 * B, Math.floor(aggs / 2) * p.up2 * B);
   return {
     route: nicRoute((ls, ld, ed, flowId, out) => {
-      const a = s.routing === "destination" ? ed % A : ecmpHash(flowId, 21) % A;
+      const u = s.routing === "destination" ? dModKOrder(ed) % p.up1 : ecmpHash(flowId, 21) % p.up1;
+      const a = u % A;
       const ps = Math.floor(ls / P);
       const pd = Math.floor(ld / P);
       out.push(laBase + 2 * (ls * A + a));
       if (ps !== pd) {
-        const c = s.routing === "destination" ? Math.floor(ed / A) % C : ecmpHash(flowId, 22) % C;
+        const v =
+          s.routing === "destination" ? Math.floor(dModKOrder(ed) / p.up1) % p.up2 : ecmpHash(flowId, 22) % p.up2;
+        const c = v % C;
         out.push(acBase + 2 * ((ps * A + a) * C + c), acBase + 2 * ((pd * A + a) * C + c) + 1);
       }
       out.push(laBase + 2 * (ld * A + a) + 1);
     }),
     bisectionBytesPerS: bisection,
+  };
+}
+
+type NicRoute = (
+  between: (ls: number, ld: number, ed: number, flowId: number, out: number[]) => void,
+) => (src: number, dst: number, flowId: number, out: number[]) => void;
+
+/**
+ * ECMP as its expectation: above each leaf the next tier's switches act as one
+ * (a vertex per pod's aggregation layer, one for the spines or cores), joined
+ * by a link per direction whose bandwidth is all the leaf's (or pod's) uplink
+ * cables. Same hop count and latency as one path through the tree.
+ */
+function spreadTiers(
+  g: GraphBuilder,
+  p: FatTreePlan,
+  leafBase: number,
+  B: number,
+  H: number,
+  nicBisection: number,
+  nicRoute: NicRoute,
+): ScaleOut {
+  if (p.tiers === 2) {
+    const spines = g.addVertices(1, () => `spines (${p.spines} switches, ECMP-spread)`);
+    const base = g.reserveLinks(2 * p.leaves);
+    for (let l = 0; l < p.leaves; l++) {
+      g.set(base + 2 * l, "tier1-up", leafBase + l, spines, p.up1 * B, H);
+      g.set(base + 2 * l + 1, "tier2-down", spines, leafBase + l, p.up1 * B, H);
+    }
+    return {
+      route: nicRoute((ls, ld, _ed, _flowId, out) => {
+        out.push(base + 2 * ls, base + 2 * ld + 1);
+      }),
+      bisectionBytesPerS: Math.min(nicBisection, Math.floor(p.leaves / 2) * p.up1 * B),
+    };
+  }
+  const P = p.leavesPerPod;
+  const A = p.aggsPerPod;
+  const aggBase = g.addVertices(p.pods, (i) => `aggregation of pod ${i} (${A} switches, ECMP-spread)`);
+  const cores = g.addVertices(1, () => `cores (${A * p.coresPerPlane} switches, ECMP-spread)`);
+  const laBase = g.reserveLinks(2 * p.leaves);
+  for (let l = 0; l < p.leaves; l++) {
+    const pod = Math.floor(l / P);
+    g.set(laBase + 2 * l, "tier1-up", leafBase + l, aggBase + pod, p.up1 * B, H);
+    g.set(laBase + 2 * l + 1, "tier2-down", aggBase + pod, leafBase + l, p.up1 * B, H);
+  }
+  const acBase = g.reserveLinks(2 * p.pods);
+  for (let pod = 0; pod < p.pods; pod++) {
+    g.set(acBase + 2 * pod, "tier2-up", aggBase + pod, cores, A * p.up2 * B, H);
+    g.set(acBase + 2 * pod + 1, "tier3-down", cores, aggBase + pod, A * p.up2 * B, H);
+  }
+  return {
+    route: nicRoute((ls, ld, _ed, _flowId, out) => {
+      const ps = Math.floor(ls / P);
+      const pd = Math.floor(ld / P);
+      out.push(laBase + 2 * ls);
+      if (ps !== pd) out.push(acBase + 2 * ps, acBase + 2 * pd + 1);
+      out.push(laBase + 2 * ld + 1);
+    }),
+    bisectionBytesPerS: Math.min(
+      nicBisection,
+      Math.floor(p.leaves / 2) * p.up1 * B,
+      Math.floor((p.pods * A) / 2) * p.up2 * B,
+    ),
   };
 }

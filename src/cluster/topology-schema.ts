@@ -124,10 +124,10 @@ const tiers = z
 const hopLatencyUs = latency("One-way latency of each switch-to-switch hop, microseconds");
 
 const routing = z
-  .enum(["ecmp", "destination"])
+  .enum(["ecmp", "ecmp-hash", "destination"])
   .default("ecmp")
   .describe(
-    "Uplink choice between switch tiers: ecmp = a hash of the flow (Ethernet/RoCE ECMP; flows can collide on one uplink); destination = by destination NIC (D-mod-K, what InfiniBand subnet managers' fat-tree routing does; shift patterns such as rings do not collide)",
+    "Uplink choice between switch tiers: ecmp = every flow spread evenly over the equal-cost uplinks (ECMP's expectation over many flows, or adaptive routing / packet spraying; no hash collisions); ecmp-hash = one uplink per flow by a hash of the flow (one draw of Ethernet/RoCE ECMP: large flows can collide on one uplink, and which collide changes with the switch count); destination = by destination NIC (D-mod-K, what InfiniBand subnet managers' fat-tree routing does; shift patterns such as rings do not collide)",
   );
 
 export const SingleSwitchSpecSchema = z

@@ -65,11 +65,11 @@ describe("buildCluster", () => {
     expect(kinds(c, c.route(0, 71, 0))).toEqual(["scaleup-up", "scaleup-down"]);
   });
 
-  it("2-tier fat-tree: same leaf stays on the leaf, else up to a spine chosen by flow hash", () => {
+  it("2-tier fat-tree, ecmp-hash: same leaf stays on the leaf, else up to a spine chosen by flow hash", () => {
     const c = cluster(
       { nodes: 16 },
       {},
-      { kind: "fat-tree", hopLatencyUs: 0.5, tiers: [{ radix: 16 }, { radix: 16 }] },
+      { kind: "fat-tree", hopLatencyUs: 0.5, routing: "ecmp-hash", tiers: [{ radix: 16 }, { radix: 16 }] },
     );
     // Leaves hold 8 NICs = one node each: 16 leaves, each with 8 uplinks; spines take 1 cable per leaf -> 8 spines.
     expect(kinds(c, c.route(0, 8, 0))).toEqual(["nic-up", "tier1-up", "tier2-down", "nic-down"]);
@@ -79,7 +79,23 @@ describe("buildCluster", () => {
     expect(c.summary().switches).toBe(16 + 16 + 8); // 16 NVSwitch domains + 16 leaves + 8 spines
   });
 
-  it("oversubscription 3 leaves a quarter of the radix as uplinks and cuts bisection", () => {
+  it("2-tier fat-tree, ecmp (default): every flow spread over the leaf's uplinks, one link of all its cables", () => {
+    const c = cluster(
+      { nodes: 16 },
+      {},
+      { kind: "fat-tree", hopLatencyUs: 0.5, tiers: [{ radix: 16 }, { radix: 16 }] },
+    );
+    const first = c.route(0, 8, 0);
+    expect(kinds(c, first)).toEqual(["nic-up", "tier1-up", "tier2-down", "nic-down"]);
+    for (let f = 1; f < 64; f++) expect(c.route(0, 8, f)).toEqual(first);
+    // 8 uplink cables of 50 GB/s as one link each way; the spines act as one switch.
+    expect(c.links.bandwidthBytesPerS[first[1] as number]).toBe(8 * 50e9);
+    expect(c.links.bandwidthBytesPerS[first[2] as number]).toBe(8 * 50e9);
+    expect(c.summary().switches).toBe(16 + 16 + 1);
+    expect(c.summary().bisectionBytesPerS).toBe(64 * 50e9);
+  });
+
+  it("oversubscription 3 keeps the leaves' down ports, cables a third as many uplinks and cuts bisection", () => {
     const full = cluster(
       { nodes: 16 },
       {},
@@ -90,9 +106,27 @@ describe("buildCluster", () => {
       {},
       { kind: "fat-tree", hopLatencyUs: 0.5, tiers: [{ radix: 16, oversubscription: 3 }, { radix: 32 }] },
     );
-    // 128 NICs: non-blocking bisection = 64 x 50 GB/s; with 12 down / 4 up per leaf: 11 leaves, 4 uplinks each.
+    // 128 NICs: non-blocking bisection = 64 x 50 GB/s; at 3:1 a leaf keeps its 8 NIC ports and cables
+    // floor(8 / 3) = 2 uplinks (6 ports unused): the same 16 leaves, 2 uplinks each.
     expect(full.summary().bisectionBytesPerS).toBe(64 * 50e9);
-    expect(over.summary().bisectionBytesPerS).toBe(Math.floor(11 / 2) * 4 * 50e9);
+    expect(over.summary().bisectionBytesPerS).toBe((16 / 2) * 2 * 50e9);
+    for (const c of [full, over])
+      expect(kinds(c, c.route(0, 8, 0))).toEqual(["nic-up", "tier1-up", "tier2-down", "nic-down"]);
+    expect(over.links.bandwidthBytesPerS[over.route(0, 8, 0)[1] as number]).toBe(2 * 50e9);
+  });
+
+  it("rail-optimized, destination (D-mod-K): a rail leaf's destinations spread over every spine", () => {
+    const c = cluster(
+      { nodes: 16 },
+      {},
+      { kind: "rail-optimized", hopLatencyUs: 0.5, routing: "destination", tiers: [{ radix: 16 }, { radix: 32 }] },
+    );
+    // Groups of 8 nodes; 16 rail leaves with 8 uplinks each; a spine takes 2 cables per leaf -> 4 spines.
+    // Rail 0 of node 0 to rail 0 of nodes 8..15: the destinations' NIC ids step by 8 (the rail count),
+    // so "NIC id mod spines" would send all eight through one spine; their port order spreads them.
+    const spines = new Set<number>();
+    for (let n = 8; n < 16; n++) spines.add(c.links.dst[c.route(0, n * 8, 0)[1] ?? -1] ?? -1);
+    expect(spines.size).toBe(4);
   });
 
   it("rail-optimized: same rail stays under the rail's leaf, cross-rail goes through a spine", () => {
