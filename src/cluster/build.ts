@@ -89,7 +89,7 @@ export function buildCluster(topology: TopologySpec): Cluster {
     nodes: t.nodes,
     cardsPerNode,
     scaleUpDomainCards: domainCards,
-    switches: links.vertices - cards,
+    switches: links.vertices - cards + (scaleOut.mergedSwitches ?? 0),
     links: links.count,
     bisectionBytesPerS: scaleOut.bisectionBytesPerS,
     ...(t.nodeGroups

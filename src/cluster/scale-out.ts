@@ -25,6 +25,8 @@ export interface ScaleOut {
   /** Appends the links of a scale-out route from card `src` to card `dst`. */
   route(src: number, dst: number, flowId: number, out: number[]): void;
   bisectionBytesPerS: number;
+  /** Physical switches merged into one graph vertex (ECMP spread), for the switch count. */
+  mergedSwitches?: number;
 }
 
 /**
@@ -212,6 +214,7 @@ function spreadTiers(
         out.push(base + 2 * ls, base + 2 * ld + 1);
       }),
       bisectionBytesPerS: Math.min(nicBisection, Math.floor(p.leaves / 2) * p.up1 * B),
+      mergedSwitches: p.spines - 1,
     };
   }
   const P = p.leavesPerPod;
@@ -242,5 +245,6 @@ function spreadTiers(
       Math.floor(p.leaves / 2) * p.up1 * B,
       Math.floor((p.pods * A) / 2) * p.up2 * B,
     ),
+    mergedSwitches: p.pods * A + A * p.coresPerPlane - p.pods - 1,
   };
 }

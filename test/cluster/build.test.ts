@@ -91,7 +91,7 @@ describe("buildCluster", () => {
     // 8 uplink cables of 50 GB/s as one link each way; the spines act as one switch.
     expect(c.links.bandwidthBytesPerS[first[1] as number]).toBe(8 * 50e9);
     expect(c.links.bandwidthBytesPerS[first[2] as number]).toBe(8 * 50e9);
-    expect(c.summary().switches).toBe(16 + 16 + 1);
+    expect(c.summary().switches).toBe(16 + 16 + 8); // the 8 spines are one vertex, counted as 8 switches
     expect(c.summary().bisectionBytesPerS).toBe(64 * 50e9);
   });
 
