@@ -92,7 +92,9 @@ export const NoiseSpecSchema = z
       .strictObject({
         fraction: fraction("degradedLinks.fraction")
           .default(0)
-          .describe("Fraction of scale-out links (NICs and switch links) degraded"),
+          .describe(
+            "Fraction of scale-out links (NICs and switch links) degraded. With routing ecmp (spread) a leaf's uplinks are one link per direction, so a drawn switch link degrades all of that leaf's uplinks in that direction (use ecmp-hash or destination routing for single cables)",
+          ),
         bandwidthFactor: shareOfRate("bandwidthFactor", "the remaining share of bandwidth").describe(
           "Remaining bandwidth share of a degraded link (0.5 = half speed)",
         ),
