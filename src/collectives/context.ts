@@ -73,6 +73,11 @@ export class CollectiveContext {
    * narrowest effective link, with scale-up links divided by `scaleUpShare`
    * (channels that share a card's scale-up port).
    */
+  /** Whether src reaches dst over one link of its own (a full-mesh scale-up domain: no port shared with other peers). */
+  directLink(src: number, dst: number): boolean {
+    return this.sameDomain(src, dst) && this.cluster.route(src, dst, 0, this.scratchA).length === 1;
+  }
+
   hopCost(src: number, via: number, dst: number, scaleUpShare = 1): { alphaS: number; bytesPerS: number } {
     const path = this.routeVia(src, via, dst, 0);
     let lat = 0;

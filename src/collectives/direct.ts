@@ -1,6 +1,6 @@
 import type { CollectiveContext } from "./context.js";
 import { FlowPhase, PhaseFlows } from "./flow-phase.js";
-import type { Stage } from "./stage.js";
+import { Sequence, type Stage } from "./stage.js";
 
 /**
  * Direct all-to-all(v): every rank sends its block to every other rank at
@@ -38,7 +38,8 @@ export function alltoallStage(
 /**
  * alpha + the most loaded card port's bytes / its bandwidth, with ports per
  * class (scale-up, scale-out): each card's egress and ingress bytes to peers
- * in its own scale-up domain and outside it.
+ * in its own scale-up domain and outside it. In a full-mesh domain each peer
+ * has a link of its own, so there the most loaded pair counts, not the sum.
  */
 export function predictAlltoall(
   ctx: CollectiveContext,
@@ -61,6 +62,10 @@ export function predictAlltoall(
       if (!(b > 0)) continue;
       if (ctx.sameDomain(cards[i] as number, cards[j] as number)) {
         up ??= ctx.hopCost(cards[i] as number, -1, cards[j] as number);
+        if (ctx.directLink(cards[i] as number, cards[j] as number)) {
+          worstS = Math.max(worstS, b / up.bytesPerS);
+          continue;
+        }
         eUp += b;
         inUp[j] = (inUp[j] as number) + b;
       } else {
@@ -77,6 +82,44 @@ export function predictAlltoall(
     if (out) worstS = Math.max(worstS, (inOut[j] as number) / out.bytesPerS);
   }
   return Math.max(up?.alphaS ?? 0, out?.alphaS ?? 0) + worstS;
+}
+
+/**
+ * Full-mesh reduce-scatter / all-gather (HCCL's mesh algorithm on an HCCS
+ * full mesh): every card exchanges its 1/n block with every peer at once, so
+ * each of its n − 1 links carries S/n per phase (a ring uses one link per
+ * direction). All-reduce is a reduce-scatter phase then an all-gather phase.
+ */
+export function meshPhases(op: "allreduce" | "reducescatter" | "allgather"): number {
+  return op === "allreduce" ? 2 : 1;
+}
+
+export function meshStage(
+  ctx: CollectiveContext,
+  cards: Int32Array,
+  phases: number,
+  sizeBytes: number,
+  label?: string,
+): Stage {
+  const block = () => sizeBytes / cards.length;
+  const stages: Stage[] = [];
+  for (let p = 0; p < phases; p++) stages.push(alltoallStage(ctx, cards, block, label));
+  return stages.length === 1 ? (stages[0] as Stage) : new Sequence(stages);
+}
+
+export function predictMesh(ctx: CollectiveContext, cards: Int32Array, phases: number, sizeBytes: number): number {
+  return phases * predictAlltoall(ctx, cards, () => sizeBytes / cards.length);
+}
+
+/** Why the mesh algorithm cannot run on these cards, or undefined: it needs them inside one full-mesh domain. */
+export function meshUnfit(ctx: CollectiveContext, cards: Int32Array): string | undefined {
+  const a = cards[0] as number;
+  for (let i = 1; i < cards.length; i++) {
+    if (!ctx.directLink(a, cards[i] as number)) {
+      return "mesh needs every card of the group in one full-mesh scale-up domain (a direct link between each pair)";
+    }
+  }
+  return undefined;
 }
 
 export function sendRecvStage(ctx: CollectiveContext, src: number, dst: number, bytes: number, label?: string): Stage {

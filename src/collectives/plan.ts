@@ -1,5 +1,15 @@
 import type { CollectiveContext } from "./context.js";
-import { alltoallBytes, alltoallStage, predictAlltoall, predictSendRecv, sendRecvStage } from "./direct.js";
+import {
+  alltoallBytes,
+  alltoallStage,
+  meshPhases,
+  meshStage,
+  meshUnfit,
+  predictAlltoall,
+  predictMesh,
+  predictSendRecv,
+  sendRecvStage,
+} from "./direct.js";
 import { CollectiveError } from "./errors.js";
 import { type GroupShape, isPowerOfTwo } from "./group.js";
 import { halvingDistances, hdStage, predictHd } from "./halving-doubling.js";
@@ -13,9 +23,9 @@ export type ConcreteAlgo = Exclude<CollectiveAlgo, "auto">;
 
 /** Algorithms that implement each operation, in tie-break order for automatic choice. */
 export const ALGOS_FOR: Record<CollectiveOp, readonly ConcreteAlgo[]> = {
-  allreduce: ["ring", "tree", "halving-doubling", "hierarchical"],
-  reducescatter: ["ring", "halving-doubling"],
-  allgather: ["ring", "halving-doubling"],
+  allreduce: ["ring", "tree", "halving-doubling", "hierarchical", "mesh"],
+  reducescatter: ["ring", "halving-doubling", "mesh"],
+  allgather: ["ring", "halving-doubling", "mesh"],
   broadcast: ["ring", "tree"],
   reduce: ["ring", "tree"],
   alltoall: ["direct"],
@@ -28,11 +38,13 @@ export const ALGOS_FOR: Record<CollectiveOp, readonly ConcreteAlgo[]> = {
  * ring/tree). Halving-doubling (MPI, Gloo, HCCL) runs only when forced: its
  * closed form ignores the spine congestion its long-distance exchanges
  * cause in a multi-tier fabric, so the tuner would pick it where it loses.
+ * Mesh (HCCL's algorithm on an HCCS full mesh) fits only groups inside one
+ * full-mesh scale-up domain.
  */
 export const AUTO_ALGOS_FOR: Record<CollectiveOp, readonly ConcreteAlgo[]> = {
-  allreduce: ["ring", "tree", "hierarchical"],
-  reducescatter: ["ring"],
-  allgather: ["ring"],
+  allreduce: ["ring", "tree", "hierarchical", "mesh"],
+  reducescatter: ["ring", "mesh"],
+  allgather: ["ring", "mesh"],
   broadcast: ["ring", "tree"],
   reduce: ["ring", "tree"],
   alltoall: ["direct"],
@@ -40,10 +52,19 @@ export const AUTO_ALGOS_FOR: Record<CollectiveOp, readonly ConcreteAlgo[]> = {
 };
 
 /** Why `algo` cannot run `op` on this group, or undefined when it can. */
-export function unfit(shape: GroupShape, op: CollectiveOp, algo: ConcreteAlgo): string | undefined {
+export function unfit(
+  ctx: CollectiveContext,
+  shape: GroupShape,
+  op: CollectiveOp,
+  algo: ConcreteAlgo,
+): string | undefined {
   const list = ALGOS_FOR[op];
   if (!list.includes(algo)) {
     return `algorithm '${algo}' does not implement ${op} (choose from ${[...list, "auto"].join(", ")})`;
+  }
+  if (algo === "mesh" && shape.n > 1) {
+    const why = meshUnfit(ctx, shape.cards);
+    if (why) return why;
   }
   if (algo === "halving-doubling" && !isPowerOfTwo(shape.n)) {
     return `halving-doubling needs a power-of-two group, found ${shape.n} cards (use ring, or auto)`;
@@ -115,6 +136,8 @@ export function predictPlan(
       const p = predictHierarchical(ctx, shape, S);
       return { algo, innerAlgo: p.inner, predictedS: p.timeS };
     }
+    case "mesh":
+      return { algo, predictedS: predictMesh(ctx, shape.cards, meshPhases(req.op as "allreduce"), S) };
     case "direct": {
       if (req.op === "sendrecv") {
         return { algo, predictedS: predictSendRecv(ctx, shape.cards[0] as number, shape.cards[1] as number, S) };
@@ -138,13 +161,13 @@ export function choosePlan(
   const where = req.label ? ` (${req.label})` : "";
   const forced = req.algo ?? "auto";
   if (forced !== "auto") {
-    const why = unfit(shape, req.op, forced);
+    const why = unfit(ctx, shape, req.op, forced);
     if (why) throw new CollectiveError(`${req.op}${where}: ${why}`);
     return predictPlan(ctx, shape, req, forced, maxChannels);
   }
   let best: Plan | undefined;
   for (const algo of AUTO_ALGOS_FOR[req.op]) {
-    if (unfit(shape, req.op, algo)) continue;
+    if (unfit(ctx, shape, req.op, algo)) continue;
     const p = predictPlan(ctx, shape, req, algo, maxChannels);
     if (!best || p.predictedS < best.predictedS) best = p;
   }
@@ -192,6 +215,8 @@ export function buildStage(
     }
     case "hierarchical":
       return hierarchicalStage(ctx, shape, S, plan.innerAlgo ?? "ring", granularity, label);
+    case "mesh":
+      return meshStage(ctx, shape.cards, meshPhases(req.op as "allreduce"), S, label);
     case "direct":
       if (req.op === "sendrecv") {
         return sendRecvStage(ctx, shape.cards[0] as number, shape.cards[1] as number, S, label);

@@ -11,7 +11,7 @@ export type CollectiveOp =
   | "alltoall"
   | "sendrecv";
 
-export type CollectiveAlgo = "ring" | "tree" | "halving-doubling" | "hierarchical" | "direct" | "auto";
+export type CollectiveAlgo = "ring" | "tree" | "halving-doubling" | "hierarchical" | "direct" | "mesh" | "auto";
 
 export const COLLECTIVE_OPS: readonly CollectiveOp[] = [
   "allreduce",
@@ -29,6 +29,7 @@ export const COLLECTIVE_ALGOS: readonly CollectiveAlgo[] = [
   "halving-doubling",
   "hierarchical",
   "direct",
+  "mesh",
   "auto",
 ];
 
