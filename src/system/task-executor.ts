@@ -339,9 +339,16 @@ export class TaskExecutor {
     const from = p.actorCards(a);
     const dest = p.actorCards(to);
     const startS = this.sim.now;
+    const step = this.step[a] as number;
+    const onChain = (t.chainPos[task] as number) >= 0;
     let remaining = from.length;
     const done = () => {
       if (--remaining > 0) return;
+      if (!onChain) {
+        // Off the chain (overlapped): nothing is booked on the sender; the receiver's wait shows.
+        this.endOffChain(a, task, step);
+        return;
+      }
       this.book(a, t.runCat[task] as number, this.sim.now - startS);
       this.endChainTask(a);
     };

@@ -67,6 +67,12 @@ export const ParallelPlanSchema = z
       .describe(
         "Dtype of the gradient buffer and its data-parallel reduction (Megatron-LM forces fp32 with bf16 params: accumulate_allreduce_grads_in_fp32)",
       ),
+    overlapPipelineSends: z
+      .boolean()
+      .optional()
+      .describe(
+        "Pipeline sends overlap the next compute: a stage starts its next chunk while its output is in flight, and only the receiver waits (Megatron-LM's overlap_p2p_comm, on by default with the interleaved schedule since 2023-10; --no-overlap-p2p-communication). Default: true with interleaved-1f1b, false otherwise (Megatron-LM turns it off for the other schedules); set false for runs of older code (Megatron-LM 2021 sent with blocking batched p2p)",
+      ),
     overlapGradReduce: z
       .boolean()
       .default(false)
@@ -98,6 +104,7 @@ export type ParallelPlan = z.infer<typeof ParallelPlanSchema>;
 /** A plan with every default resolved and the derived counts. */
 export interface ResolvedPlan extends ParallelPlan {
   sequenceParallel: boolean;
+  overlapPipelineSends: boolean;
   /** Micro-batches per step on each pipeline: globalBatch / (microBatch · dp). */
   microBatchesPerStep: number;
   /** Cards: tp · pp · dp · cp. */
@@ -108,6 +115,7 @@ export function resolvePlan(plan: ParallelPlan): ResolvedPlan {
   return {
     ...plan,
     sequenceParallel: plan.sequenceParallel ?? plan.tp > 1,
+    overlapPipelineSends: plan.overlapPipelineSends ?? plan.schedule === "interleaved-1f1b",
     microBatchesPerStep: plan.globalBatchSize / (plan.microBatchSize * plan.dp),
     cards: plan.tp * plan.pp * plan.dp * plan.cp,
   };

@@ -72,6 +72,7 @@ export function program(s: Shape): StepProgram {
       return Array.from({ length: tp }, (_, i) => (rank * s.replicas + replica) * tp + i);
     },
     ppSendBytesPerCard: s.ppSendS ?? 0,
+    overlapPipelineSends: false,
     dataParallel: {
       gradOp: "allreduce",
       buckets: () => (s.bucketS > 0 ? [{ sizeBytes: s.bucketS, readyAtFraction: 1 }] : []),

@@ -63,6 +63,7 @@ function program(s: Shape): StepProgram {
       return Array.from({ length: tp }, (_, i) => (rank * replicas + replica) * tp + i);
     },
     ppSendBytesPerCard: s.ppBytes ?? 0,
+    overlapPipelineSends: false,
     dataParallel: {
       gradOp: "allreduce",
       buckets: () => (s.bucketBytes ? [{ sizeBytes: s.bucketBytes, readyAtFraction: s.readyAt ?? 1 }] : []),

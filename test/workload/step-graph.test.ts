@@ -18,6 +18,7 @@ interface Shape {
   overlap?: boolean;
   ep?: { groupActors: number; segments: EpSegment[] };
   gatherBytes?: number;
+  overlapSends?: boolean;
 }
 
 function stepProgram(s: Shape): StepProgram {
@@ -38,6 +39,7 @@ function stepProgram(s: Shape): StepProgram {
     }),
     actorCards: (a) => [a],
     ppSendBytesPerCard: 10,
+    overlapPipelineSends: s.overlapSends ?? false,
     ...(s.ep ? { expertParallel: { groupActors: s.ep.groupActors, segments: () => s.ep?.segments ?? [] } } : {}),
     dataParallel: {
       gradOp: "allreduce",
@@ -63,7 +65,7 @@ function draw(g: Program): { chains: string[][]; edges: string[] } {
         const toRank = (t.edgeRank[e] as number) < 0 ? rank : (t.edgeRank[e] as number);
         const to = g.tasks[toRank] as TaskList;
         const from =
-          t.kind[i] === TaskKind.Send
+          t.kind[i] === TaskKind.Send && (t.chainPos[i] as number) >= 0
             ? `send after ${t.label[Array.from(t.chain)[(t.chainPos[i] as number) - 1] as number]}`
             : name(t, i);
         edges.push(
@@ -106,6 +108,27 @@ describe("training step graph: schedules as chains and edges (hand-drawn)", () =
     }
     // The last stage's forward and the first stage's backward send nothing: 12 edges in all.
     expect(edges).toHaveLength(12);
+  });
+
+  it("overlapped sends (Megatron-LM overlap_p2p_comm): off the chain, after their pass, before the receiver's", () => {
+    const { chains, edges } = draw(trainingStepGraph(stepProgram({ pp: 2, m: 2, overlapSends: true })));
+    // The rank goes on with its next pass while the send is in flight: no send on any chain.
+    expect(chains).toEqual([
+      ["F0.0", "F0.1", "B0.0", "B0.1", "optimizer"],
+      ["F0.0", "B0.0", "F0.1", "B0.1", "optimizer"],
+    ]);
+    expect(edges.sort()).toEqual(
+      [
+        "r0:F0.0 -end-> r0:send(pp)",
+        "r0:F0.1 -end-> r0:send(pp)",
+        "r0:send(pp) -end-> r1:F0.0",
+        "r0:send(pp) -end-> r1:F0.1",
+        "r1:B0.0 -end-> r1:send(pp)",
+        "r1:B0.1 -end-> r1:send(pp)",
+        "r1:send(pp) -end-> r0:B0.0",
+        "r1:send(pp) -end-> r0:B0.1",
+      ].sort(),
+    );
   });
 
   it("GPipe: all forwards, then all backwards, in the chain", () => {

@@ -307,6 +307,7 @@ export function compileStep(
       : {}),
     actorCards,
     ppSendBytesPerCard: pipelineMessageBytes(model, plan),
+    overlapPipelineSends: plan.overlapPipelineSends,
     ...(hasEp
       ? {
           expertParallel: {

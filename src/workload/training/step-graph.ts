@@ -10,7 +10,8 @@ const IN_LAYER = ["tpComm", "cpComm", "zero3Comm"] as const;
  * The training step as a task graph (src/system/program.ts), from the
  * compiled per-rank costs: each rank's chain is its pipeline schedule, every
  * pass cut into compute segments at its expert all-to-alls and followed by
- * the send of its output to the next (forward) or previous (backward) stage;
+ * the send of its output to the next (forward) or previous (backward) stage
+ * (on the chain, or off it with overlapped sends: then the receiver alone waits);
  * then the optimizer and, with ZeRO >= 1, the parameter all-gather. The
  * schedule order (1F1B, interleaved, GPipe) is the chain order; a pass that
  * needs another stage's output has an edge from that stage's send.
@@ -220,15 +221,18 @@ export function trainingStepGraph(p: StepProgram): Program {
       if (p.pp > 1 && target >= 0 && target < stages) {
         const toRank = target % p.pp;
         const toChunk = Math.floor(target / p.pp);
-        lastPassTask = b.add({
+        const send = b.add({
           kind: TaskKind.Send,
           label: "pp",
-          chain: true,
+          chain: !p.overlapPipelineSends,
           bytes: p.ppSendBytesPerCard,
           peerRank: toRank,
           runCat: cat("ppComm"),
         });
-        sends.push({ rank, task: lastPassTask, toRank, key: passKey(pass.kind, toChunk, pass.microBatch) });
+        // Overlapped: the send leaves when the pass ends and the rank goes on; only the receiver waits.
+        if (p.overlapPipelineSends) b.edge(lastPassTask, send);
+        else lastPassTask = send;
+        sends.push({ rank, task: send, toRank, key: passKey(pass.kind, toChunk, pass.microBatch) });
       }
     }
     // Without overlap, every bucket is ready when the last pass ends: chunks last to first, as filled.

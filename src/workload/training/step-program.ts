@@ -36,6 +36,8 @@ export interface StepProgram {
   passItems?(rank: number, chunk: number, kind: "F" | "B"): readonly PassItem[];
   /** Bytes each card of an actor sends to the next/previous stage per micro-batch. */
   ppSendBytesPerCard: number;
+  /** Sends off the chain: the sender goes on with its next pass while its output is in flight. */
+  overlapPipelineSends: boolean;
   /** Mixture-of-experts all-to-alls inside passes, as synchronising segments. */
   expertParallel?: ExpertParallelProgram;
   dataParallel: DataParallelProgram;
