@@ -73,6 +73,12 @@ export const ParallelPlanSchema = z
       .describe(
         "Pipeline sends overlap the next compute: a stage starts its next chunk while its output is in flight, and only the receiver waits (Megatron-LM's overlap_p2p_comm, on by default with the interleaved schedule since 2023-10; --no-overlap-p2p-communication). Default: true with interleaved-1f1b, false otherwise (Megatron-LM turns it off for the other schedules); set false for runs of older code (Megatron-LM 2021 sent with blocking batched p2p)",
       ),
+    overlapParamGather: z
+      .boolean()
+      .default(false)
+      .describe(
+        "With ZeRO >= 1: all-gather the updated weights bucket by bucket during the next step's forward instead of after the optimizer (Megatron-Core --overlap-param-gather, DistributedDataParallelConfig.overlap_param_gather, default false); the first forward of each chunk waits for that chunk's first bucket",
+      ),
     overlapGradReduce: z
       .boolean()
       .default(false)

@@ -78,6 +78,7 @@ export function program(s: Shape): StepProgram {
       buckets: () => (s.bucketS > 0 ? [{ sizeBytes: s.bucketS, readyAtFraction: 1 }] : []),
       overlap: s.overlap ?? false,
       paramGatherBytes: () => 0,
+      overlapParamGather: false,
     },
     optimizerS: () => s.optimizerS ?? 0,
   };

@@ -69,6 +69,7 @@ function program(s: Shape): StepProgram {
       buckets: () => (s.bucketBytes ? [{ sizeBytes: s.bucketBytes, readyAtFraction: s.readyAt ?? 1 }] : []),
       overlap: s.overlap ?? false,
       paramGatherBytes: () => 0,
+      overlapParamGather: false,
     },
     optimizerS: () => s.optimizerS ?? 0,
   };

@@ -19,6 +19,7 @@ interface Shape {
   ep?: { groupActors: number; segments: EpSegment[] };
   gatherBytes?: number;
   overlapSends?: boolean;
+  prefetchGather?: boolean;
 }
 
 function stepProgram(s: Shape): StepProgram {
@@ -46,6 +47,7 @@ function stepProgram(s: Shape): StepProgram {
       buckets: () => (s.buckets ?? []).map((f) => ({ sizeBytes: 100, readyAtFraction: f })),
       overlap: s.overlap ?? false,
       paramGatherBytes: () => s.gatherBytes ?? 0,
+      overlapParamGather: s.prefetchGather ?? false,
     },
     optimizerS: () => 0.5,
   };
@@ -220,6 +222,44 @@ describe("training step graph: cut points", () => {
       64,
       1,
     ]);
+  });
+
+  it("overlapped parameter gather: bucket by bucket at the step's start, each chunk's first forward waits for its first bucket", () => {
+    const g = trainingStepGraph(
+      stepProgram({
+        pp: 1,
+        m: 2,
+        v: 2,
+        kind: "interleaved-1f1b",
+        replicas: 4,
+        gatherBytes: 60,
+        buckets: [0.5, 1],
+        overlap: true,
+        prefetchGather: true,
+      }),
+    );
+    const t = g.tasks[0] as TaskList;
+    const labels = Array.from(t.chain, (i) => t.label[i]);
+    // A zero-length launch first; no gather left on the chain after the optimizer.
+    expect(labels[0]).toBe("param gather launch");
+    expect(labels[labels.length - 1]).toBe("optimizer");
+    const gathers = Array.from({ length: t.size }, (_, i) => i).filter((i) =>
+      String(t.label[i]).startsWith("dp param gather"),
+    );
+    // Two chunks x two buckets of equal size: 60 bytes split in quarters, off the chain, on the rank's stream.
+    expect(gathers.map((i) => [t.label[i], t.bytes[i], t.chainPos[i], t.stream[i]])).toEqual([
+      ["dp param gather r0 c0 b0", 15, -1, 0],
+      ["dp param gather r0 c0 b1", 15, -1, 0],
+      ["dp param gather r0 c1 b0", 15, -1, 0],
+      ["dp param gather r0 c1 b1", 15, -1, 0],
+    ]);
+    const { edges } = draw(g);
+    expect(edges).toContain("r0:dp param gather r0 c0 b0 -end-> r0:F0.0");
+    expect(edges).toContain("r0:dp param gather r0 c1 b0 -end-> r0:F1.0");
+    for (const b of ["c0 b0", "c0 b1", "c1 b0", "c1 b1"]) {
+      expect(edges).toContain(`r0:param gather launch -start-> r0:dp param gather r0 ${b}`);
+      expect(edges).toContain(`r0:dp param gather r0 ${b} -end-> r0:optimizer`);
+    }
   });
 });
 

@@ -321,6 +321,7 @@ export function compileStep(
       buckets: (rank, chunk) => buckets.get(`${rank}:${chunk}`) ?? [],
       overlap: plan.overlapGradReduce,
       paramGatherBytes: (rank) => gather[rank] ?? 0,
+      overlapParamGather: plan.overlapParamGather,
     },
     optimizerS: (rank) => optimizer[rank] ?? 0,
   };

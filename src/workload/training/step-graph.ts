@@ -126,6 +126,55 @@ function addItems(
   return { first, last };
 }
 
+/**
+ * Megatron-Core's --overlap-param-gather: the all-gather of the weights the
+ * optimizer updated runs bucket by bucket beside the next forward passes. In
+ * one simulated step it is launched at the step's start (a zero-length chain
+ * task), in the order of the chunks' buckets on the rank's data-parallel
+ * stream; the first forward of each chunk waits for that chunk's first bucket
+ * (ASSUMPTION: later buckets hide behind the forward of the layers before
+ * them, which Megatron waits for layer by layer), and the optimizer waits for
+ * all of them, so their traffic stays inside the step.
+ */
+function prefetchParamGather(
+  b: TaskListBuilder,
+  p: StepProgram,
+  rank: number,
+  gatherBytes: number,
+): { tasks: number[]; firstOfChunk: Map<number, number> } {
+  const out = { tasks: [] as number[], firstOfChunk: new Map<number, number>() };
+  if (!p.dataParallel.overlapParamGather || gatherBytes <= 0) return out;
+  const chunks = Array.from({ length: p.virtualStages }, (_, c) => p.dataParallel.buckets(rank, c));
+  const total = chunks.flat().reduce((s, bucket) => s + bucket.sizeBytes, 0);
+  if (!(total > 0)) return out;
+  const launch = b.add({
+    kind: TaskKind.Scaled,
+    label: "param gather launch",
+    chain: true,
+    slowS: 0,
+    waitCat: NO_CATEGORY,
+    runCat: NO_CATEGORY,
+  });
+  chunks.forEach((buckets, c) => {
+    buckets.forEach((bucket, k) => {
+      const t = b.add({
+        kind: TaskKind.Collective,
+        label: `dp param gather r${rank} c${c} b${k}`,
+        chain: false,
+        op: "allgather",
+        bytes: (gatherBytes * bucket.sizeBytes) / total,
+        groupReplicas: p.replicas,
+        positionModulo: p.tp,
+        stream: rank,
+      });
+      b.edge(launch, t, { onStart: true });
+      if (k === 0) out.firstOfChunk.set(c, t);
+      out.tasks.push(t);
+    });
+  });
+  return out;
+}
+
 export function trainingStepGraph(p: StepProgram): Program {
   const builders = Array.from({ length: p.pp }, () => new TaskListBuilder());
   const stages = p.pp * p.virtualStages;
@@ -139,6 +188,9 @@ export function trainingStepGraph(p: StepProgram): Program {
     const bucketTasks: number[] = [];
     const lateBuckets: Array<{ chunk: number; tasks: number[] }> = [];
     let lastPassTask = -1;
+    const gatherBytes = p.dataParallel.paramGatherBytes(rank);
+    const hasGather = gatherBytes > 0 && p.replicas * (p.cardsPerActor / p.tp) !== 1;
+    const prefetch = prefetchParamGather(b, p, rank, hasGather ? gatherBytes : 0);
     for (const pass of p.schedule[rank] ?? []) {
       const cost = p.passCost(rank, pass.chunk, pass.kind);
       const segs = p.expertParallel?.segments(rank, pass.chunk, pass.kind) ?? [];
@@ -167,12 +219,20 @@ export function trainingStepGraph(p: StepProgram): Program {
           chain: true,
           slowS: cost.computeS * (endFrac - prevFrac),
           fixedS: cost.tpCommS * (endFrac - prevFrac),
-          waitCat: cat("bubble"),
+          // The first stage's first forward waits only for its weights (a prefetched gather).
+          waitCat:
+            i === 0 && rank === 0 && pass.chunk === 0 && pass.kind === "F" && prefetch.firstOfChunk.has(0)
+              ? cat("paramGather")
+              : cat("bubble"),
           runCat: cat("compute"),
           parts: IN_LAYER.map((c) => [cat(c), cost.commS[c] * (endFrac - prevFrac)] as const),
         });
         if (first < 0) first = t;
         lastPassTask = t;
+        if (i === 0 && pass.kind === "F" && pass.microBatch === 0) {
+          const gather = prefetch.firstOfChunk.get(pass.chunk);
+          if (gather !== undefined) b.edge(gather, t);
+        }
         if (i < segs.length) {
           lastPassTask = b.add({
             kind: TaskKind.Collective,
@@ -247,8 +307,8 @@ export function trainingStepGraph(p: StepProgram): Program {
       runCat: cat("optimizer"),
     });
     for (const t of bucketTasks) b.edge(t, optimizer);
-    const gatherBytes = p.dataParallel.paramGatherBytes(rank);
-    if (gatherBytes > 0 && p.replicas * (p.cardsPerActor / p.tp) !== 1) {
+    for (const t of prefetch.tasks) b.edge(t, optimizer);
+    if (hasGather && prefetch.tasks.length === 0) {
       b.add({
         kind: TaskKind.Collective,
         label: `dp param gather r${rank}`,

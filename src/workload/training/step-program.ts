@@ -80,6 +80,8 @@ export interface DataParallelProgram {
   overlap: boolean;
   /** Bytes per card of the parameter all-gather after the optimizer (ZeRO >= 1), 0 for none. */
   paramGatherBytes(rank: number): number;
+  /** The all-gather runs bucket by bucket beside the forward passes instead of after the optimizer. */
+  overlapParamGather: boolean;
 }
 
 export interface Bucket {
