@@ -73,6 +73,12 @@ export const ParallelPlanSchema = z
       .describe(
         "Pipeline sends overlap the next compute: a stage starts its next chunk while its output is in flight, and only the receiver waits (Megatron-LM's overlap_p2p_comm, on by default with the interleaved schedule since 2023-10; --no-overlap-p2p-communication). Default: true with interleaved-1f1b, false otherwise (Megatron-LM turns it off for the other schedules); set false for runs of older code (Megatron-LM 2021 sent with blocking batched p2p)",
       ),
+    tpCommOverlap: z
+      .boolean()
+      .default(false)
+      .describe(
+        "With sequence parallelism: each TP all-gather runs chunk by chunk beside the GEMM that consumes it, each reduce-scatter beside the GEMM that produces it (Megatron-Core --tp-comm-overlap, Transformer Engine userbuffers; default false); the collective's time is then max(comm, GEMM) + min(comm, GEMM)/tp − GEMM",
+      ),
     overlapParamGather: z
       .boolean()
       .default(false)

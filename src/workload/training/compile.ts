@@ -116,6 +116,26 @@ export function compileStep(
     return t;
   };
 
+  /**
+   * Exposed seconds of a TP collective under --tp-comm-overlap (Transformer Engine's userbuffers
+   * split the collective and its GEMM into tp chunks and pipeline them): an all-gather beside the
+   * GEMM that consumes it, a reduce-scatter beside the GEMM that produces it, so the pair takes
+   * max(comm, gemm) + min(comm, gemm)/tp and the collective adds that minus the GEMM. ASSUMPTION:
+   * tp chunks, one chunk of the shorter side exposed; all-reduces (no sequence parallelism) are not
+   * overlapped, as Megatron-Core requires sequence parallelism for it.
+   */
+  const tpOverlapS = (
+    n: CommNeed,
+    commSeconds: number,
+    opS: ReadonlyMap<string, { s: number; matmul: boolean }> | undefined,
+  ): number => {
+    if (opS === undefined || n.group !== "tp" || plan.tp < 2) return commSeconds;
+    const partner = n.op === "allgather" ? n.beforeOp : n.op === "reducescatter" ? n.afterOp : null;
+    const gemm = partner === null ? undefined : opS.get(partner);
+    if (gemm === undefined || !gemm.matmul) return commSeconds;
+    return Math.max(commSeconds, gemm.s) + Math.min(commSeconds, gemm.s) / plan.tp - gemm.s;
+  };
+
   const workByKind = new Map<LayerKind, LayerWork>();
   const work = (kind: LayerKind): LayerWork => {
     let w = workByKind.get(kind);
@@ -179,7 +199,11 @@ export function compileStep(
             item({ kind: "op", s });
           }
         };
-        const addComms = (needs: readonly CommNeed[], phases: readonly CommNeed["phase"][]) => {
+        const addComms = (
+          needs: readonly CommNeed[],
+          phases: readonly CommNeed["phase"][],
+          opS?: ReadonlyMap<string, { s: number; matmul: boolean }>,
+        ) => {
           for (const n of needs) {
             if (!phases.includes(n.phase)) continue;
             if (n.group === "ep") {
@@ -188,7 +212,7 @@ export function compileStep(
             } else if (onNetwork(n)) {
               waitComm(startComm(n));
             } else {
-              const t = commS(rank, n);
+              const t = tpOverlapS(n, commS(rank, n), opS);
               const cat = inLayerCategory(n.group);
               steps.push({ s: 0, tp: t, cat });
               item({ kind: "fixed", s: t, cat });
@@ -223,6 +247,9 @@ export function compileStep(
           addComms(
             w.comms.filter((n) => n.group !== "ep" && !onNetwork(n)),
             phases,
+            plan.tpCommOverlap
+              ? new Map(ops.map((o) => [o.name, { s: opTimeS(o, acc, precision), matmul: o.kind === "matmul" }]))
+              : undefined,
           );
         };
         if (kind === "F") {
