@@ -73,6 +73,12 @@ export const ParallelPlanSchema = z
       .describe(
         "Pipeline sends overlap the next compute: a stage starts its next chunk while its output is in flight, and only the receiver waits (Megatron-LM's overlap_p2p_comm, on by default with the interleaved schedule since 2023-10; --no-overlap-p2p-communication). Default: true with interleaved-1f1b, false otherwise (Megatron-LM turns it off for the other schedules); set false for runs of older code (Megatron-LM 2021 sent with blocking batched p2p)",
       ),
+    zero3Prefetch: z
+      .boolean()
+      .default(true)
+      .describe(
+        "ZeRO-3/FSDP: gather the next layer's weights (and reduce-scatter the last layer's gradients) while this layer computes, so a layer exposes only what its collectives take beyond its compute (PyTorch FSDP prefetches by default, DeepSpeed ZeRO-3 too); false = every gather and reduce-scatter exposed, as without prefetch",
+      ),
     tpCommOverlap: z
       .boolean()
       .default(false)

@@ -170,6 +170,7 @@ export function compileStep(
         // start and wait points of each TP/CP collective); collectives not waited for inside their layer
         // are waited for at the end of the pass.
         const items: PassItem[] = [];
+        let layersInPass = 0;
         const item = (x: PassItem) => {
           if (simulated) items.push(x);
         };
@@ -244,8 +245,19 @@ export function compileStep(
           }
           for (const n of epNeeds) if (n.afterOp !== null && !names.has(n.afterOp)) a2a(n);
           for (const n of netNeeds) if (!ids.has(n)) ids.set(n, startComm(n));
+          // ZeRO-3 with prefetch: the layer's gathers and reduce-scatters run beside the compute of the
+          // layers next to it (taken as this layer's), all but the pass's first layer.
+          const prefetched = (n: CommNeed) =>
+            plan.zero3Prefetch && (n.group === "dp" || n.group === "expert-dp") && phases.includes(n.phase);
+          if (layersInPass++ > 0 && !simulated) {
+            const zero3S = w.comms.filter(prefetched).reduce((s, n) => s + commS(rank, n), 0);
+            const layerS = ops.reduce((s, o) => s + opTimeS(o, acc, precision), 0);
+            if (zero3S > 0) steps.push({ s: 0, tp: Math.max(0, zero3S - layerS), cat: "zero3Comm" });
+          }
           addComms(
-            w.comms.filter((n) => n.group !== "ep" && !onNetwork(n)),
+            w.comms.filter(
+              (n) => n.group !== "ep" && !onNetwork(n) && (layersInPass === 1 || simulated || !prefetched(n)),
+            ),
             phases,
             plan.tpCommOverlap
               ? new Map(ops.map((o) => [o.name, { s: opTimeS(o, acc, precision), matmul: o.kind === "matmul" }]))
