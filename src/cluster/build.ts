@@ -122,7 +122,7 @@ export function buildCluster(topology: TopologySpec): Cluster {
     scaleOutMessageOverheadS: (so.messageOverheadUs ?? 0) * US,
     nodeOf: (card) => Math.floor(card / cardsPerNode),
     scaleUpDomainOf: (card) => Math.floor(card / domainCards),
-    railOf: (card) => (card % cardsPerNode) * nicsPerCard,
+    railOf: (card) => Math.floor((card % cardsPerNode) * nicsPerCard),
     route(src, dst, flowId, out = []) {
       check(src, "route");
       check(dst, "route");

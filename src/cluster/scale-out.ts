@@ -32,7 +32,9 @@ export interface ScaleOut {
 /**
  * NICs and switch tiers (docs/model.md, "Cluster graph"). NIC e = node *
  * nicsPerNode + rail; a card with k NICs owns rails local*k .. local*k+k-1 and
- * picks one per flow by the ECMP hash. Link 2e is NIC e's nic-up, 2e+1 its nic-down.
+ * picks one per flow by the ECMP hash; with fewer NICs than cards, c =
+ * cardsPerNode / nicsPerNode consecutive cards share one (its links carry all
+ * their flows; the PCIe path to it is not modelled). Link 2e is NIC e's nic-up, 2e+1 its nic-down.
  * Between switch tiers, routing "ecmp" spreads every flow evenly over the
  * equal-cost uplinks: the switches of a tier above a leaf (or a pod) act as
  * one, joined to it by one link per direction carrying all its uplink cables
@@ -49,9 +51,11 @@ export function buildNicScaleOut(g: GraphBuilder, s: NicLayout): ScaleOut {
   const perCard = K / s.cardsPerNode;
   const nics = s.nodes * K;
   const cardOfNic = (e: number) => Math.floor(e / K) * s.cardsPerNode + Math.floor((e % K) / perCard);
+  // perCard < 1: cards share a NIC (1 / perCard cards per NIC, consecutive local indices).
   const nicOf = (card: number, flowId: number, salt: number) => {
     const node = Math.floor(card / s.cardsPerNode);
     const local = card - node * s.cardsPerNode;
+    if (perCard < 1) return node * K + Math.floor(local * perCard);
     const j = perCard === 1 ? 0 : ecmpHash(flowId, salt) % perCard;
     return node * K + local * perCard + j;
   };

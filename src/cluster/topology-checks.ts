@@ -124,10 +124,10 @@ export function checkTopology(t: TopologyShape, scaleUpGBpsFallback: number | un
     });
     return problems;
   }
-  if (so.nicsPerNode !== undefined && so.nicsPerNode % t.cardsPerNode !== 0) {
+  if (so.nicsPerNode !== undefined && so.nicsPerNode % t.cardsPerNode !== 0 && t.cardsPerNode % so.nicsPerNode !== 0) {
     problems.push({
       path: ["scaleOut", "nicsPerNode"],
-      message: `expected a multiple of cardsPerNode (${t.cardsPerNode}): every card needs its own NIC (shared NICs are not modeled), found ${so.nicsPerNode}`,
+      message: `expected a multiple or a divisor of cardsPerNode (${t.cardsPerNode}): each card has its own NICs, or whole groups of cards share one, found ${so.nicsPerNode}`,
     });
     return problems;
   }

@@ -89,7 +89,10 @@ export const ScaleUpSpecSchema = z
   .describe("The scale-up (intra-node or intra-supernode) fabric");
 
 const nicFields = {
-  nicsPerNode: count("NICs per node (give this or nicsPerCard); must be a multiple of cardsPerNode", 4096).optional(),
+  nicsPerNode: count(
+    "NICs per node (give this or nicsPerCard); a multiple of cardsPerNode (each card its own NICs) or a divisor (cardsPerNode / nicsPerNode consecutive cards share each NIC)",
+    4096,
+  ).optional(),
   nicsPerCard: count("NICs per card (give this or nicsPerNode)", 64).optional(),
   nicGbps: posBandwidth("Bandwidth of one NIC per direction, Gb/s (10^9 BITS/s: 400 Gb/s = 50 GB/s)"),
   latencyUs: latency(

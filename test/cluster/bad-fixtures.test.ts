@@ -19,7 +19,9 @@ const EXPECTED: Record<string, string[]> = {
   "cards-mismatch.yaml": [":4:8: cards: expected nodes x cardsPerNode = 2 x 8 = 16, found 15"],
   "duplicate-key.yaml": [":3:1: expected valid YAML, found a syntax error: Map keys must be unique"],
   "empty.yaml": ["expected a YAML mapping, found an empty file"],
-  "fewer-nics-than-cards.yaml": [":12:16: scaleOut.nicsPerNode: expected a multiple of cardsPerNode (8)"],
+  "nics-not-dividing-cards.yaml": [
+    ":12:16: scaleOut.nicsPerNode: expected a multiple or a divisor of cardsPerNode (8)",
+  ],
   "infinite-latency.yaml": [":14:14: scaleOut.latencyUs: expected a finite number", "found .inf (infinite)"],
   "many-errors.yaml": [
     ":2:8: nodes: expected a number >= 1, found -2",

@@ -115,6 +115,15 @@ describe("buildCluster", () => {
     expect(over.links.bandwidthBytesPerS[over.route(0, 8, 0)[1] as number]).toBe(2 * 50e9);
   });
 
+  it("cards sharing a NIC (4 NICs for 8 cards): consecutive pairs use one NIC's links, half the NIC bandwidth per card", () => {
+    const c = cluster({ nodes: 2 }, {}, { nicsPerNode: 4 });
+    // Cards 0 and 1 of node 0 share NIC 0; card 2 has NIC 1.
+    expect(c.route(0, 8, 0)[0]).toBe(c.route(1, 9, 0)[0]);
+    expect(c.route(2, 10, 0)[0]).not.toBe(c.route(0, 8, 0)[0]);
+    expect([c.railOf(0), c.railOf(1), c.railOf(2), c.railOf(7)]).toEqual([0, 0, 1, 3]);
+    expect(c.summary().bisectionBytesPerS).toBe(4 * 50e9);
+  });
+
   it("rail-optimized, destination (D-mod-K): a rail leaf's destinations spread over every spine", () => {
     const c = cluster(
       { nodes: 16 },
