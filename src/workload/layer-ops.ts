@@ -7,7 +7,7 @@ import {
   type Op,
   operandBytes,
 } from "./ops.js";
-import { ffnMatrices, layerParams } from "./params.js";
+import { ffnMatrices, kvHeadsPerRank, kvReplicaParams, layerParams } from "./params.js";
 import type { ResolvedPlan, resolvePlan } from "./plan-spec.js";
 
 /**
@@ -81,7 +81,7 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
   const T = (p.microBatchSize * m.seqLength) / cp;
   const Tn = sp ? T / tp : T;
   const ah = m.attentionHeads / tp;
-  const kvh = (m.mla ? m.attentionHeads : m.kvHeads) / tp;
+  const kvh = kvHeadsPerRank(m, tp);
   const items: Item[] = [];
   const comms: CommNeed[] = [];
 
@@ -390,7 +390,7 @@ function mirrorComm(c: CommNeed, firstAttnOp: string): CommNeed | null {
 /** ZeRO-3: the layer's weights all-gathered before its forward and backward; gradients reduce-scattered after. */
 function zero3Comms(m: Model, p: ReturnType<typeof resolvePlan>, kind: LayerKind): CommNeed[] {
   const lp = layerParams(m, kind);
-  const dense = lp.tpSharded / p.tp + lp.replicated;
+  const dense = lp.tpSharded / p.tp + lp.replicated + kvReplicaParams(m, p.tp);
   const expert = lp.routedExperts / p.ep;
   const gradBytes = p.gradReducePrecision === "fp32" ? 4 : 2;
   const out: CommNeed[] = [];

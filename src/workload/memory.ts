@@ -7,7 +7,7 @@ import {
   OPTIMIZER_STATE_BYTES_PER_PARAM,
   weightBytesPerParam,
 } from "./optimizer.js";
-import { paramsPerCard } from "./params.js";
+import { kvHeadsPerRank, paramsPerCard } from "./params.js";
 import { type ParallelPlan, type ResolvedPlan, stageLayerIndices } from "./plan-spec.js";
 import { CROSS_ENTROPY_BYTES_PER_LOGIT } from "./stage-ops.js";
 
@@ -63,9 +63,10 @@ export function layerActivationBytes(m: Model, plan: ResolvedPlan, kind: LayerKi
     // Compressed q and kv and their norm inputs, replicated on TP ranks (down-projections are).
     replicated += A * (2 * qr + 2 * kvr + rope);
   }
-  const kvHeads = m.mla ? a : m.kvHeads;
-  // Q and K kept for QKᵀ, V for AV, the context for the output projection.
-  tpSharded += A * (a * m.qkHeadDim + kvHeads * m.qkHeadDim) + A * kvHeads * m.vHeadDim + A * a * m.vHeadDim;
+  // Q and K kept for QKᵀ, V for AV, the context for the output projection (K and V: the rank's own
+  // KV heads, replicated when tp exceeds them).
+  tpSharded += A * a * m.qkHeadDim + A * a * m.vHeadDim;
+  replicated += A * kvHeadsPerRank(m, tp) * (m.qkHeadDim + m.vHeadDim);
   // Attention core: unfused keeps softmax output (2), dropout mask (1) and output (2) per score: 5·a·s;
   // flash keeps only the fp32 log-sum-exp per head.
   const scoresPerToken = p.flashAttention ? 0 : a * m.seqLength * (A + (m.dropout ? 1 + A : 0));

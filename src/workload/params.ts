@@ -41,6 +41,21 @@ export function attentionMatrixParams(m: Model): { tpSharded: number; replicated
   };
 }
 
+/**
+ * KV heads on one TP rank: kvHeads / tp, or 1 when tp exceeds the KV heads (Megatron replicates
+ * each KV group over tp / kvHeads ranks; tp must then be a multiple of kvHeads). MLA: heads / tp.
+ */
+export function kvHeadsPerRank(m: Model, tp: number): number {
+  if (m.mla) return m.attentionHeads / tp;
+  return Math.max(1, m.kvHeads / tp);
+}
+
+/** Per rank and layer, the K/V projection parameters that replication adds beyond an even 1/tp share. */
+export function kvReplicaParams(m: Model, tp: number): number {
+  if (m.mla || tp <= m.kvHeads) return 0;
+  return m.hiddenSize * (m.qkHeadDim + m.vHeadDim) * (1 - m.kvHeads / tp);
+}
+
 export function layerParams(m: Model, kind: LayerKind): LayerParams {
   const h = m.hiddenSize;
   const attn = attentionMatrixParams(m);
@@ -107,7 +122,7 @@ export function paramsPerCard(m: Model, plan: ParallelPlan, stage: number): Card
   for (const chunk of chunks) {
     for (const l of chunk) {
       const p = layerParams(m, m.layerKinds[l] ?? "dense");
-      dense += p.tpSharded / plan.tp + p.replicated;
+      dense += p.tpSharded / plan.tp + p.replicated + kvReplicaParams(m, plan.tp);
       expert += p.routedExperts / plan.ep;
     }
   }

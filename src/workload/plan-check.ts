@@ -59,8 +59,11 @@ export function checkPlan(
 
   // Tensor parallelism: heads, KV heads, FFN, sequence split.
   if (m.attentionHeads % tp !== 0) err("tp", `${tp} does not divide attentionHeads ${m.attentionHeads}`);
-  else if (m.kvHeads % tp !== 0) {
-    err("tp", `${tp} does not divide kvHeads ${m.kvHeads} (Megatron needs whole KV groups per TP rank)`);
+  else if (m.kvHeads % tp !== 0 && tp % m.kvHeads !== 0) {
+    err(
+      "tp",
+      `${tp} neither divides kvHeads ${m.kvHeads} nor is a multiple of it (Megatron needs whole KV groups per TP rank, or each group replicated over tp / kvHeads ranks)`,
+    );
   }
   if (m.ffnHiddenSize % tp !== 0) err("tp", `${tp} does not divide ffnHiddenSize ${m.ffnHiddenSize}`);
   if (m.moe && m.moe.sharedExperts > 0 && (m.moe.sharedExperts * m.moe.sharedExpertFfnHiddenSize) % tp !== 0) {

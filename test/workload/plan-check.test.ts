@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { kvHeadsPerRank, kvReplicaParams, paramsPerCard } from "../../src/workload/params.js";
 import { checkPlan, formatPlanIssue } from "../../src/workload/plan-check.js";
 import {
   ParallelPlanSchema,
@@ -46,9 +47,24 @@ describe("checkPlan", () => {
     expect(errors(llama8, plan({ tp: 12, dp: 1, globalBatchSize: 4 }), 12, 16)).toContain(
       "parallel.tp: 12 does not divide attentionHeads 32",
     );
-    expect(errors(llama8, plan({ tp: 16, dp: 1, globalBatchSize: 4 }), 16, 16)).toContain(
-      "parallel.tp: 16 does not divide kvHeads 8 (Megatron needs whole KV groups per TP rank)",
+    // TP 16 over 8 KV heads: each KV group replicated on 2 ranks (Megatron), accepted.
+    expect(errors(llama8, plan({ tp: 16, dp: 1, globalBatchSize: 4 }), 16, 16)).toEqual([]);
+    // 24 heads and 8 KV groups at TP 12: 12 neither divides 8 nor is a multiple of it.
+    expect(errors({ ...llama8, attentionHeads: 24 }, plan({ tp: 12, dp: 1, globalBatchSize: 4 }), 12, 16)).toContain(
+      "parallel.tp: 12 neither divides kvHeads 8 nor is a multiple of it (Megatron needs whole KV groups per TP rank, or each group replicated over tp / kvHeads ranks)",
     );
+  });
+
+  it("TP beyond the KV heads: one KV head per rank, the K/V projections replicated", () => {
+    expect(kvHeadsPerRank(llama8, 4)).toBe(2);
+    expect(kvHeadsPerRank(llama8, 16)).toBe(1);
+    expect(kvReplicaParams(llama8, 8)).toBe(0);
+    // Half of one head's K and V projections on top of the even 1/16 share: h·(dqk + dv)·(1 − 8/16).
+    expect(kvReplicaParams(llama8, 16)).toBe(llama8.hiddenSize * (llama8.qkHeadDim + llama8.vHeadDim) * 0.5);
+    const card16 = paramsPerCard(llama8, plan({ tp: 16, dp: 1, globalBatchSize: 4 }), 0).dense;
+    const card8 = paramsPerCard(llama8, plan({ tp: 8, dp: 1, globalBatchSize: 4 }), 0).dense;
+    // More than half of TP 8's share: the K/V heads do not shrink past one per rank.
+    expect(card16).toBeGreaterThan(card8 / 2);
   });
   it("the product must equal the cards", () => {
     expect(errors(gpt3, plan({ tp: 8, pp: 8, dp: 96, globalBatchSize: 1536 }), 3072, 8)).toContain(
