@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /**
  * The parallel plan of a training job (the `parallel` block of a scenario).
- * Rank order ("tp-inner", the default and only placement so far): a global
+ * Rank order ("tp-inner", the default; "tp-cp-pp-dp" swaps DP and PP): a global
  * rank r decomposes, fastest-varying first, as
  *   tpRank = r % tp, cpRank = (r / tp) % cp, dpRank = (r / (tp·cp)) % dp, ppRank = r / (tp·cp·dp)
  * so TP groups are adjacent cards (inside one scale-up domain when tp divides
@@ -105,9 +105,11 @@ export const ParallelPlanSchema = z
         "Bytes per data-parallel gradient bucket; default Megatron-Core's rule: max(40M, 1M·dp) parameters per bucket (DistributedDataParallelConfig.bucket_size)",
       ),
     placement: z
-      .enum(["tp-inner"])
+      .enum(["tp-inner", "tp-cp-pp-dp"])
       .default("tp-inner")
-      .describe("Rank order: tp-inner = TP adjacent (inside the scale-up domain), then CP, then DP, PP outermost"),
+      .describe(
+        "Rank order: tp-inner = TP adjacent (inside the scale-up domain), then CP, then DP, PP outermost (Megatron-Core's default order tp-cp-ep-dp-pp); tp-cp-pp-dp = pipeline stages before data-parallel replicas, so a replica's stages sit on neighbouring nodes and each DP group strides across the cluster (Megatron-LM --use-tp-pp-dp-mapping)",
+      ),
     stageLayers: z
       .array(posInt("Layers on one pipeline rank"))
       .min(1)
@@ -148,7 +150,15 @@ export interface RankCoordinates {
 
 /** Coordinates of a global rank under the plan's placement (see the file comment). */
 export function rankCoordinates(plan: ParallelPlan, rank: number): RankCoordinates {
-  const { tp, cp, dp } = plan;
+  const { tp, cp, dp, pp } = plan;
+  if (plan.placement === "tp-cp-pp-dp") {
+    return {
+      tp: rank % tp,
+      cp: Math.floor(rank / tp) % cp,
+      pp: Math.floor(rank / (tp * cp)) % pp,
+      dp: Math.floor(rank / (tp * cp * pp)),
+    };
+  }
   return {
     tp: rank % tp,
     cp: Math.floor(rank / tp) % cp,
@@ -159,6 +169,7 @@ export function rankCoordinates(plan: ParallelPlan, rank: number): RankCoordinat
 
 /** Global rank of the given coordinates (inverse of rankCoordinates). */
 export function rankOf(plan: ParallelPlan, c: RankCoordinates): number {
+  if (plan.placement === "tp-cp-pp-dp") return c.tp + plan.tp * (c.cp + plan.cp * (c.pp + plan.pp * c.dp));
   return c.tp + plan.tp * (c.cp + plan.cp * (c.dp + plan.dp * c.pp));
 }
 

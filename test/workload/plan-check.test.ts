@@ -146,6 +146,13 @@ describe("rank placement (tp-inner)", () => {
     expect(rankCoordinates(p, 24)).toEqual({ tp: 0, cp: 0, dp: 0, pp: 1 });
     for (let r = 0; r < 48; r++) expect(rankOf(p, rankCoordinates(p, r))).toBe(r);
   });
+  it("tp-cp-pp-dp: pipeline stages before replicas, and inverts", () => {
+    const p = plan({ tp: 4, cp: 2, dp: 3, pp: 2, globalBatchSize: 3, placement: "tp-cp-pp-dp" });
+    expect(rankCoordinates(p, 4)).toEqual({ tp: 0, cp: 1, dp: 0, pp: 0 });
+    expect(rankCoordinates(p, 8)).toEqual({ tp: 0, cp: 0, dp: 0, pp: 1 });
+    expect(rankCoordinates(p, 16)).toEqual({ tp: 0, cp: 0, dp: 1, pp: 0 });
+    for (let r = 0; r < 48; r++) expect(rankOf(p, rankCoordinates(p, r))).toBe(r);
+  });
   it("assigns interleaved chunks in Megatron order", () => {
     const layers = stageLayerIndices(
       16,
