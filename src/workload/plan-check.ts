@@ -105,7 +105,7 @@ export function checkPlan(
     if (sl.length !== pp) err("stageLayers", `has ${sl.length} entries but pp is ${pp}`);
     if (sum !== m.layers) err("stageLayers", `sums to ${sum} but the model has ${m.layers} layers`);
     sl.forEach((n, i) => {
-      if (n % v !== 0) err(`stageLayers.${i}`, `${n} layers do not split into virtualStages ${v} equal chunks`);
+      if (n < v) err(`stageLayers.${i}`, `${n} layers cannot fill virtualStages ${v} chunks (at least one layer each)`);
     });
   } else if (m.layers % pp !== 0) {
     err("pp", `${pp} does not divide layers ${m.layers} (give stageLayers to split unevenly)`);

@@ -177,18 +177,24 @@ export function rankOf(plan: ParallelPlan, c: RankCoordinates): number {
  * Layers of each pipeline rank and chunk: `result[rank][chunk]` lists 0-based
  * layer indices. Megatron's interleaved assignment: the model is cut into
  * pp·v chunks in order, chunk c of rank r is global chunk c·pp + r. With
- * stageLayers each rank's layers are split evenly over its v chunks.
+ * stageLayers each rank's layers are split over its v chunks as evenly as
+ * whole layers allow (the first chunks take the remainder).
  * Assumes a plan that passed checkPlan.
  */
 export function stageLayerIndices(layers: number, plan: ParallelPlan): number[][][] {
   const { pp, virtualStages: v } = plan;
   const perRank = plan.stageLayers ?? new Array<number>(pp).fill(layers / pp);
-  const chunkSizes = (r: number) => (perRank[r] ?? 0) / v;
+  // A rank's layers over its v chunks as evenly as whole layers allow, the first chunks taking the
+  // remainder (stageLayers not divisible by v; ASSUMPTION: where the spare layers go).
+  const chunkSize = (r: number, c: number) => {
+    const n = perRank[r] ?? 0;
+    return Math.floor(n / v) + (c < n % v ? 1 : 0);
+  };
   const out: number[][][] = Array.from({ length: pp }, () => []);
   let next = 0;
   for (let c = 0; c < v; c++) {
     for (let r = 0; r < pp; r++) {
-      const n = chunkSizes(r);
+      const n = chunkSize(r, c);
       const chunk: number[] = [];
       for (let i = 0; i < n; i++) chunk.push(next++);
       out[r]?.push(chunk);

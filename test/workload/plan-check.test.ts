@@ -169,4 +169,38 @@ describe("rank placement (tp-inner)", () => {
       ],
     ]);
   });
+  it("uneven stages with interleaving: a rank's layers over its chunks as evenly as whole layers allow", () => {
+    // 16 layers as 7 + 9 over pp 2 with 2 chunks each: rank 0 gets 4 + 3, rank 1 gets 5 + 4, in Megatron order.
+    const p = plan({
+      pp: 2,
+      dp: 1,
+      virtualStages: 2,
+      schedule: "interleaved-1f1b",
+      globalBatchSize: 2,
+      stageLayers: [7, 9],
+    });
+    expect(stageLayerIndices(16, p)).toEqual([
+      [
+        [0, 1, 2, 3],
+        [9, 10, 11],
+      ],
+      [
+        [4, 5, 6, 7, 8],
+        [12, 13, 14, 15],
+      ],
+    ]);
+    const model16 = { ...gpt3, layers: 16, layerKinds: new Array(16).fill("dense") };
+    expect(errors(model16, p, 16, 8)).not.toContainEqual(expect.stringContaining("stageLayers"));
+    const tooFew = plan({
+      pp: 2,
+      dp: 1,
+      virtualStages: 2,
+      schedule: "interleaved-1f1b",
+      globalBatchSize: 2,
+      stageLayers: [1, 15],
+    });
+    expect(errors(model16, tooFew, 16, 8)).toContain(
+      "parallel.stageLayers.0: 1 layers cannot fill virtualStages 2 chunks (at least one layer each)",
+    );
+  });
 });
