@@ -94,6 +94,10 @@ export function runLoadedScenario(
     const algo = scenario.collectives.algo;
     const comm = {
       run: (req: CollectiveRequest, onDone: () => void) => {
+        if (req.op === "alltoall" && scenario.collectives.expertAllToAll === "predicted") {
+          sim.callAfter(runner.predict(req).timeS, req.label ?? "alltoall", onDone);
+          return;
+        }
         runner.run(algo === "auto" || req.op === "sendrecv" || req.op === "alltoall" ? req : { ...req, algo }, onDone);
       },
       send: (src: number, dst: number, bytes: number, onDone: () => void, label?: string) =>

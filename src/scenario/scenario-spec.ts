@@ -23,6 +23,12 @@ const CollectivesSpecSchema = z
       .describe(
         "Tensor- and context-parallel collectives inside a layer: predicted (closed-form time on the group, exposed, added to the pass), simulated (collective tasks on the flow network, exposed, contending with data-parallel and pipeline traffic; slower, as many events as collectives) or simulated-overlap (the same, overlapped with the ops between each collective's start and wait points)",
       ),
+    expertAllToAll: z
+      .enum(["simulated", "predicted"])
+      .default("simulated")
+      .describe(
+        "Expert-parallel all-to-alls of MoE training: simulated (one flow per ordered card pair on the flow network, contending with other traffic; n² flows per all-to-all, slow for EP groups of 64+ over many steps) or predicted (the closed form: launch + alpha + the most loaded card port's bytes / bandwidth, on an idle network; the members still wait for each other)",
+      ),
   })
   .describe("How collectives run on the network");
 
@@ -38,7 +44,12 @@ const scenarioFields = {
   parallel: ParallelPlanSchema,
   noise: NoiseSpecSchema.default(NoiseSpecSchema.parse({})),
   failures: FailureSpecSchema.optional().describe("Failure rates and checkpointing (used by run --job-days)"),
-  collectives: CollectivesSpecSchema.default({ algo: "auto", granularity: "phase", inLayer: "predicted" }),
+  collectives: CollectivesSpecSchema.default({
+    algo: "auto",
+    granularity: "phase",
+    inLayer: "predicted",
+    expertAllToAll: "simulated",
+  }),
 };
 
 /**
