@@ -22,7 +22,7 @@ export function addBenchCommand(program: Command, out: (line: string) => void): 
   program
     .command("bench")
     .description(
-      "run a benchmark: engine (hold model at 10k, 100k and 1M pending events); heap-baseline (the engine's hold model at 100k pending next to a bare 4-ary typed-array heap and a CPU loop of the same random draws, interleaved, --repeats rounds); cluster (16,384-card fat-tree build + routes); network (1 GiB all-reduce on 512..8,192 cards); training (GPT-3 175B step on 1,024..8,192 cards); serving (10^4..10^6 requests through 100 instances of 8 H100); serving-fleet (a prefill/decode-disaggregated Llama 3.3 70B fleet on 1,024..8,192 H100 cards, 60 simulated seconds); serving-deepseek (a DeepSeek-V3 fleet of 280 H800 nodes, prefill units EP 32 and decode units EP 144, 10 simulated minutes at 250..1,000 requests/s); sweep (the 64-point example sweep on 1 and 2 workers); parse (parse + validate the worst-shaped topology files under the parse bounds)",
+      "run a benchmark: engine (hold model at 10k, 100k and 1M pending events); heap-baseline (the engine's hold model at 100k pending next to a bare 4-ary typed-array heap and a CPU loop of the same random draws, interleaved, --repeats rounds); cluster (16,384-card fat-tree build + routes); network (1 GiB all-reduce on 512..8,192 cards); training (GPT-3 175B step on 1,024..8,192 cards, then a DeepSeek-V3 step on 2,048 H800); serving (10^4..10^6 requests through 100 instances of 8 H100); serving-fleet (a prefill/decode-disaggregated Llama 3.3 70B fleet on 1,024..8,192 H100 cards, 60 simulated seconds); serving-deepseek (a DeepSeek-V3 fleet of 280 H800 nodes, prefill units EP 32 and decode units EP 144, 10 simulated minutes at 250..1,000 requests/s); sweep (the 64-point example sweep on 1 and 2 workers); parse (parse + validate the worst-shaped topology files under the parse bounds)",
     )
     .argument(
       "<name>",
@@ -81,7 +81,7 @@ export function addBenchCommand(program: Command, out: (line: string) => void): 
           out(
             opts.json
               ? JSON.stringify(r)
-              : `training step 175B  cards ${pad(r.cards)}  events ${pad(r.events)}  ${r.seconds.toFixed(3)} s  rss ${(r.rssBytes / 1e6).toFixed(0)} MB  simulated step ${r.simulatedStepSeconds.toFixed(3)} s`,
+              : `training step ${r.scenario === "gpt3-175b-h100-8192" ? "175B" : "DeepSeek-V3"}  cards ${pad(r.cards)}  events ${pad(r.events)}  ${r.seconds.toFixed(3)} s  rss ${(r.rssBytes / 1e6).toFixed(0)} MB  simulated step ${r.simulatedStepSeconds.toFixed(3)} s`,
           );
         }
         return;
