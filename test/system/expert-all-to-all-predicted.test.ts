@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runScenario } from "../../src/scenario/run.js";
+import { runStep } from "./step-run.js";
 
 /**
  * collectives.expertAllToAll: predicted prices each MoE all-to-all by its closed form (no
@@ -9,9 +9,7 @@ import { runScenario } from "../../src/scenario/run.js";
 const MOE = "test/fixtures/scenarios/small-moe.yaml";
 
 function run(sets: string[]) {
-  const r = runScenario({ scenarioPath: MOE, sets, seed: 1, steps: 1 });
-  if (!r.ok) throw new Error(r.error);
-  return r.metrics;
+  return runStep(MOE, sets).metrics;
 }
 
 describe("expert all-to-alls, predicted", () => {

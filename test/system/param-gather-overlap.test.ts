@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runScenario } from "../../src/scenario/run.js";
+import { runStep } from "./step-run.js";
 
 /**
  * Megatron-Core --overlap-param-gather: with the distributed optimizer (ZeRO 1), the weights'
@@ -10,12 +10,8 @@ import { runScenario } from "../../src/scenario/run.js";
 const DP16 = "test/fixtures/scenarios/small-dp16.yaml";
 
 function run(sets: string[]) {
-  const r = runScenario({ scenarioPath: DP16, sets, seed: 1, steps: 1 });
-  if (!r.ok) throw new Error(r.error);
-  return {
-    step: r.metrics.stepTimeSeconds as number,
-    gather: (r.details.breakdownSeconds as Record<string, number>).paramGather ?? 0,
-  };
+  const r = runStep(DP16, sets);
+  return { step: r.step, gather: r.breakdown.paramGather ?? 0 };
 }
 
 describe("overlapped parameter all-gather", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runScenario } from "../../src/scenario/run.js";
+import { runStep } from "./step-run.js";
 
 /**
  * Rank order (plan.placement). On two 8-card nodes with TP 4, PP 2, DP 2: tp-inner puts both
@@ -10,9 +10,7 @@ const DP16 = "test/fixtures/scenarios/small-dp16.yaml";
 const PLAN = ["parallel.tp=4", "parallel.pp=2", "parallel.dp=2", "parallel.globalBatchSize=16"];
 
 function run(placement: string) {
-  const r = runScenario({ scenarioPath: DP16, sets: [...PLAN, `parallel.placement=${placement}`], seed: 1, steps: 1 });
-  if (!r.ok) throw new Error(r.error);
-  return r.details.breakdownSeconds as Record<string, number>;
+  return runStep(DP16, [...PLAN, `parallel.placement=${placement}`]).breakdown;
 }
 
 describe("rank placement", () => {

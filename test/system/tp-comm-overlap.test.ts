@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runScenario } from "../../src/scenario/run.js";
+import { runStep } from "./step-run.js";
 
 /**
  * Megatron-Core --tp-comm-overlap (plan.tpCommOverlap): with sequence parallelism each TP
@@ -11,10 +11,8 @@ const DP16 = "test/fixtures/scenarios/small-dp16.yaml";
 const ROW3 = "topologies/published/megatron-2021/row-03-7.5b.yaml";
 
 function run(path: string, sets: string[]) {
-  const r = runScenario({ scenarioPath: path, sets, seed: 1, steps: 1 });
-  if (!r.ok) throw new Error(r.error);
-  const b = r.details.breakdownSeconds as Record<string, number>;
-  return { step: r.metrics.stepTimeSeconds as number, tp: b.tpComm ?? 0, compute: b.compute ?? 0 };
+  const { step, breakdown: b } = runStep(path, sets);
+  return { step, tp: b.tpComm ?? 0, compute: b.compute ?? 0 };
 }
 
 describe("TP communication overlap", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runScenario } from "../../src/scenario/run.js";
+import { runStep } from "./step-run.js";
 
 /**
  * ZeRO-3/FSDP prefetch (plan.zero3Prefetch, default true as PyTorch FSDP and DeepSpeed): a
@@ -11,10 +11,8 @@ const DP16 = "test/fixtures/scenarios/small-dp16.yaml";
 const MOE = "test/fixtures/scenarios/small-moe.yaml";
 
 function run(path: string, sets: string[]) {
-  const r = runScenario({ scenarioPath: path, sets, seed: 1, steps: 1 });
-  if (!r.ok) throw new Error(r.error);
-  const b = r.details.breakdownSeconds as Record<string, number>;
-  return { step: r.metrics.stepTimeSeconds as number, zero3: b.zero3Comm ?? 0, compute: b.compute ?? 0 };
+  const { step, breakdown: b } = runStep(path, sets);
+  return { step, zero3: b.zero3Comm ?? 0, compute: b.compute ?? 0 };
 }
 
 describe("ZeRO-3 prefetch", () => {
