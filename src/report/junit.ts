@@ -33,7 +33,7 @@ export function junitXml(claims: readonly JunitClaim[], baselines: readonly Base
       const fails = o.required && (!o.ok || !o.holds);
       if (fails) suiteFailures++;
       const text = o.ok
-        ? `${c.metric} = ${formatMetric(c.metric, o.value.mean)} (${c.op} ${formatMetric(c.metric, c.bound)}): ${verdictOf(o)}, margin ${formatMargin(c.metric, o.margin)}`
+        ? `${c.metric} = ${formatMetric(c.metric, o.value.mean)} (${c.op} ${formatMetric(c.metric, c.bound)}): ${verdictOf(o)}, margin ${formatMargin(c.metric, o.margin)}${o.note ? ` (${o.note})` : ""}`
         : `could not evaluate: ${o.reason}`;
       const body = fails
         ? `<failure message="${xmlEscape(text.split("\n")[0] ?? "")}">${xmlEscape(text)}</failure>`

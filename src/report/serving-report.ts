@@ -181,7 +181,7 @@ export function servingRunText(r: RunOk, summary?: SeedSummary): string[] {
     : "the SLOs";
   const ratio = num(m, "sloRatio");
   lines.push(
-    `SLO              ${limits}: ratio ${Number.isFinite(ratio) ? ratio.toFixed(3) : "n/a"} (${ratio <= 1 ? "met" : "NOT met"}; <= 1 meets both)${caveat}`,
+    `SLO              ${limits}: ratio ${Number.isFinite(ratio) ? ratio.toFixed(3) : "n/a"} (${overloaded ? "NOT met: overloaded, the queue grows" : ratio <= 1 ? "met" : "NOT met"}; <= 1 meets both)${caveat}`,
     `                 attainment ${pct(num(m, "sloAttainment"))} of requests, goodput ${formatRate(num(m, "goodputRequestsPerSecond"))} req/s`,
     `batch            ${Number.isFinite(num(m, "meanBatchSize")) ? num(m, "meanBatchSize").toFixed(1) : "n/a"} sequences per iteration (mean)`,
     `KV cache         ${pct(num(m, "kvCacheUtilizationMean"))} used on average, ${pct(num(m, "kvCacheUtilizationMax"))} at most; ${int(num(m, "preemptions"))} preemption${num(m, "preemptions") === 1 ? "" : "s"}`,

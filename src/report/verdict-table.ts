@@ -42,10 +42,16 @@ export function verdictTable(claim: LoadedClaim, outcomes: readonly CaseOutcome[
   });
   const lossHeader = claimLossHeader(outcomes);
   const valueHeader = bound.relative ? `${bound.metric} / ${claim.spec.reference?.name ?? "reference"}` : bound.metric;
-  // Serving runs have no step breakdown: the last column only holds why a case could not be evaluated.
+  // Serving runs have no step breakdown: the last column holds why a case could not be evaluated or
+  // why its verdict is not the bound's comparison alone (overload).
   const serving = claim.scenario.kind === "serving";
   const header = ["variant", valueHeader, "bound", "verdict", "margin", serving ? "note" : lossHeader];
-  const cells = serving ? rows.map((r, i) => (outcomes[i]?.ok ? [...r.slice(0, 5), ""] : r)) : rows;
+  const cells = serving
+    ? rows.map((r, i) => {
+        const o = outcomes[i];
+        return o?.ok ? [...r.slice(0, 5), o.note ?? ""] : r;
+      })
+    : rows;
   return [...head, ...textTable(header, cells, [1, 4]).map((l) => `  ${l}`)];
 }
 

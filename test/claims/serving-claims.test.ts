@@ -233,6 +233,42 @@ describe("claims about serving scenarios", () => {
     for (const p of s?.probes ?? []) expect(p.holds).toBe(p.value <= (s?.holdsAt as number));
   });
 
+  it("an overloaded run fails a latency bound even when its window's percentiles are within it; throughput bounds are unaffected", async () => {
+    // One decode slot, 20 req/s: the decode queue grows, yet TTFT (at the prefill) and TPOT stay
+    // far inside the loose limits over the short window.
+    const overload = [
+      "serving.decode.maxSequences=1",
+      "serving.traffic.ratePerS=20",
+      "serving.slo.tpotS=1",
+      "serving.traffic.outputTokens.mean=128",
+    ];
+    const latency = claimFile({
+      scenario: "test/fixtures/serving-pd/tiny-pd.yaml",
+      targetCards: 2,
+      bound: { metric: "sloRatio", op: "<=", value: 1 },
+      variants: [{ name: "overloaded", set: overload }],
+    });
+    const [base, over] = (await runCheck({ ...opts, paths: [latency] })).claims[0]?.outcomes ?? [];
+    expect(base).toMatchObject({ ok: true, holds: true });
+    expect(base?.ok && base.note).toBeFalsy();
+    expect(over).toMatchObject({ ok: true, holds: false });
+    if (over?.ok) {
+      expect(over.target.overloaded).toBe(1);
+      expect(over.value.mean).toBeLessThan(1);
+      expect(over.margin).toBeGreaterThan(0);
+      expect(over.note).toMatch(/overloaded/);
+    }
+    const throughput = claimFile({
+      scenario: "test/fixtures/serving-pd/tiny-pd.yaml",
+      targetCards: 2,
+      bound: { metric: "outputTokensPerSecond", op: ">=", value: 100 },
+      variants: [{ name: "overloaded", set: overload }],
+    });
+    const [, t] = (await runCheck({ ...opts, paths: [throughput] })).claims[0]?.outcomes ?? [];
+    expect(t).toMatchObject({ ok: true, holds: true });
+    expect(t?.ok && t.note).toBeFalsy();
+  });
+
   it("check --baseline stores the serving metrics of a serving scenario", () => {
     const dir = mkdtempSync(join(tmpdir(), "serving-baselines-"));
     const file = `${FIX}/tiny-offline.yaml`;
