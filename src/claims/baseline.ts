@@ -42,6 +42,13 @@ export const BaselineRecordSchema = z.object({
   cards: z.number(),
   /** Run metrics (RunResult's: documented keys and any other, e.g. a claim's `metric:relative`). */
   metrics: RunMetricsSchema,
+  /**
+   * A scenario that does not run, by the model's own verdict (out-of-memory, invalid-plan): the
+   * failure kind is the baseline (metrics empty). It passes while the run fails the same way; a run
+   * that starts to succeed, or fails otherwise, differs. Shipped published runs that clustersim's
+   * memory model rejects are kept this way, so the day they fit is seen.
+   */
+  failure: z.enum(["out-of-memory", "invalid-plan"]).optional(),
 });
 
 export type BaselineRecord = z.infer<typeof BaselineRecordSchema>;
@@ -80,7 +87,15 @@ export function baselineFileName(file: string): string {
 export function baselineText(r: BaselineRecord): string {
   const metrics: Record<string, number> = {};
   for (const k of Object.keys(r.metrics).sort()) metrics[k] = r.metrics[k] as number;
-  const ordered = { file: r.file, kind: r.kind, seed: r.seed, steps: r.steps, cards: r.cards, metrics };
+  const ordered = {
+    file: r.file,
+    kind: r.kind,
+    seed: r.seed,
+    steps: r.steps,
+    cards: r.cards,
+    metrics,
+    ...(r.failure ? { failure: r.failure } : {}),
+  };
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }
 
@@ -121,6 +136,16 @@ export function compareBaseline(
   current: BaselineRecord,
   tolerance: number,
 ): BaselineComparison {
+  if (stored.failure !== undefined || current.failure !== undefined) {
+    const same = stored.failure === current.failure;
+    const what = (r: BaselineRecord) => (r.failure ? `fails (${r.failure})` : "runs");
+    return {
+      file: current.file,
+      status: same ? "pass" : "fail",
+      diffs: [],
+      ...(same ? {} : { message: `stored: ${what(stored)}; now: ${what(current)}` }),
+    };
+  }
   const keys = [...new Set([...Object.keys(stored.metrics), ...Object.keys(current.metrics)])].sort();
   const diffs = keys.map((key): BaselineDiff => {
     const s = stored.metrics[key];

@@ -113,6 +113,19 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
     );
     scenarios.forEach(({ file, kind }, i) => {
       const r = results[i];
+      if (r && !r.ok && (r.kind === "out-of-memory" || r.kind === "invalid-plan")) {
+        // The model's own verdict that the scenario does not run: that verdict is the baseline.
+        current.push({
+          file: inputId(file),
+          kind: "scenario",
+          seed: opts.seed,
+          steps: opts.steps,
+          cards: 0,
+          metrics: {},
+          failure: r.kind,
+        });
+        return;
+      }
       if (!r?.ok) {
         failedRuns.push({
           file: inputId(file),

@@ -21,6 +21,29 @@ const tflops = (what: string) =>
 const fraction = (what: string) =>
   z.number().min(0.01, { message: "expected a fraction of peak of at least 0.01 (1%)" }).max(1).describe(what);
 
+/**
+ * A fused attention kernel's fraction of the BF16 peak by the number of key tokens each query
+ * attends over: points [keyTokens, fraction], ascending; piecewise linear in log2(keyTokens),
+ * constant beyond the ends.
+ */
+const attentionCurve = (pass: "forward" | "backward") =>
+  z
+    .array(
+      z
+        .tuple([
+          z.number().int().min(1).max(1e9).describe("key tokens (sequence length the queries attend over)"),
+          fraction(`fraction of the BF16 peak the ${pass} attention kernel reaches at that length`),
+        ])
+        .describe("[keyTokens, fraction]"),
+    )
+    .min(1)
+    .refine((pts) => pts.every((pt, i) => i === 0 || pt[0] > (pts[i - 1] as [number, number])[0]), {
+      message: "expected points in ascending order of key tokens, each length once",
+    })
+    .describe(
+      `Fused (flash) attention ${pass} efficiency: [keyTokens, fraction of the BF16 peak] points, ascending, interpolated in log2(keyTokens); absent: efficiency.matmul`,
+    );
+
 export const EfficiencySpecSchema = z
   .strictObject({
     matmul: fraction(
@@ -33,6 +56,8 @@ export const EfficiencySpecSchema = z
     scaleUp: fraction(
       "Fraction of the scale-up link rate that collectives' data reaches (protocol efficiency); default: the network's",
     ).optional(),
+    attentionForward: attentionCurve("forward").optional(),
+    attentionBackward: attentionCurve("backward").optional(),
   })
   .describe("Achievable fractions of peak: assumptions, not datasheet figures");
 

@@ -28,6 +28,20 @@ const EFFICIENCY_A100 = {
   // (reference/collectives.csv, vendor nccl-tests guide): 240 / 300 = 0.80 of the wire rate.
   scaleUp: 0.8,
 };
+/**
+ * cuDNN fused attention (BF16, head dim 128) on H100 SXM5 in the FlashAttention-3 paper (Shah et al. 2024,
+ * arXiv 2407.08608): TFLOP/s at each length, Fig. 5 (causal) forward and the head-dim-128 backward figure.
+ */
+const FA3_CUDNN_H100 = {
+  tokens: [512, 1024, 2048, 4096, 8192, 16384],
+  forwardTflops: [315, 410, 484, 518, 529, 539],
+  backwardTflops: [305, 408, 465, 499, 518, 516],
+  peakBf16Tflops: 989.5,
+};
+function attentionCurve(tflops: readonly number[]): [number, number][] {
+  return FA3_CUDNN_H100.tokens.map((t, i) => [t, (tflops[i] as number) / FA3_CUDNN_H100.peakBf16Tflops]);
+}
+
 const EFFICIENCY_HOPPER = {
   // ASSUMPTION: Hopper GEMMs are power/clock-limited at 700 W. For scale: the best BF16 cuBLAS GEMM measured
   // on H100 SXM reaches 794.5 of 989 TFLOP/s (0.803; stas00/ml-engineering, compute/accelerator/README.md,
@@ -43,6 +57,14 @@ const EFFICIENCY_HOPPER = {
   // ceiling rather than the typical GEMM (as BF16's 0.75 sits below its best shape's 0.803).
   matmulFp8: 0.623,
   memory: 0.85, // ASSUMPTION: streaming kernels typically reach ~85% of HBM3/HBM3e peak.
+  // Sourced (component measurement): fused attention in BF16 on H100 SXM5, head dim 128, the cuDNN kernels
+  // Transformer Engine uses on Hopper (its FusedAttention backend), as measured in the FlashAttention-3 paper
+  // (Shah et al. 2024, arXiv 2407.08608, Fig. 5 "causal, head dim 128" forward and the head-dim-128 backward
+  // figure): TFLOP/s at 512, 1k, 2k, 4k, 8k, 16k tokens, forward 315 410 484 518 529 539, backward 305 408 465
+  // 499 518 516, over the 989.5 TFLOP/s BF16 peak. FLOPs are counted as the paper does (causal: half the square;
+  // backward 2.5x the forward), as src/workload/layer-ops.ts does. Other head dims use this curve (ASSUMPTION).
+  attentionForward: attentionCurve(FA3_CUDNN_H100.forwardTflops),
+  attentionBackward: attentionCurve(FA3_CUDNN_H100.backwardTflops),
 };
 const EFFICIENCY_B200 = {
   matmul: 0.7, // ASSUMPTION: new generation, power-limited and less mature kernels: lower fraction than Hopper.
@@ -83,6 +105,12 @@ function entry(spec: AcceleratorSpec, source: string, extra: Record<string, stri
   if (spec.efficiency.matmulFp8 !== undefined) {
     sources["efficiency.matmulFp8"] =
       "deepseek-ai/DeepGEMM README.md (commit 327ec92): mean of the ten M=4096 FP8 GEMM rows on H800, 1,233 of 1,979 TFLOP/s";
+  }
+  if (spec.efficiency.attentionForward !== undefined) {
+    const fa3 =
+      "FlashAttention-3 paper (arXiv 2407.08608) Fig. 5/6: cuDNN BF16 attention on H100 SXM5, head dim 128, 512-16k tokens";
+    sources["efficiency.attentionForward"] = fa3;
+    sources["efficiency.attentionBackward"] = fa3;
   }
   if (spec.efficiency === EFFICIENCY_A100) {
     sources["efficiency.scaleUp"] =

@@ -55,6 +55,10 @@ export function toAccelerator(name: string, spec: AcceleratorSpec, sources: Reco
       memory: spec.efficiency.memory,
       ...(spec.efficiency.matmulFp8 === undefined ? {} : { matmulFp8: spec.efficiency.matmulFp8 }),
       ...(spec.efficiency.scaleUp === undefined ? {} : { scaleUp: spec.efficiency.scaleUp }),
+      ...(spec.efficiency.attentionForward === undefined ? {} : { attentionForward: spec.efficiency.attentionForward }),
+      ...(spec.efficiency.attentionBackward === undefined
+        ? {}
+        : { attentionBackward: spec.efficiency.attentionBackward }),
     },
     sources,
   };

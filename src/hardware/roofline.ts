@@ -8,6 +8,9 @@ import type { Accelerator } from "./types.js";
  * The vector peak of memory-bound kernels is the card's fp32 peak where the
  * catalog has one, else its bf16 peak; no efficiency factor applies to it
  * (their FLOPs are a handful per byte and almost never bind).
+ * An op may carry its own precision (attention cores run in BF16 under FP8
+ * training) and, for fused attention, its pass and key length: those are timed
+ * on the card's attention curve (efficiency.attentionForward/Backward).
  * No kernel-launch latency is added (ASSUMPTION: kernels are large enough at
  * the scales simulated; see docs/model.md).
  */
@@ -15,6 +18,10 @@ export interface RooflineOp {
   kind: "matmul" | "memory";
   flops: number;
   bytes: number;
+  /** This kernel's matmul precision where it differs from the run's (attention cores stay BF16 under FP8 training). */
+  precision?: MatmulPrecision;
+  /** A fused attention kernel: timed on the card's attention curve (by pass and key tokens) where it has one. */
+  attention?: { pass: "forward" | "backward"; keyTokens: number };
 }
 
 export type MatmulPrecision = "bf16" | "fp8";
@@ -35,13 +42,38 @@ export function matmulEfficiency(accelerator: Accelerator, precision: MatmulPrec
     : accelerator.efficiency.matmul;
 }
 
+/**
+ * Fraction of the BF16 peak a fused attention kernel reaches over `keyTokens` keys: the card's
+ * curve for the pass, piecewise linear in log2(keyTokens) and constant beyond its ends; without a
+ * curve, efficiency.matmul.
+ */
+export function attentionEfficiency(accelerator: Accelerator, pass: "forward" | "backward", keyTokens: number): number {
+  const curve = pass === "forward" ? accelerator.efficiency.attentionForward : accelerator.efficiency.attentionBackward;
+  if (!curve || curve.length === 0) return accelerator.efficiency.matmul;
+  const first = curve[0] as readonly [number, number];
+  if (keyTokens <= first[0]) return first[1];
+  for (let i = 1; i < curve.length; i++) {
+    const [x1, y1] = curve[i] as readonly [number, number];
+    if (keyTokens <= x1) {
+      const [x0, y0] = curve[i - 1] as readonly [number, number];
+      const t = (Math.log2(keyTokens) - Math.log2(x0)) / (Math.log2(x1) - Math.log2(x0));
+      return y0 + t * (y1 - y0);
+    }
+  }
+  return (curve[curve.length - 1] as readonly [number, number])[1];
+}
+
 export function opTimeS(op: RooflineOp, accelerator: Accelerator, precision: MatmulPrecision): number {
   const memoryS = op.bytes / (accelerator.hbmBytesPerS * accelerator.efficiency.memory);
   if (op.kind === "memory") {
     const vectorPeak = accelerator.peakFlopsPerS.fp32 ?? accelerator.peakFlopsPerS.bf16;
     return Math.max(memoryS, op.flops / vectorPeak);
   }
-  const computeS = op.flops / (matmulPeakFlopsPerS(accelerator, precision) * matmulEfficiency(accelerator, precision));
+  const p = op.precision ?? precision;
+  const efficiency = op.attention
+    ? attentionEfficiency(accelerator, op.attention.pass, op.attention.keyTokens)
+    : matmulEfficiency(accelerator, p);
+  const computeS = op.flops / (matmulPeakFlopsPerS(accelerator, p) * efficiency);
   return Math.max(computeS, memoryS);
 }
 

@@ -15,7 +15,18 @@ export interface Accelerator {
    * catalog and docs/model.md, overridable in the topology file.
    * matmul: large GEMMs (matmulFp8: FP8 GEMMs, where it differs); memory: streaming kernels vs HBM peak.
    */
-  efficiency: { matmul: number; matmulFp8?: number; memory: number; scaleUp?: number };
+  efficiency: {
+    matmul: number;
+    matmulFp8?: number;
+    memory: number;
+    scaleUp?: number;
+    /**
+     * Fused attention kernels, fraction of the BF16 peak by key tokens: [keyTokens, fraction] ascending,
+     * interpolated in log2(keyTokens) (src/hardware/roofline.ts attentionEfficiency). Absent: matmul.
+     */
+    attentionForward?: readonly (readonly [number, number])[];
+    attentionBackward?: readonly (readonly [number, number])[];
+  };
   /** Scale-up (NVLink / HCCS / UB / ICI) bandwidth per card per direction, bytes/s, where the catalog knows it. */
   scaleUpBytesPerS?: number;
   /** Where each figure comes from (field -> citation). */

@@ -2,6 +2,7 @@ import type { LayerKind, Model } from "./model-spec.js";
 import {
   ACTIVATION_BYTES,
   type CommNeed,
+  FP8_QUANTIZE_BYTES_PER_ELEMENT,
   MEMORY_OP_BACKWARD_BYTES_FACTOR,
   memoryOp,
   type Op,
@@ -63,6 +64,10 @@ interface Item {
   flash?: { qBytes: number; kvBytes: number; oBytes: number; lseBytes: number };
   /** Part of the attention core, re-run by selective recomputation. */
   core?: boolean;
+  /** FP8: the output gradient is quantized before the backward GEMMs, moving this many bytes per element. */
+  quantizeGradBytes?: number;
+  /** No backward kernel (an FP8 quantization: the gradient's own is backwardOf's quantize-grad). */
+  forwardOnly?: boolean;
 }
 
 export function layerWork(m: Model, plan: ResolvedPlan, layerIndex: number): LayerWork {
@@ -85,15 +90,43 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
   const items: Item[] = [];
   const comms: CommNeed[] = [];
 
+  const fp8 = p.precision === "fp8";
+  const quantizeBytes = FP8_QUANTIZE_BYTES_PER_ELEMENT[p.fp8Scaling];
   const mm = (name: string, M: number, K: number, N: number, weightGroups = 1, batch = 1, core = false) => {
-    const weightsBytes = weightGroups > 0 ? weightGroups * K * N * ein : batch * K * N * ein;
+    if (weightGroups === 0) {
+      // Activation x activation products (the unfused attention core): BF16 whatever the run's precision
+      // (Transformer Engine keeps dot-product attention in BF16 unless fp8_dpa is set).
+      const op: Op = {
+        name,
+        kind: "matmul",
+        flops: 2 * M * K * N * batch,
+        bytes: batch * (M * K * A + K * N * A + M * N * A),
+        precision: "bf16",
+      };
+      items.push({ op, mm: { M, K, N, batch, weightGroups }, core });
+      return;
+    }
+    // FP8: the BF16 input is quantized first (its gradient before the backward GEMMs: backwardOf).
+    if (fp8) {
+      const elements = M * K * batch;
+      items.push({
+        op: memoryOp(`${name}.quantize`, quantizeBytes * elements, elements),
+        core,
+        forwardOnly: true,
+      });
+    }
     const op: Op = {
       name,
       kind: "matmul",
       flops: 2 * M * K * N * batch,
-      bytes: batch * (M * K * ein + M * N * A) + weightsBytes,
+      bytes: batch * (M * K * ein + M * N * A) + weightGroups * K * N * ein,
     };
-    items.push({ op, mm: { M, K, N, batch, weightGroups }, core });
+    items.push({
+      op,
+      mm: { M, K, N, batch, weightGroups },
+      core,
+      ...(fp8 ? { quantizeGradBytes: quantizeBytes } : {}),
+    });
   };
   const mem = (name: string, bytes: number, elements: number, core = false) => {
     items.push({ op: memoryOp(name, bytes, elements), core });
@@ -156,12 +189,22 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
   }
   if (p.flashAttention) {
     const flops = 2 * b * ah * sq * skv * (dqk + dv) * FLASH_CAUSAL_WORK_FRACTION;
-    const qBytes = b * sq * ah * dqk * ein;
-    const kvBytes = b * skv * kvh * (dqk + dv) * ein;
+    // BF16 operands whatever the run's precision (Transformer Engine's fp8_dpa is off by default).
+    const qBytes = b * sq * ah * dqk * A;
+    const kvBytes = b * skv * kvh * (dqk + dv) * A;
     const oBytes = b * sq * ah * dv * A;
     const lseBytes = b * ah * sq * 4;
+    // Each kernel call attends over one sequence's keys (with CP, one ring step's shard of them).
+    const keyTokens = m.seqLength / cp;
     items.push({
-      op: { name: "flash-attention", kind: "matmul", flops, bytes: qBytes + kvBytes + oBytes + lseBytes },
+      op: {
+        name: "flash-attention",
+        kind: "matmul",
+        flops,
+        bytes: qBytes + kvBytes + oBytes + lseBytes,
+        precision: "bf16",
+        attention: { pass: "forward", keyTokens },
+      },
       flash: { qBytes, kvBytes, oBytes, lseBytes },
       core: true,
     });
@@ -315,11 +358,21 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
 
 function backwardOf(it: Item, ein: number): Op[] {
   const { op } = it;
+  if (it.forwardOnly) return [];
   if (it.flash) {
     const f = it.flash;
     // Reads Q, K, V, O, dO and the softmax statistics; writes dQ, dK, dV.
     const bytes = 2 * f.qBytes + 2 * f.kvBytes + 2 * f.oBytes + f.lseBytes;
-    return [{ name: `${op.name}.bwd`, kind: "matmul", flops: FLASH_BACKWARD_FLOPS_FACTOR * op.flops, bytes }];
+    return [
+      {
+        name: `${op.name}.bwd`,
+        kind: "matmul",
+        flops: FLASH_BACKWARD_FLOPS_FACTOR * op.flops,
+        bytes,
+        precision: "bf16",
+        ...(op.attention ? { attention: { pass: "backward" as const, keyTokens: op.attention.keyTokens } } : {}),
+      },
+    ];
   }
   if (!it.mm) {
     return [
@@ -336,12 +389,16 @@ function backwardOf(it: Item, ein: number): Op[] {
   if (weightGroups === 0) {
     // Batched activation×activation product: gradients w.r.t. both operands.
     return [
-      { name: `${op.name}.grad1`, kind: "matmul", flops, bytes: op.bytes },
-      { name: `${op.name}.grad2`, kind: "matmul", flops, bytes: op.bytes },
+      { name: `${op.name}.grad1`, kind: "matmul", flops, bytes: op.bytes, precision: "bf16" },
+      { name: `${op.name}.grad2`, kind: "matmul", flops, bytes: op.bytes, precision: "bf16" },
     ];
   }
   const W = weightGroups * K * N;
+  const quantize: Op[] = it.quantizeGradBytes
+    ? [memoryOp(`${op.name}.quantize-grad`, it.quantizeGradBytes * M * N * batch, M * N * batch)]
+    : [];
   return [
+    ...quantize,
     // dX (M×K) = dY (M×N) · Wᵀ
     { name: `${op.name}.dgrad`, kind: "matmul", flops, bytes: M * N * ein + W * ein + M * K * ACTIVATION_BYTES },
     // dW (K×N) = Xᵀ · dY, accumulated into the fp32 main grad

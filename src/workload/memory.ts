@@ -1,5 +1,5 @@
 import type { LayerKind, Model } from "./model-spec.js";
-import { ACTIVATION_BYTES } from "./ops.js";
+import { ACTIVATION_BYTES, operandBytes } from "./ops.js";
 import {
   bucketBytes,
   dataParallelGroups,
@@ -53,19 +53,24 @@ export function layerActivationBytes(m: Model, plan: ResolvedPlan, kind: LayerKi
   const h = m.hiddenSize;
   const a = m.attentionHeads;
   const spDiv = sp ? tp : 1;
-  // Per token. Sequence-parallel-shardable: the two norm inputs (4h), the QKV and MLP inputs
-  // (the norm outputs, 2h each), the residual dropout masks (2 × 1 byte × h).
-  let shardable = A * 2 * h + A * 2 * h + (m.dropout ? 2 * h : 0);
+  // GEMM inputs kept for the weight gradients are stored in the GEMM's operand precision: under FP8,
+  // Transformer Engine keeps the quantized (1-byte) copy it made for the forward GEMM, not the BF16
+  // tensor. Norm inputs, attention operands (BF16 attention) and activation-function inputs stay BF16.
+  const G = operandBytes(p.precision);
+  // Per token. Sequence-parallel-shardable: the two norm inputs (2 × h, BF16), the QKV and MLP inputs
+  // (the norm outputs, 2 × h, GEMM inputs), the residual dropout masks (2 × 1 byte × h).
+  let shardable = A * 2 * h + G * 2 * h + (m.dropout ? 2 * h : 0);
   let tpSharded = 0;
   let replicated = 0;
   if (m.mla) {
     const { qLoraRank: qr, kvLoraRank: kvr, qkRopeHeadDim: rope } = m.mla;
-    // Compressed q and kv and their norm inputs, replicated on TP ranks (down-projections are).
-    replicated += A * (2 * qr + 2 * kvr + rope);
+    // Compressed q and kv (norm inputs) and their norm outputs (up-projection inputs), replicated on
+    // TP ranks (down-projections are).
+    replicated += A * (qr + kvr + rope) + G * (qr + kvr);
   }
-  // Q and K kept for QKᵀ, V for AV, the context for the output projection (K and V: the rank's own
-  // KV heads, replicated when tp exceeds them).
-  tpSharded += A * a * m.qkHeadDim + A * a * m.vHeadDim;
+  // Q and K kept for QKᵀ, V for AV (BF16), the context for the output projection (a GEMM input; K and
+  // V: the rank's own KV heads, replicated when tp exceeds them).
+  tpSharded += A * a * m.qkHeadDim + G * a * m.vHeadDim;
   replicated += A * kvHeadsPerRank(m, tp) * (m.qkHeadDim + m.vHeadDim);
   // Attention core: unfused keeps softmax output (2), dropout mask (1) and output (2) per score: 5·a·s;
   // flash keeps only the fp32 log-sum-exp per head.
@@ -76,13 +81,13 @@ export function layerActivationBytes(m: Model, plan: ResolvedPlan, kind: LayerKi
   let routed = 0;
   if (kind === "moe" && m.moe) {
     const { experts: E, topK, expertFfnHiddenSize: fe, sharedExperts: ns, sharedExpertFfnHiddenSize: fs } = m.moe;
-    // Router logits (fp32) per routed token; per token-expert pair: its permuted input,
-    // up-projection outputs and activation output.
+    // Router logits (fp32) per routed token; per token-expert pair: its permuted input (a GEMM
+    // input), up-projection outputs (activation inputs) and activation output (a GEMM input).
     shardable += 4 * E;
-    routed = topK * A * (h + g * fe + fe);
-    tpSharded += ns * A * (g * fs + fs);
+    routed = topK * (G * h + A * g * fe + G * fe);
+    tpSharded += ns * (A * g * fs + G * fs);
   } else {
-    tpSharded += A * (g * m.ffnHiddenSize + m.ffnHiddenSize);
+    tpSharded += A * g * m.ffnHiddenSize + G * m.ffnHiddenSize;
   }
   // Routed tokens are the card's sequence shard (Tn = T/tp with SP): divide like the shardable part.
   const selective = T * ((shardable + routed) / spDiv + tpSharded / tp + replicated);

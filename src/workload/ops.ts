@@ -10,7 +10,23 @@ export interface Op {
   kind: "matmul" | "memory";
   flops: number;
   bytes: number;
+  /** Matmul precision of this kernel where it differs from the run's (attention cores run in BF16 under FP8 training). */
+  precision?: "bf16" | "fp8";
+  /** A fused attention kernel: timed on the card's attention curve by pass and key tokens (src/hardware/roofline.ts). */
+  attention?: { pass: "forward" | "backward"; keyTokens: number };
 }
+
+/**
+ * Bytes moved per element to quantize a BF16 GEMM operand to FP8, by scaling recipe (Transformer
+ * Engine): the quantize pass reads the BF16 tensor (2 bytes) and writes the row-wise and the
+ * column-wise (transposed) FP8 copies (1 + 1) that the forward and the backward GEMMs consume;
+ * per-tensor current scaling (Float8CurrentScaling, Megatron-Bridge's H100 benchmarks) first reads
+ * the tensor once more for its amax (+2). Delayed scaling takes the scale from an amax history and
+ * blockwise scaling computes each block's scale inside the quantize pass: 4. From the recipes'
+ * algorithms, not a measurement; ASSUMPTION: no pass is fused into the kernel that produced the
+ * tensor (docs/model.md, "FP8 training").
+ */
+export const FP8_QUANTIZE_BYTES_PER_ELEMENT = { delayed: 4, current: 6, blockwise: 4 } as const;
 
 /** The parallel group a communication runs over (from one card's point of view). */
 export type CommGroup = "tp" | "cp" | "ep" | "dp" | "expert-dp" | "pp" | "embedding";

@@ -57,6 +57,12 @@ export const ParallelPlanSchema = z
       .default("none")
       .describe("Activation recomputation: none; selective (attention core only); full (whole layer, input kept)"),
     precision: z.enum(["bf16", "fp8"]).default("bf16").describe("Matmul precision (fp8: Transformer Engine style)"),
+    fp8Scaling: z
+      .enum(["delayed", "current", "blockwise"])
+      .default("delayed")
+      .describe(
+        "With precision fp8, how each GEMM operand's scale is found (Transformer Engine recipes): delayed (DelayedScaling, TE's default: from an amax history, one quantize pass), current (Float8CurrentScaling, Megatron-Bridge's H100 benchmarks: an extra pass reads the tensor for its amax), blockwise (per-block scales in the quantize pass, DeepSeek-V3's recipe)",
+      ),
     flashAttention: z
       .boolean()
       .default(true)

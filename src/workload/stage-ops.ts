@@ -7,7 +7,6 @@ import {
   matmulOp,
   memoryOp,
   type Op,
-  operandBytes,
 } from "./ops.js";
 import type { ResolvedPlan } from "./plan-spec.js";
 
@@ -39,7 +38,6 @@ export function stageExtras(m: Model, plan: ResolvedPlan, stage: number): StageE
   if (!(Number.isInteger(stage) && stage >= 0 && stage < p.pp)) {
     throw new RangeError(`stageExtras: stage ${stage} out of range for pp ${p.pp}`);
   }
-  const ein = operandBytes(p.precision);
   const A = ACTIVATION_BYTES;
   const h = m.hiddenSize;
   const tp = p.tp;
@@ -88,17 +86,26 @@ export function stageExtras(m: Model, plan: ResolvedPlan, stage: number): StageE
   if (stage === p.pp - 1) {
     const V = m.vocabSize / tp;
     const norm = memoryOp("final-norm", 2 * Tn * h * A, Tn * h);
-    const logits = matmulOp("logits", T, h, V, ein);
+    // The output layer is Megatron-Core's own ColumnParallelLinear, not a Transformer Engine module, so it
+    // runs in BF16 under FP8 training (fp8_autocast only reaches TE modules).
+    const logits: Op = { ...matmulOp("logits", T, h, V, A), precision: "bf16" };
     const ce = memoryOp("cross-entropy", T * V * CROSS_ENTROPY_BYTES_PER_LOGIT, T * V);
     out.forwardTail.push(norm, logits, ce);
     out.backwardTail.push(
       { ...ce, name: "cross-entropy.bwd" },
-      { name: "logits.dgrad", kind: "matmul", flops: logits.flops, bytes: T * V * ein + h * V * ein + T * h * A },
+      {
+        name: "logits.dgrad",
+        kind: "matmul",
+        flops: logits.flops,
+        bytes: T * V * A + h * V * A + T * h * A,
+        precision: "bf16",
+      },
       {
         name: "logits.wgrad",
         kind: "matmul",
         flops: logits.flops,
-        bytes: T * h * ein + T * V * ein + h * V * WGRAD_ACCUMULATE_BYTES,
+        bytes: T * h * A + T * V * A + h * V * WGRAD_ACCUMULATE_BYTES,
+        precision: "bf16",
       },
       bwdMem(norm),
     );

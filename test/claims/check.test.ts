@@ -145,6 +145,23 @@ describe("regression baselines", () => {
       0,
     );
   });
+  it("a scenario the model says does not run keeps that verdict as its baseline; running or failing otherwise differs", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "baselines-oom-"));
+    const oom = `${FIX}/tiny-oom.yaml`;
+    const written = await runCheck({ ...opts, paths: [oom], baselineDir: dir, updateBaseline: true });
+    expect(written.exitCode).toBe(0);
+    const file = join(dir, baselineFileName(oom));
+    const stored = JSON.parse(readFileSync(file, "utf8"));
+    expect(stored).toMatchObject({ metrics: {}, failure: "out-of-memory" });
+    const same = await runCheck({ ...opts, paths: [oom], baselineDir: dir });
+    expect(same.baselines.map((b) => b.status)).toEqual(["pass"]);
+    expect(same.exitCode).toBe(0);
+    // Stored as running: the run now fails (and the other way round), so the check fails and says how.
+    writeFileSync(file, JSON.stringify({ ...stored, failure: undefined, metrics: { stepTimeSeconds: 1 } }));
+    const differs = await runCheck({ ...opts, paths: [oom], baselineDir: dir });
+    expect(differs.baselines[0]).toMatchObject({ status: "fail", message: "stored: runs; now: fails (out-of-memory)" });
+    expect(differs.exitCode).toBe(1);
+  });
 });
 
 describe("scale", () => {

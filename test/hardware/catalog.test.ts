@@ -26,7 +26,7 @@ const COLUMNS = {
 const HBM_IN_GIB = ["A100-SXM4-80GB", "H100-SXM5-80GB", "H800-SXM5-80GB"];
 
 /** A source that cites: a committed reference CSV or a file of a public repository (owner/repo path/file.ext). */
-const CITATION = /reference\/[\w-]+\.csv|\b[\w.-]+\/[\w.-]+ [\w./-]+\.\w+/;
+const CITATION = /reference\/[\w-]+\.csv|\b[\w.-]+\/[\w.-]+ [\w./-]+\.\w+|\barXiv \d{4}\.\d{4,5}/;
 
 describe("accelerator catalog", () => {
   it("holds the cards of the issue, each a valid spec", () => {
@@ -115,6 +115,25 @@ describe("accelerator catalog", () => {
     }
   });
 
+  it("Hopper's attention curves are the cited FlashAttention-3 cuDNN figures over the 989.5 TFLOP/s BF16 peak", () => {
+    // Consistency of the constants with their source (arXiv 2407.08608, Fig. 5 causal head dim 128 forward and
+    // the head-dim-128 backward figure, cuDNN bars), not a validation.
+    const lengths = [512, 1024, 2048, 4096, 8192, 16384];
+    const forwardTflops = [315, 410, 484, 518, 529, 539];
+    const backwardTflops = [305, 408, 465, 499, 518, 516];
+    for (const name of ["H100-SXM5-80GB", "H800-SXM5-80GB", "H200-SXM-141GB"] as const) {
+      const e = ACCELERATOR_CATALOG[name].spec.efficiency;
+      expect(e.attentionForward?.map((p) => p[0])).toEqual(lengths);
+      expect(e.attentionBackward?.map((p) => p[0])).toEqual(lengths);
+      for (const [i, p] of (e.attentionForward ?? []).entries()) {
+        expect(p[1]).toBeCloseTo((forwardTflops[i] as number) / 989.5, 12);
+      }
+      for (const [i, p] of (e.attentionBackward ?? []).entries()) {
+        expect(p[1]).toBeCloseTo((backwardTflops[i] as number) / 989.5, 12);
+      }
+    }
+  });
+
   it("resolves to SI units (dense figures: H100 989.5 TFLOP/s BF16, not the 2x sparsity figure)", () => {
     const h100 = resolveAccelerator({ name: "H100-SXM5-80GB" });
     expect(h100.peakFlopsPerS.bf16).toBeCloseTo(989.5e12, 0);
@@ -122,7 +141,7 @@ describe("accelerator catalog", () => {
     expect(h100.hbmBytes).toBe(80 * 2 ** 30); // "80GB" = 80 GiB (five 16 GiB stacks);
     expect(h100.hbmBytesPerS).toBeCloseTo(3.35e12, 0);
     expect(h100.scaleUpBytesPerS).toBe(450e9);
-    expect(h100.efficiency).toEqual({ matmul: 0.75, matmulFp8: 0.623, memory: 0.85 });
+    expect(h100.efficiency).toMatchObject({ matmul: 0.75, matmulFp8: 0.623, memory: 0.85 });
     // The H800 differs from the H100 only by its NVLink bandwidth.
     const h800 = resolveAccelerator({ name: "H800-SXM5-80GB" });
     expect(h800.peakFlopsPerS).toEqual(h100.peakFlopsPerS);
@@ -136,7 +155,7 @@ describe("accelerator catalog", () => {
       overrides: { hbmTBps: 2, efficiency: { matmul: 0.6 } },
     });
     expect(a.hbmBytesPerS).toBe(2e12);
-    expect(a.efficiency).toEqual({ matmul: 0.6, matmulFp8: 0.623, memory: 0.85 });
+    expect(a.efficiency).toMatchObject({ matmul: 0.6, matmulFp8: 0.623, memory: 0.85 });
     expect(a.sources.hbmTBps).toBe("topology file override");
     expect(a.sources["efficiency.matmul"]).toBe("topology file override");
     expect(a.sources.hbmGB).toMatch(/hardware\.csv/);

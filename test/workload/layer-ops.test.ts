@@ -158,3 +158,41 @@ describe("stage extras and optimizer", () => {
     expect(adam(optimizerOps(gpt3, p1, 3))).toBeCloseTo((30 * params) / 16, -2);
   });
 });
+
+describe("FP8 training kernels (layer-ops.ts)", () => {
+  const m = loadModel("llama3-8b");
+  const base = { tp: 1, pp: 1, dp: 8, microBatchSize: 1, globalBatchSize: 8 } as const;
+  it("quantizes each weight GEMM's input before it and its output gradient before the backward: 6 bytes/element with current scaling, 4 with delayed", () => {
+    const cur = layerWorkByKind(m, plan({ ...base, precision: "fp8", fp8Scaling: "current" }), "dense");
+    const T = m.seqLength;
+    const h = m.hiddenSize;
+    const names = cur.forward.map((o) => o.name);
+    expect(names.indexOf("qkv.quantize")).toBe(names.indexOf("qkv") - 1);
+    // FFN down-projection input: T x ffn elements (SwiGLU output), 6 bytes each.
+    const downQ = cur.forward.find((o) => o.name === "mlp-down.quantize");
+    expect(downQ?.bytes).toBe(6 * T * m.ffnHiddenSize);
+    // Attention output projection: its output gradient is T x h.
+    const back = cur.backward.map((o) => o.name);
+    expect(back.indexOf("attn-out.quantize-grad")).toBe(back.indexOf("attn-out.dgrad") - 1);
+    expect(cur.backward.find((o) => o.name === "attn-out.quantize-grad")?.bytes).toBe(6 * T * h);
+    // No backward kernel of the forward quantize itself.
+    expect(back.some((n) => n.startsWith("qkv.quantize.bwd"))).toBe(false);
+    const del = layerWorkByKind(m, plan({ ...base, precision: "fp8" }), "dense");
+    expect(del.forward.find((o) => o.name === "mlp-down.quantize")?.bytes).toBe(4 * T * m.ffnHiddenSize);
+    const bf16 = layerWorkByKind(m, plan(base), "dense");
+    expect(bf16.forward.some((o) => o.name.endsWith(".quantize"))).toBe(false);
+  });
+  it("the attention core and the logits stay BF16 under FP8, the attention tagged with its pass and key length", () => {
+    const p = plan({ ...base, precision: "fp8" });
+    const w = layerWorkByKind(m, p, "dense");
+    const fa = w.forward.find((o) => o.name === "flash-attention");
+    expect(fa).toMatchObject({ precision: "bf16", attention: { pass: "forward", keyTokens: m.seqLength } });
+    expect(w.backward.find((o) => o.name === "flash-attention.bwd")).toMatchObject({
+      precision: "bf16",
+      attention: { pass: "backward", keyTokens: m.seqLength },
+    });
+    expect(w.forward.find((o) => o.name === "qkv")?.precision).toBeUndefined();
+    const tail = stageExtras(m, p, 0);
+    expect(tail.forwardTail.find((o) => o.name === "logits")?.precision).toBe("bf16");
+  });
+});

@@ -133,3 +133,16 @@ describe("memoryPerCard", () => {
     expect(mid).toBeCloseTo(4 * 12 * perLayer, -3);
   });
 });
+
+describe("FP8 keeps GEMM inputs as their 1-byte copies", () => {
+  it("saves one byte per element of the QKV and FFN inputs, the attention output and the FFN activation output", () => {
+    const m = loadModel("llama3-8b");
+    const base = { tp: 1, pp: 1, dp: 8, microBatchSize: 1, globalBatchSize: 8 } as const;
+    const bf16 = layerActivationBytes(m, plan(base), "dense");
+    const fp8 = layerActivationBytes(m, plan({ ...base, precision: "fp8" }), "dense");
+    const perToken = 2 * m.hiddenSize + m.attentionHeads * m.vHeadDim + m.ffnHiddenSize;
+    expect(bf16.none - fp8.none).toBe(m.seqLength * perToken);
+    // Full recomputation keeps only the BF16 layer input.
+    expect(fp8.full).toBe(bf16.full);
+  });
+});

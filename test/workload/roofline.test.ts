@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { opsTimeS, opTimeS } from "../../src/hardware/roofline.js";
+import { attentionEfficiency, opsTimeS, opTimeS } from "../../src/hardware/roofline.js";
 import { A100 } from "./helpers.js";
 
 describe("roofline", () => {
@@ -29,5 +29,40 @@ describe("roofline", () => {
       { kind: "matmul" as const, flops: 312e12 * 0.7, bytes: 0 },
     ];
     expect(opsTimeS(ops, A100, "bf16")).toBeCloseTo(2, 12);
+  });
+  it("an op's own precision overrides the run's (attention under FP8 runs at the BF16 peak)", () => {
+    const fp8Card = { ...A100, peakFlopsPerS: { ...A100.peakFlopsPerS, fp8: 624e12 } };
+    const op = { kind: "matmul" as const, flops: 1e15, bytes: 0 };
+    expect(opTimeS(op, fp8Card, "fp8")).toBeCloseTo(1e15 / (624e12 * 0.7), 12);
+    expect(opTimeS({ ...op, precision: "bf16" as const }, fp8Card, "fp8")).toBeCloseTo(1e15 / (312e12 * 0.7), 12);
+  });
+  it("attention kernels use the card's curve: log2-linear between points, flat beyond the ends", () => {
+    const card = {
+      ...A100,
+      efficiency: {
+        ...A100.efficiency,
+        attentionForward: [
+          [1024, 0.4],
+          [4096, 0.6],
+        ] as [number, number][],
+        attentionBackward: [[2048, 0.5]] as [number, number][],
+      },
+    };
+    expect(attentionEfficiency(card, "forward", 512)).toBe(0.4);
+    expect(attentionEfficiency(card, "forward", 1024)).toBe(0.4);
+    // 2048 is halfway between 1024 and 4096 in log2: (0.4 + 0.6) / 2.
+    expect(attentionEfficiency(card, "forward", 2048)).toBeCloseTo(0.5, 12);
+    expect(attentionEfficiency(card, "forward", 65536)).toBe(0.6);
+    expect(attentionEfficiency(card, "backward", 100)).toBe(0.5);
+    // Without a curve: the matmul efficiency.
+    expect(attentionEfficiency(A100, "forward", 2048)).toBe(0.7);
+    const op = {
+      kind: "matmul" as const,
+      flops: 1e15,
+      bytes: 0,
+      precision: "bf16" as const,
+      attention: { pass: "forward" as const, keyTokens: 2048 },
+    };
+    expect(opTimeS(op, card, "bf16")).toBeCloseTo(1e15 / (312e12 * 0.5), 12);
   });
 });
