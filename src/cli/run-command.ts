@@ -6,6 +6,7 @@ import {
   servingTargetMetrics,
   solveServingScenario,
 } from "../claims/solve-scenario.js";
+import { parseTraceActors, TraceCollector } from "../report/perfetto-trace.js";
 import {
   requestsCsv,
   type ServingRequests,
@@ -44,6 +45,8 @@ interface RunOptions {
   target?: string;
   range?: string;
   maxSeconds?: string;
+  trace?: string;
+  traceActors?: string;
 }
 
 /** `clustersim run SCENARIO`: one training or serving scenario, one or several seeds. */
@@ -93,6 +96,14 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
       "--max-seconds <s>",
       "wall-time budget for --steps and --seeds: stop at the next step (one seed) or start no new seed (several) once spent, print what finished, exit 124",
     )
+    .option(
+      "--trace <file.json>",
+      "training: write a Perfetto / Chrome trace of the first seed (open it at https://ui.perfetto.dev)",
+    )
+    .option(
+      "--trace-actors <all|list>",
+      "with --trace: the actors to trace, 'all' or indices like '0,1,7' (actor = replica x PP + stage); default: replica 0's pipeline",
+    )
     .option("--json", "one JSON object (keys documented in the README and docs/serving.md)")
     .action(async (scenario: string, opts: RunOptions) => {
       const steps = boundedInt("--steps", opts.steps, MAX_STEPS, "steps");
@@ -112,6 +123,14 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
       if (budget !== undefined && opts.solve !== undefined) {
         throw new UsageError("--max-seconds goes with --steps and --seeds, not with --solve");
       }
+      if (opts.traceActors !== undefined && opts.trace === undefined) {
+        throw new UsageError("--trace-actors goes with --trace");
+      }
+      const traceActors = opts.traceActors === undefined ? "replica0" : parseTraceActors(opts.traceActors);
+      if (typeof traceActors === "object" && "error" in traceActors) {
+        throw new UsageError(`--trace-actors: ${traceActors.error}`);
+      }
+      if (opts.trace !== undefined) checkOutputPath("--trace", opts.trace, [scenario], "a JSON trace");
       // Bad input (a file that does not load) is exit 1 with every issue at its file:line:column.
       const loaded = loadAnyScenario(scenario, opts.set);
       if (opts.requestsCsv !== undefined) {
@@ -119,6 +138,11 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
         checkOutputPath("--requests-csv", opts.requestsCsv, trace ? [scenario, trace] : [scenario], "CSV");
       }
       if (loaded.kind === "serving") {
+        if (opts.trace !== undefined) {
+          throw new UsageError(
+            `--trace is for training scenarios for now (serving timelines are not written yet); ${scenario} is a serving scenario`,
+          );
+        }
         if (jobDays !== undefined) {
           throw new UsageError(
             `--job-days is for training scenarios (failures and checkpoints); ${scenario} is a serving scenario`,
@@ -155,11 +179,17 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
       const others = runSeedsOnPool(specs.slice(1), opts.workers, budget, seedDone);
       // One seed: the budget ends the run at a step boundary. Several: every seed runs all its steps, and
       // the budget only stops new seeds (so that the seeds' figures stay comparable).
-      const control: StepControl =
-        seedCount > 1
+      const trace = opts.trace === undefined ? undefined : new TraceCollector(traceActors);
+      const control: StepControl = {
+        ...(seedCount > 1
           ? {}
-          : { onStepEnd: (k) => progress.update(k), ...(budget ? { continueAfter: () => !budget.spent() } : {}) };
+          : { onStepEnd: (k) => progress.update(k), ...(budget ? { continueAfter: () => !budget.spent() } : {}) }),
+        ...(trace ? { taskHook: trace } : {}),
+      };
       const firstResult = runScenario(specs[0] as RunSpec, control);
+      if (trace && opts.trace !== undefined && firstResult.ok) {
+        writeFileAtomic(opts.trace, trace.toJson({ scenario, seed, steps }));
+      }
       if (seedCount > 1) seedDone();
       const rest = await others;
       progress.stop();

@@ -110,7 +110,7 @@ export function runLoadedScenario(
     const timing = withNoise
       ? new NoisyComputeTiming(scenario.noise, (a) => program.actorCards(a), actors, streams)
       : undefined;
-    const records = new TaskExecutor(sim, trainingStepGraph(program), comm, timing).run(stepsToRun, ctl);
+    const records = new TaskExecutor(sim, trainingStepGraph(program), comm, timing).run(stepsToRun, ctl ?? {});
     return {
       records,
       events: sim.eventsProcessed,

@@ -1,4 +1,5 @@
 import type { CollectiveRequest } from "../collectives/types.js";
+import type { Program } from "./program.js";
 
 /**
  * The ports of the system layer: what an executor needs from the network and
@@ -51,10 +52,29 @@ export interface StepRecord {
   meanS: Record<TimeCategory, number>;
 }
 
+/**
+ * What an executor reports as it runs, for trace writers and collectors (all optional). Times are
+ * simulated seconds; `category` indexes `program.categories`.
+ */
+export interface TaskHook {
+  /** The program about to run: its ranks, replicas, task labels and category names. */
+  onProgram?(program: Program): void;
+  /** A task starts or ends (every kind, on the chain or off it). */
+  onTask?(event: "start" | "end", actor: number, task: number, step: number, timeS: number): void;
+  /**
+   * Time booked to a category: [startS, endS) of one actor. Per actor and category these intervals
+   * sum to what the step records hold (a compute task drawn faster than nominal books a negative
+   * noise share that has no interval).
+   */
+  onSlice?(actor: number, category: number, startS: number, endS: number, task: number, step: number): void;
+}
+
 /** Optional control of a multi-step run: a budget that can end it early, and progress. */
 export interface StepControl {
   /** Asked once per step boundary, after `stepsDone` steps: false ends the run there. */
   continueAfter?(stepsDone: number): boolean;
   /** Called when every actor has finished `stepsDone` of `stepsPlanned` steps. */
   onStepEnd?(stepsDone: number, stepsPlanned: number): void;
+  /** In-process only: told of every task and booked interval (a trace writer). */
+  taskHook?: TaskHook;
 }

@@ -6,14 +6,12 @@ import {
   NOMINAL_TIMING,
   type StepControl,
   type StepRecord,
+  type TaskHook,
   type TimeCategory,
 } from "./ports.js";
 import { NO_CATEGORY, type Program, TaskKind, type TaskList } from "./program.js";
 
-/** Task start/end, for trace writers and collectors: actor, rank's task index, step, simulated seconds. */
-export interface TaskHook {
-  onTask(event: "start" | "end", actor: number, task: number, step: number, timeS: number): void;
-}
+export type { TaskHook } from "./ports.js";
 
 /**
  * Runs a Program (src/system/program.ts) on the engine for a number of steps:
@@ -47,6 +45,8 @@ export class TaskExecutor {
   private readonly currentTask: Int32Array;
   private stepsToRun = 0;
   private control: StepControl = {};
+  /** The constructor's hook, else the run's control.taskHook. */
+  private hook: TaskHook | undefined;
   /** The longest rank task list (the stride of barrier keys). */
   private readonly maxTasks: number;
 
@@ -55,8 +55,9 @@ export class TaskExecutor {
     private readonly program: Program,
     private readonly comm: CollectiveRunner,
     private readonly timing: ComputeTiming = NOMINAL_TIMING,
-    private readonly hook?: TaskHook,
+    hook?: TaskHook,
   ) {
+    this.hook = hook;
     const n = program.replicas * program.ranks;
     this.actors = n;
     this.cats = program.categories.length;
@@ -77,6 +78,8 @@ export class TaskExecutor {
   run(steps: number, control: StepControl = {}): StepRecord[] {
     this.stepsToRun = steps;
     this.control = control;
+    this.hook = this.hook ?? control.taskHook;
+    this.hook?.onProgram?.(this.program);
     for (let a = 0; a < this.actors; a++) this.beginStep(a);
     this.sim.run();
     if (this.stepEndS.length !== this.stepsToRun) {
@@ -125,6 +128,14 @@ export class TaskExecutor {
     this.acc[i] = (this.acc[i] as number) + s;
   }
 
+  /** Books `s` seconds from `startS` and tells the hook of the interval. */
+  private slice(a: number, cat: number, startS: number, s: number, task: number): void {
+    this.book(a, cat, s);
+    if (this.hook?.onSlice && cat !== NO_CATEGORY && s > 0) {
+      this.hook.onSlice(a, cat, startS, startS + s, task, this.step[a] as number);
+    }
+  }
+
   private beginStep(a: number): void {
     this.pc[a] = 0;
     this.idleSinceS[a] = this.sim.now;
@@ -149,30 +160,34 @@ export class TaskExecutor {
     g[gi] = 0;
     this.running[a] = 1;
     this.currentTask[a] = task;
-    this.book(a, t.waitCat[task] as number, this.sim.now - (this.idleSinceS[a] as number));
+    const idle = this.idleSinceS[a] as number;
+    this.slice(a, t.waitCat[task] as number, idle, this.sim.now - idle, task);
     this.startTask(a, task);
   }
 
   private startTask(a: number, task: number): void {
     const t = this.list(a);
-    this.hook?.onTask("start", a, task, this.step[a] as number, this.sim.now);
+    this.hook?.onTask?.("start", a, task, this.step[a] as number, this.sim.now);
     this.fireEdges(a, task, true);
     switch (t.kind[task]) {
       case TaskKind.Compute: {
         const nominalS = t.slowS[task] as number;
         const fixedS = t.fixedS[task] as number;
         const actualS = this.timing.computeS(a, nominalS);
-        this.book(a, t.runCat[task] as number, nominalS);
-        this.book(a, this.program.noiseCategory, actualS - nominalS);
+        const now = this.sim.now;
+        this.slice(a, t.runCat[task] as number, now, nominalS, task);
+        this.slice(a, this.program.noiseCategory, now + nominalS, actualS - nominalS, task);
+        let at = now + actualS;
         for (let k = t.partFirst[task] as number; k < (t.partFirst[task + 1] as number); k++) {
-          this.book(a, t.partCat[k] as number, t.partS[k] as number);
+          this.slice(a, t.partCat[k] as number, at, t.partS[k] as number, task);
+          at += t.partS[k] as number;
         }
         this.sim.after(actualS + fixedS, this.hComputeDone, a);
         return;
       }
       case TaskKind.Scaled: {
         const s = (t.slowS[task] as number) * this.timing.slowdown(a);
-        this.book(a, t.runCat[task] as number, s);
+        this.slice(a, t.runCat[task] as number, this.sim.now, s, task);
         this.sim.after(s, this.hScaledDone, a);
         return;
       }
@@ -198,14 +213,14 @@ export class TaskExecutor {
     this.running[a] = 0;
     this.pc[a] = (this.pc[a] as number) + 1;
     this.idleSinceS[a] = this.sim.now;
-    this.hook?.onTask("end", a, task, this.step[a] as number, this.sim.now);
+    this.hook?.onTask?.("end", a, task, this.step[a] as number, this.sim.now);
     // The chain goes on first, then the task's edges (a receiver starts after its sender moves on).
     this.tryChain(a);
     this.fireEdges(a, task, false);
   }
 
   private endOffChain(a: number, task: number, step: number): void {
-    this.hook?.onTask("end", a, task, step, this.sim.now);
+    this.hook?.onTask?.("end", a, task, step, this.sim.now);
     this.fireEdges(a, task, false, step);
   }
 
@@ -287,7 +302,8 @@ export class TaskExecutor {
       this.endOffChain(m, task, step);
       return;
     }
-    this.book(m, t.runCat[task] as number, this.sim.now - (this.arrivedS[m] as number));
+    const arrived = this.arrivedS[m] as number;
+    this.slice(m, t.runCat[task] as number, arrived, this.sim.now - arrived, task);
     this.endChainTask(m);
   }
 
@@ -349,7 +365,7 @@ export class TaskExecutor {
         this.endOffChain(a, task, step);
         return;
       }
-      this.book(a, t.runCat[task] as number, this.sim.now - startS);
+      this.slice(a, t.runCat[task] as number, startS, this.sim.now - startS, task);
       this.endChainTask(a);
     };
     const bytes = t.bytes[task] as number;
