@@ -6,7 +6,7 @@ import {
   servingTargetMetrics,
   solveServingScenario,
 } from "../claims/solve-scenario.js";
-import { parseTraceActors, TraceCollector } from "../report/perfetto-trace.js";
+import { parseTraceActors, ServingTraceCollector, TraceCollector } from "../report/perfetto-trace.js";
 import {
   requestsCsv,
   type ServingRequests,
@@ -98,7 +98,7 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
     )
     .option(
       "--trace <file.json>",
-      "training: write a Perfetto / Chrome trace of the first seed (open it at https://ui.perfetto.dev)",
+      "write a Perfetto / Chrome trace of the first seed: training steps per actor, or serving iterations per instance and requests (open it at https://ui.perfetto.dev)",
     )
     .option(
       "--trace-actors <all|list>",
@@ -138,9 +138,9 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
         checkOutputPath("--requests-csv", opts.requestsCsv, trace ? [scenario, trace] : [scenario], "CSV");
       }
       if (loaded.kind === "serving") {
-        if (opts.trace !== undefined) {
+        if (opts.traceActors !== undefined) {
           throw new UsageError(
-            `--trace is for training scenarios for now (serving timelines are not written yet); ${scenario} is a serving scenario`,
+            `--trace-actors is for training scenarios (a serving trace has every instance); ${scenario} is a serving scenario`,
           );
         }
         if (jobDays !== undefined) {
@@ -247,11 +247,21 @@ async function runServingReport(c: ServingCommon): Promise<void> {
   let seedsDone = 0;
   const seedDone = () => progress.update(++seedsDone);
   const others = runSeedsOnPool(specs.slice(1), opts.workers, c.budget, seedDone);
-  const firstResult = runServingScenario(c.spec, c.seed, { keepRequests: opts.requestsCsv !== undefined });
+  const s = c.spec.serving;
+  const trace =
+    opts.trace === undefined ? undefined : new ServingTraceCollector(s.deployment.instances, s.decode?.instances ?? 0);
+  const firstResult = runServingScenario(c.spec, c.seed, {
+    keepRequests: opts.requestsCsv !== undefined || trace !== undefined,
+    ...(trace ? { onIteration: trace.onIteration } : {}),
+  });
   if (c.seedCount > 1) seedDone();
   const rest = await others;
   progress.stop();
   const { first, seedsRun, summary } = seedResults(scenario, seeds, firstResult, rest, SERVING_SEED_METRICS);
+  if (trace && opts.trace !== undefined) {
+    const requests = first.details.requests as ServingRequests | undefined;
+    writeFileAtomic(opts.trace, trace.toJson(requests, { scenario, seed: c.seed }));
+  }
   if (opts.requestsCsv !== undefined) {
     const requests = first.details.requests as ServingRequests | undefined;
     if (!requests) throw new UserError(`${scenario}: the serving simulation returned no per-request data`);

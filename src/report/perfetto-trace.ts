@@ -167,3 +167,90 @@ export function parseTraceActors(text: string): TraceActors | { error: string } 
   }
   return [...new Set(ids)];
 }
+
+/** Most requests a serving trace draws (async slices); the iterations are always all there. */
+export const SERVING_TRACE_MAX_REQUESTS = 20_000;
+
+/** What a serving trace shows of the requests: details.requests of a run with keepRequests. */
+export interface TraceRequests {
+  arrivalS: readonly number[];
+  firstTokenS: readonly number[];
+  finishS: readonly number[];
+  inputTokens: readonly number[];
+  outputTokens: readonly number[];
+  instance: readonly number[];
+}
+
+/**
+ * A Perfetto / Chrome trace of a serving run: a process per pool (prefill, decode; or one for
+ * colocated instances) with a thread per instance and one complete slice per iteration (batch
+ * sequences, tokens and decoding sequences as arguments); and a "requests" process with one async
+ * slice per request from arrival to its last token, with a nested "to first token" slice (TTFT).
+ * Requests beyond SERVING_TRACE_MAX_REQUESTS are left out (the metadata says how many were drawn).
+ */
+export class ServingTraceCollector {
+  private readonly iterations: TraceEvent[] = [];
+
+  /** `prefillInstances`: instances of the first pool; decode instances follow them. */
+  constructor(
+    private readonly prefillInstances: number,
+    private readonly decodeInstances: number,
+  ) {}
+
+  onIteration = (
+    instance: number,
+    startS: number,
+    durationS: number,
+    batch: { sequences: number; tokens: number; decodeSequences: number },
+  ): void => {
+    const decode = instance >= this.prefillInstances;
+    this.iterations.push({
+      name: "iteration",
+      cat: decode ? "decode" : this.decodeInstances > 0 ? "prefill" : "iteration",
+      ph: "X",
+      pid: decode ? 1 : 0,
+      tid: instance,
+      ts: startS * US,
+      dur: durationS * US,
+      args: { sequences: batch.sequences, tokens: batch.tokens, decodeSequences: batch.decodeSequences },
+    });
+  };
+
+  toJson(requests: TraceRequests | undefined, meta: Record<string, string | number> = {}): string {
+    const disaggregated = this.decodeInstances > 0;
+    const events: TraceEvent[] = [
+      { name: "process_name", ph: "M", pid: 0, args: { name: disaggregated ? "prefill pool" : "instances" } },
+    ];
+    if (disaggregated) events.push({ name: "process_name", ph: "M", pid: 1, args: { name: "decode pool" } });
+    events.push({ name: "process_name", ph: "M", pid: 2, args: { name: "requests" } });
+    for (let i = 0; i < this.prefillInstances + this.decodeInstances; i++) {
+      const decode = i >= this.prefillInstances;
+      const name = decode
+        ? `decode instance ${i - this.prefillInstances}`
+        : disaggregated
+          ? `prefill instance ${i}`
+          : `instance ${i}`;
+      events.push({ name: "thread_name", ph: "M", pid: decode ? 1 : 0, tid: i, args: { name } });
+    }
+    events.push(...this.iterations);
+    const n = Math.min(requests?.arrivalS.length ?? 0, SERVING_TRACE_MAX_REQUESTS);
+    for (let r = 0; r < n && requests; r++) {
+      const id = r + 1;
+      const a = requests.arrivalS[r] as number;
+      const ft = requests.firstTokenS[r] as number;
+      const f = requests.finishS[r] as number;
+      const args = {
+        inputTokens: requests.inputTokens[r] as number,
+        outputTokens: requests.outputTokens[r] as number,
+        instance: requests.instance[r] as number,
+      };
+      events.push({ name: `request ${r}`, cat: "request", ph: "b", id, pid: 2, tid: 0, ts: a * US, args });
+      events.push({ name: "to first token", cat: "request", ph: "b", id, pid: 2, tid: 0, ts: a * US });
+      events.push({ name: "to first token", cat: "request", ph: "e", id, pid: 2, tid: 0, ts: ft * US });
+      events.push({ name: `request ${r}`, cat: "request", ph: "e", id, pid: 2, tid: 0, ts: f * US });
+    }
+    const lines = events.map((e) => JSON.stringify(e));
+    const m = { ...meta, requestsDrawn: n, requests: requests?.arrivalS.length ?? 0 };
+    return `{"displayTimeUnit":"ms","metadata":${JSON.stringify(m)},"traceEvents":[\n${lines.join(",\n")}\n]}\n`;
+  }
+}

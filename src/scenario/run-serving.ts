@@ -15,7 +15,7 @@ import { IterationCostModel, type LinearCommS } from "../workload/serving/iterat
 import type { RequestStore } from "../workload/serving/request-store.js";
 import { closedLoopLengths, openLoopRequests } from "../workload/serving/request-table.js";
 import { resolveServingPools } from "../workload/serving/serving-pools.js";
-import { simulateServing, type TrafficSource } from "../workload/serving/serving-sim.js";
+import { type ServingSimParams, simulateServing, type TrafficSource } from "../workload/serving/serving-sim.js";
 import type { ExpertParallelSpec } from "../workload/serving/serving-spec.js";
 import { defaultCommComputeShare, fitExpertAllToAll } from "./expert-all-to-all.js";
 import type { ServingScenarioSpec } from "./serving-scenario-spec.js";
@@ -55,6 +55,8 @@ function expertParallelDetails(ep: ExpertParallelSpec, pool: ResolvedDeployment)
 export interface ServingRunOptions {
   /** Return every measured request's times and lengths in details.requests (for --requests-csv). */
   keepRequests?: boolean;
+  /** In-process only: told of every iteration (a trace writer). */
+  onIteration?: ServingSimParams["onIteration"];
 }
 
 /** Sizes at which the network's collective prediction is sampled to fit latency + bytes/bandwidth. */
@@ -214,6 +216,7 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
       (i < prefillCount ? prefillAccount : decodeAccount).add(b, actualS);
       return actualS;
     },
+    ...(opts.onIteration ? { onIteration: opts.onIteration } : {}),
     traffic,
     ...(dp && dec && decodeServing
       ? {

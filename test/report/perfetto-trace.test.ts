@@ -2,8 +2,10 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseTraceActors, TraceCollector } from "../../src/report/perfetto-trace.js";
+import { parseTraceActors, ServingTraceCollector, TraceCollector } from "../../src/report/perfetto-trace.js";
+import { loadServingScenario } from "../../src/scenario/load-scenario.js";
 import { runScenario } from "../../src/scenario/run.js";
+import { runServingScenario } from "../../src/scenario/run-serving.js";
 import { TIME_CATEGORIES } from "../../src/system/ports.js";
 import { runCli } from "../helpers/run-cli.js";
 
@@ -101,7 +103,7 @@ describe("Perfetto / Chrome trace of a training run (run --trace)", () => {
 });
 
 describe("run --trace on the command line", () => {
-  it("writes the file; bad --trace-actors, --trace-actors alone and --trace on a serving scenario are usage errors", () => {
+  it("writes the file; bad --trace-actors, --trace-actors alone and --trace-actors on a serving scenario are usage errors", () => {
     const dir = mkdtempSync(join(tmpdir(), "trace-"));
     const file = join(dir, "t.json");
     const ok = runCli(["run", SCENARIO, ...SETS.flatMap((s) => ["--set", s]), "--trace", file]);
@@ -111,9 +113,58 @@ describe("run --trace on the command line", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--trace-actors: expected 'all' or actor indices like '0,1,7', found '1,x'");
     expect(runCli(["run", SCENARIO, "--trace-actors", "all"]).code).toBe(2);
-    const serving = runCli(["run", "test/fixtures/serving/tiny-offline.yaml", "--trace", file]);
+    const serving = runCli(["run", "test/fixtures/serving/tiny-offline.yaml", "--trace", file, "--trace-actors", "0"]);
     expect(serving.code).toBe(2);
-    expect(serving.stderr).toMatch(/--trace is for training scenarios/);
+    expect(serving.stderr).toMatch(/--trace-actors is for training scenarios/);
     expect(parseTraceActors(" 2, 0 ,2")).toEqual([2, 0]);
+  });
+});
+
+describe("Perfetto trace of a serving run (run --trace on a serving scenario)", () => {
+  // One prefill and one decode instance (disaggregated): iterations per instance, requests as async slices.
+  const spec = loadServingScenario("test/fixtures/serving-pd/tiny-pd.yaml");
+  const trace = new ServingTraceCollector(1, 1);
+  const r = runServingScenario(spec, 1, { keepRequests: true, onIteration: trace.onIteration });
+  if (!r.ok) throw new Error(r.error);
+  const requests = r.details.requests as Parameters<ServingTraceCollector["toJson"]>[0];
+  const events = (JSON.parse(trace.toJson(requests)) as { traceEvents: Event[] }).traceEvents;
+  const iterations = events.filter((e) => e.ph === "X");
+
+  it("one slice per iteration, on its pool's instance track, never overlapping, with the batch as arguments", () => {
+    expect(iterations).toHaveLength(r.metrics.iterations as number);
+    for (const tid of [0, 1]) {
+      const list = iterations.filter((e) => e.tid === tid).sort((a, b) => (a.ts as number) - (b.ts as number));
+      expect(list.length).toBeGreaterThan(0);
+      for (let i = 1; i < list.length; i++) {
+        const prev = list[i - 1] as Event;
+        expect((prev.ts as number) + (prev.dur as number)).toBeLessThanOrEqual((list[i]?.ts as number) + 1e-6);
+      }
+      for (const e of list) expect(e.args?.sequences as number).toBeGreaterThan(0);
+    }
+    expect(new Set(iterations.filter((e) => e.tid === 1).map((e) => e.pid))).toEqual(new Set([1]));
+  });
+
+  it("the iterations' time per pool over instances and the simulated time is the pool's busy fraction", () => {
+    const sim = r.metrics.simulatedSeconds as number;
+    for (const [tid, key] of [
+      [0, "prefillBusyFraction"],
+      [1, "decodeBusyFraction"],
+    ] as const) {
+      const busyS = iterations.filter((e) => e.tid === tid).reduce((a, e) => a + (e.dur as number) / 1e6, 0);
+      expect(Math.abs(busyS / sim - (r.metrics[key] as number))).toBeLessThan(1e-9);
+    }
+  });
+
+  it("each measured request is an async slice from arrival to last token, its first token nested inside", () => {
+    const begins = events.filter((e) => e.ph === "b" && e.name.startsWith("request"));
+    expect(begins).toHaveLength(r.metrics.requests as number);
+    const ttft = events.filter((e) => e.name === "to first token");
+    expect(ttft).toHaveLength(2 * begins.length);
+    for (const b of begins) {
+      const end = events.find((e) => e.ph === "e" && e.id === b.id && e.name === b.name) as Event;
+      const first = events.find((e) => e.ph === "e" && e.id === b.id && e.name === "to first token") as Event;
+      expect(b.ts as number).toBeLessThanOrEqual(first.ts as number);
+      expect(first.ts as number).toBeLessThanOrEqual(end.ts as number);
+    }
   });
 });

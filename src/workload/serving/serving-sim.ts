@@ -64,6 +64,8 @@ export interface ServingSimParams {
   prefixCacheEntries?: number | undefined;
   /** Seconds of one iteration of `instance` with this batch (stragglers included); decode instances follow the prefill ones. */
   iterationS: (instance: number, work: BatchWork) => number;
+  /** Told of every iteration as it starts (a trace writer): instance, start, seconds, batch. */
+  onIteration?: (instance: number, startS: number, durationS: number, batch: IterationBatch) => void;
   traffic: TrafficSource;
   /** With a decode pool, `instances` prefill and hand each request over after its first token. */
   decode?: DecodePool;
@@ -121,6 +123,14 @@ export interface ServingSimOutcome {
  * has more than routerBalanceThreshold outstanding requests beyond the
  * least-outstanding instance: then to the least-outstanding one.
  */
+/** One iteration's batch, as a trace shows it. */
+export interface IterationBatch {
+  sequences: number;
+  /** Tokens computed: prompt chunk tokens plus one per decoding sequence. */
+  tokens: number;
+  decodeSequences: number;
+}
+
 export function simulateServing(p: ServingSimParams): ServingSimOutcome {
   const sim = new Simulator();
   const sch = p.scheduler;
@@ -433,6 +443,11 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
     if (util > out.kvMaxUtilization) out.kvMaxUtilization = util;
     out.iterations++;
     out.batchSequences += inst.batchSize;
+    p.onIteration?.(inst.index, sim.now, durationS, {
+      sequences: inst.batchSize,
+      tokens: work.tokens,
+      decodeSequences: work.decodeSeqs,
+    });
     sim.after(durationS, iterationEnd, inst.index);
   };
 
