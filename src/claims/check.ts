@@ -13,7 +13,7 @@ import { ClaimInputError } from "./claim-error.js";
 import { type CaseOutcome, claimCases, evaluateCases } from "./evaluate.js";
 import { collectInputs } from "./input-files.js";
 import { type LoadedClaim, loadClaim } from "./load-claim.js";
-import { runPoints } from "./run-points.js";
+import { type PointsProgress, type RunPointsOptions, runPoints } from "./run-points.js";
 import { type SensitivityRow, sensitivity } from "./sensitivity.js";
 import { type SolveResult, solveBreakingPoint } from "./solve.js";
 
@@ -33,6 +33,8 @@ export interface CheckOptions {
   steps: number;
   seed: number;
   threads?: number;
+  /** Told of every simulation run as it is planned and as it finishes. */
+  progress?: PointsProgress;
 }
 
 export interface ClaimReport {
@@ -83,7 +85,10 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
     }
   }
   if (issues.length > 0) throw new ClaimInputError(issues.flatMap((e) => e.issues));
-  const threads = opts.threads === undefined ? {} : { threads: opts.threads };
+  const threads: RunPointsOptions = {
+    ...(opts.threads === undefined ? {} : { threads: opts.threads }),
+    ...(opts.progress ? { progress: opts.progress } : {}),
+  };
 
   const reports: ClaimReport[] = [];
   for (const claim of claims) {

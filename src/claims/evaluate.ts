@@ -15,7 +15,7 @@ import {
 } from "./efficiency.js";
 import type { LoadedClaim } from "./load-claim.js";
 import { resizeAnySets } from "./resize.js";
-import { runPoints } from "./run-points.js";
+import { type RunPointsOptions, runPoints } from "./run-points.js";
 
 /** One evaluation of a claim: the baseline, a variant, or a probe of --solve/--sensitivity. */
 export interface EvalCase {
@@ -102,7 +102,7 @@ interface Planned {
 export async function evaluateCases(
   claim: LoadedClaim,
   cases: readonly EvalCase[],
-  opts: { threads?: number } = {},
+  opts: RunPointsOptions = {},
 ): Promise<CaseOutcome[]> {
   const { spec } = claim;
   const relative = RELATIVE_METRICS.includes(spec.bound.metric);

@@ -5,10 +5,20 @@ import { SweepPool } from "../sweep/pool.js";
 import { type PointResult, toPointResult } from "../sweep/result-columns.js";
 import { runWithBreakdown } from "./breakdown-runner.js";
 
+/** Progress of simulation runs whose total grows as batches are planned (a bar on a terminal). */
+export interface PointsProgress {
+  /** `points` more runs are planned. */
+  add(points: number): void;
+  /** One run finished. */
+  done(): void;
+}
+
 /** How to run a batch of points: in this thread, or on a pool of worker threads. */
 export interface RunPointsOptions {
   /** Worker threads; 1 (or a single point) runs in-process. Default: the machine's parallelism. */
   threads?: number;
+  /** Told of the batch's size and of each finished point. */
+  progress?: PointsProgress;
 }
 
 /** Threads to use for `count` points. */
@@ -30,8 +40,12 @@ export async function runPoints(specs: readonly RunSpec[], opts: RunPointsOption
   });
   const threads = threadsFor(unique.size, opts.threads);
   const results = new Map<string, PointResult>();
+  opts.progress?.add(unique.size);
   if (threads <= 1) {
-    for (const [k, s] of unique) results.set(k, toPointResult(runWithBreakdown(s)));
+    for (const [k, s] of unique) {
+      results.set(k, toPointResult(runWithBreakdown(s)));
+      opts.progress?.done();
+    }
   } else {
     const pool = new SweepPool(threads, {
       module: fileURLToPath(new URL("./breakdown-runner.ts", import.meta.url)),
@@ -40,7 +54,12 @@ export async function runPoints(specs: readonly RunSpec[], opts: RunPointsOption
     try {
       // Longest points first (more cards) so the last worker is not left alone with the biggest one.
       const order = [...unique].sort((a, b) => weight(b[1]) - weight(a[1]));
-      await Promise.all(order.map(async ([k, s]) => results.set(k, (await pool.run(s)).result)));
+      await Promise.all(
+        order.map(async ([k, s]) => {
+          results.set(k, (await pool.run(s)).result);
+          opts.progress?.done();
+        }),
+      );
     } finally {
       await pool.close();
     }

@@ -4,7 +4,7 @@ import type { RunSpec } from "../scenario/types.js";
 import { linearity, lossContributions, scalingEfficiency, timeShares } from "./efficiency.js";
 import { sizePoint } from "./evaluate.js";
 import { resizeServingSets, resizeSets, type ScalingMode } from "./resize.js";
-import { runPoints } from "./run-points.js";
+import { type PointsProgress, runPoints } from "./run-points.js";
 
 export interface ScaleOptions {
   scenarioPath: string;
@@ -14,6 +14,8 @@ export interface ScaleOptions {
   steps: number;
   seed: number;
   threads?: number;
+  /** Told of the runs as they finish. */
+  progress?: PointsProgress;
 }
 
 export type ScaleRow =
@@ -161,7 +163,10 @@ async function runSizes<R>(
     });
     return { cards, r, index: specs.length - 1 };
   });
-  const results = await runPoints(specs, opts.threads === undefined ? {} : { threads: opts.threads });
+  const results = await runPoints(specs, {
+    ...(opts.threads === undefined ? {} : { threads: opts.threads }),
+    ...(opts.progress ? { progress: opts.progress } : {}),
+  });
   return plans.map((p) => {
     if (!p.r.ok) return { cards: p.cards, ok: false as const, reason: p.r.reason };
     const res = results[p.index];

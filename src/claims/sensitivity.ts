@@ -2,6 +2,7 @@ import { loadAnyScenario } from "../scenario/load-scenario.js";
 import { type CaseOutcome, type EvalCase, evaluateCases } from "./evaluate.js";
 import { accepts, isIntegerField, setNumber, setPath, valueAtPath } from "./field-value.js";
 import type { LoadedClaim } from "./load-claim.js";
+import type { RunPointsOptions } from "./run-points.js";
 
 /** Relative step of the sensitivity probes (±10%, issue 7). */
 export const SENSITIVITY_STEP = 0.1;
@@ -41,7 +42,7 @@ interface Target {
 export async function sensitivity(
   claim: LoadedClaim,
   known: readonly CaseOutcome[],
-  opts: { threads?: number } = {},
+  opts: RunPointsOptions = {},
 ): Promise<{ rows: SensitivityRow[]; skipped: string[] }> {
   const targets: Target[] = [];
   const skipped: string[] = [];

@@ -4,6 +4,7 @@ import type { ServingScenarioSpec } from "../scenario/serving-scenario-spec.js";
 import type { ClaimMetric } from "./claim-spec.js";
 import type { LoadedClaim } from "./load-claim.js";
 import { servingCards } from "./resize.js";
+import type { PointsProgress } from "./run-points.js";
 import { type SolveResult, solveBreakingPoint } from "./solve.js";
 
 /** A bound on a metric of one run: `METRIC<=VALUE` or `METRIC>=VALUE`. */
@@ -48,6 +49,7 @@ export interface ServingSolveOptions {
   seed: number;
   seeds: number;
   threads?: number;
+  progress?: PointsProgress;
 }
 
 /**
@@ -83,5 +85,6 @@ export async function solveServingScenario(opts: ServingSolveOptions): Promise<S
     sets: opts.sets,
     ...(opts.range ? { range: opts.range } : {}),
     ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+    ...(opts.progress ? { progress: opts.progress } : {}),
   });
 }

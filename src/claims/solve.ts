@@ -5,6 +5,7 @@ import type { VariantSpec } from "./claim-spec.js";
 import { type CaseOutcome, type EvalCase, evaluateCases } from "./evaluate.js";
 import { accepts, effectiveValueAtPath, isIntegerField } from "./field-value.js";
 import type { LoadedClaim } from "./load-claim.js";
+import type { PointsProgress } from "./run-points.js";
 
 export interface SolveOptions {
   /** Dot path of a numeric scenario field, e.g. topology.scaleOut.nicGbps. */
@@ -18,6 +19,8 @@ export interface SolveOptions {
   /** Bisection steps after bracketing (default 7: the bracket shrinks 128x). */
   iterations?: number;
   threads?: number;
+  /** Told of every probe's runs. */
+  progress?: PointsProgress;
 }
 
 export interface Probe {
@@ -92,11 +95,10 @@ export async function solveBreakingPoint(claim: LoadedClaim, opts: SolveOptions)
     if (!accepts(claim.scenarioPath, context, opts.field, value)) {
       p = { value, holds: false, reason: "the field rejects this value", rejected: true };
     } else {
-      const [o] = (await evaluateCases(
-        claim,
-        [probeCase(claim, variant, context, `${opts.field}=${value}`)],
-        opts.threads === undefined ? {} : { threads: opts.threads },
-      )) as [CaseOutcome];
+      const [o] = (await evaluateCases(claim, [probeCase(claim, variant, context, `${opts.field}=${value}`)], {
+        ...(opts.threads === undefined ? {} : { threads: opts.threads }),
+        ...(opts.progress ? { progress: opts.progress } : {}),
+      })) as [CaseOutcome];
       p = o.ok
         ? { value, holds: o.holds, metric: o.value.mean }
         : { value, holds: false, reason: o.reason, ...(o.runKind === "invalid-input" ? { rejected: true } : {}) };

@@ -7,6 +7,7 @@ import { junitXml } from "../report/junit.js";
 import { tornadoSvg } from "../report/tornado-plot.js";
 import { writeFileAtomic } from "../sweep/atomic-write.js";
 import { capWorkers } from "../sweep/pool.js";
+import { growingProgress } from "./count-progress.js";
 import { UsageError, UserError } from "./errors.js";
 import { boundedInt, MAX_STEPS, positiveInt } from "./options.js";
 import { checkOutputPath } from "./output-guard.js";
@@ -76,8 +77,10 @@ export function addCheckCommand(program: Command, out: (line: string) => void): 
       }
       if (opts.junit) checkOutputPath("--junit", opts.junit, paths, "JUnit XML");
       if (opts.plot) checkOutputPath("--plot", opts.plot, paths, "SVG");
+      const progress = growingProgress("check", "run");
       const report = await runCheck({
         paths,
+        progress,
         ...(opts.solve ? { solve: opts.solve } : {}),
         ...(opts.variant ? { variant: opts.variant } : {}),
         ...(range ? { range } : {}),
@@ -88,7 +91,7 @@ export function addCheckCommand(program: Command, out: (line: string) => void): 
         steps: boundedInt("--steps", opts.steps, MAX_STEPS, "steps"),
         seed: Number.isInteger(Number(opts.seed)) ? Number(opts.seed) : positiveInt("--seed", opts.seed),
         ...(opts.threads ? { threads: capWorkers(positiveInt("--threads", opts.threads), "--threads") } : {}),
-      });
+      }).finally(() => progress.stop());
       if (opts.json) out(JSON.stringify(checkJson(report), null, 2));
       else for (const l of checkText(report)) out(l);
       if (opts.junit) {

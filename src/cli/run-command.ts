@@ -27,7 +27,7 @@ import { plural } from "../sweep/progress.js";
 import type { PointResult } from "../sweep/result-columns.js";
 import type { StepControl } from "../system/ports.js";
 import { type Budget, budgetOption, budgetReached } from "./budget.js";
-import { countProgress, silentCount } from "./count-progress.js";
+import { countProgress, growingProgress, silentCount } from "./count-progress.js";
 import { UsageError, UserError } from "./errors.js";
 import { boundedInt, collect, MAX_SEEDS, MAX_STEPS, positiveInt } from "./options.js";
 import { checkOutputPath } from "./output-guard.js";
@@ -288,7 +288,9 @@ async function solveServing(c: ServingCommon & { field: string; range?: [number,
   const parsed = parseTarget(opts.target ?? DEFAULT_SERVING_TARGET, servingTargetMetrics());
   if ("error" in parsed) throw new UsageError(`--target: ${parsed.error}`);
   if (opts.requestsCsv !== undefined) throw new UsageError("--requests-csv does not go with --solve");
+  const progress = growingProgress("solve", "run");
   const result = await solveServingScenario({
+    progress,
     scenarioPath: c.scenario,
     scenario: c.spec,
     sets: opts.set,
@@ -298,7 +300,7 @@ async function solveServing(c: ServingCommon & { field: string; range?: [number,
     seeds: c.seedCount,
     ...(c.range ? { range: c.range } : {}),
     ...(opts.workers !== undefined ? { threads: capWorkers(positiveInt("--workers", opts.workers), "--workers") } : {}),
-  });
+  }).finally(() => progress.stop());
   if (opts.json) {
     out(JSON.stringify({ kind: "serving-solve", scenario: c.scenario, target: parsed, ...result }));
     return;

@@ -4,6 +4,7 @@ import { scalePlotSvg } from "../report/scale-plot.js";
 import { scaleCsv, scaleTable, servingScaleCsv, servingScaleTable } from "../report/scale-report.js";
 import { writeFileAtomic } from "../sweep/atomic-write.js";
 import { capWorkers } from "../sweep/pool.js";
+import { growingProgress } from "./count-progress.js";
 import { UsageError } from "./errors.js";
 import { boundedInt, collect, MAX_STEPS } from "./options.js";
 import { checkOutputPath } from "./output-guard.js";
@@ -68,15 +69,17 @@ export function addScaleCommand(program: Command, out: (line: string) => void): 
         throw new UsageError(`--bound: expected a number, found '${opts.bound}'`);
       if (opts.csv) checkOutputPath("--csv", opts.csv, [scenario], "CSV");
       if (opts.plot) checkOutputPath("--plot", opts.plot, [scenario], "SVG");
+      const progress = growingProgress("scale", "run");
       const result = await runAnyScale({
         scenarioPath: scenario,
+        progress,
         sets: opts.set,
         cards,
         mode: opts.mode,
         steps,
         seed,
         ...(threads !== undefined ? { threads } : {}),
-      });
+      }).finally(() => progress.stop());
       const { rows } = result;
       if (opts.json) out(JSON.stringify(rows, null, 2));
       else for (const l of result.kind === "serving" ? servingScaleTable(result.rows) : scaleTable(result.rows)) out(l);
