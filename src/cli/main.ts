@@ -4,6 +4,7 @@ import { addCheckCommand } from "./check-command.js";
 import { addCollectiveCommand } from "./collective-command.js";
 import { UserError } from "./errors.js";
 import { addMergeCommand } from "./merge-command.js";
+import { addReportCommand } from "./report-command.js";
 import { addRunCommand } from "./run-command.js";
 import { addScaleCommand } from "./scale-command.js";
 import { addSchemaCommand } from "./schema-command.js";
@@ -28,6 +29,7 @@ export function buildProgram(out: (line: string) => void = (l) => process.stdout
   addMergeCommand(program, out);
   addScaleCommand(program, out);
   addCheckCommand(program, out);
+  addReportCommand(program, out);
   return program;
 }
 
