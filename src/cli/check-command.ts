@@ -11,10 +11,12 @@ import { growingProgress } from "./count-progress.js";
 import { UsageError, UserError } from "./errors.js";
 import { boundedInt, MAX_STEPS, positiveInt } from "./options.js";
 import { checkOutputPath } from "./output-guard.js";
+import { checkReportPath, REPORT_OPTION, writeReport } from "./report-option.js";
 
 interface CheckCliOptions {
   junit?: string;
   json?: boolean;
+  report?: string;
   solve?: string;
   variant?: string;
   range?: string;
@@ -52,6 +54,7 @@ export function addCheckCommand(program: Command, out: (line: string) => void): 
     .option("--range <low,high>", "with --solve: search between these values instead of bracketing")
     .option("--sensitivity", "rank the numeric fields the variants set by how much ±10% moves the metric")
     .option("--plot <file.svg>", "with --sensitivity: write the tornado chart as SVG")
+    .option(...REPORT_OPTION)
     .option("--baseline <dir>", "compare key metrics with the baselines stored in this folder (e.g. runs/baselines/)")
     .option("--update-baseline", "with --baseline: write the baselines instead of comparing")
     .option("--tolerance <fraction>", "with --baseline: relative change allowed", String(DEFAULT_TOLERANCE))
@@ -77,6 +80,7 @@ export function addCheckCommand(program: Command, out: (line: string) => void): 
       }
       if (opts.junit) checkOutputPath("--junit", opts.junit, paths, "JUnit XML");
       if (opts.plot) checkOutputPath("--plot", opts.plot, paths, "SVG");
+      checkReportPath(opts.report, paths);
       const progress = growingProgress("check", "run");
       const report = await runCheck({
         paths,
@@ -93,6 +97,7 @@ export function addCheckCommand(program: Command, out: (line: string) => void): 
         ...(opts.threads ? { threads: capWorkers(positiveInt("--threads", opts.threads), "--threads") } : {}),
       }).finally(() => progress.stop());
       if (opts.json) out(JSON.stringify(checkJson(report), null, 2));
+      if (opts.report) writeReport(opts.report, paths.join(", "), "check", checkJson(report));
       else for (const l of checkText(report)) out(l);
       if (opts.junit) {
         writeFileAtomic(

@@ -31,6 +31,7 @@ import { countProgress, growingProgress, silentCount } from "./count-progress.js
 import { UsageError, UserError } from "./errors.js";
 import { boundedInt, collect, MAX_SEEDS, MAX_STEPS, positiveInt } from "./options.js";
 import { checkOutputPath } from "./output-guard.js";
+import { checkReportPath, REPORT_OPTION, writeReport } from "./report-option.js";
 
 interface RunOptions {
   set: string[];
@@ -47,6 +48,7 @@ interface RunOptions {
   maxSeconds?: string;
   trace?: string;
   traceActors?: string;
+  report?: string;
 }
 
 /** `clustersim run SCENARIO`: one training or serving scenario, one or several seeds. */
@@ -104,6 +106,7 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
       "--trace-actors <all|list>",
       "with --trace: the actors to trace, 'all' or indices like '0,1,7' (actor = replica x PP + stage); default: replica 0's pipeline",
     )
+    .option(...REPORT_OPTION)
     .option("--json", "one JSON object (keys documented in the README and docs/serving.md)")
     .action(async (scenario: string, opts: RunOptions) => {
       const steps = boundedInt("--steps", opts.steps, MAX_STEPS, "steps");
@@ -131,6 +134,7 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
         throw new UsageError(`--trace-actors: ${traceActors.error}`);
       }
       if (opts.trace !== undefined) checkOutputPath("--trace", opts.trace, [scenario], "a JSON trace");
+      checkReportPath(opts.report, [scenario]);
       // Bad input (a file that does not load) is exit 1 with every issue at its file:line:column.
       const loaded = loadAnyScenario(scenario, opts.set);
       if (opts.requestsCsv !== undefined) {
@@ -203,23 +207,23 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
             : undefined;
       const job = jobDays === undefined ? undefined : jobDaysReport(scenario, opts.set, first, jobDays, seed);
       if (job && "error" in job) throw new UserError(job.error);
+      const json = {
+        scenario,
+        seed,
+        steps,
+        ...first.metrics,
+        breakdown: first.details.breakdownSeconds,
+        stepTimesSeconds: first.details.stepTimesSeconds,
+        memory: first.details.memory,
+        plan: first.details.plan,
+        warnings: first.details.warnings,
+        ...(summary ? { seeds: summary } : {}),
+        ...(job ? { job } : {}),
+        ...(budget ? { budget: budgetJson(budget, steps, stepsRun, seedCount, seedsRun.length) } : {}),
+      };
+      if (opts.report) writeReport(opts.report, scenario, "training-run", json);
       if (opts.json) {
-        out(
-          JSON.stringify({
-            scenario,
-            seed,
-            steps,
-            ...first.metrics,
-            breakdown: first.details.breakdownSeconds,
-            stepTimesSeconds: first.details.stepTimesSeconds,
-            memory: first.details.memory,
-            plan: first.details.plan,
-            warnings: first.details.warnings,
-            ...(summary ? { seeds: summary } : {}),
-            ...(job ? { job } : {}),
-            ...(budget ? { budget: budgetJson(budget, steps, stepsRun, seedCount, seedsRun.length) } : {}),
-          }),
-        );
+        out(JSON.stringify(json));
       } else {
         for (const line of trainingRunText(first, summary)) out(line);
         if (job) for (const line of jobDaysText(job, seed)) out(line);
@@ -267,6 +271,7 @@ async function runServingReport(c: ServingCommon): Promise<void> {
     if (!requests) throw new UserError(`${scenario}: the serving simulation returned no per-request data`);
     writeFileAtomic(opts.requestsCsv, requestsCsv(requests));
   }
+  if (opts.report) writeReport(opts.report, scenario, "serving-run", servingRunJson(scenario, c.seed, first, summary));
   if (opts.json) {
     const json = servingRunJson(scenario, c.seed, first, summary);
     out(

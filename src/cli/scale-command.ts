@@ -8,6 +8,7 @@ import { growingProgress } from "./count-progress.js";
 import { UsageError } from "./errors.js";
 import { boundedInt, collect, MAX_STEPS } from "./options.js";
 import { checkOutputPath } from "./output-guard.js";
+import { checkReportPath, REPORT_OPTION, writeReport } from "./report-option.js";
 
 interface ScaleCliOptions {
   cards: string;
@@ -15,6 +16,7 @@ interface ScaleCliOptions {
   steps: string;
   seed: string;
   json?: boolean;
+  report?: string;
   csv?: string;
   plot?: string;
   bound?: string;
@@ -45,6 +47,7 @@ export function addScaleCommand(program: Command, out: (line: string) => void): 
     .option("--json", "print the rows as JSON")
     .option("--csv <file>", "write the rows as CSV")
     .option("--plot <file.svg>", "write the efficiency curve and loss breakdown as SVG")
+    .option(...REPORT_OPTION)
     .option("--bound <fraction>", "draw a claim's efficiency bound on the plot (e.g. 0.95)")
     .option("--set <path=value>", "override a scenario field (repeatable)", collect, [])
     .option("--threads <n>", "worker threads (default: the machine's cores; 1 runs in-process)")
@@ -69,6 +72,7 @@ export function addScaleCommand(program: Command, out: (line: string) => void): 
         throw new UsageError(`--bound: expected a number, found '${opts.bound}'`);
       if (opts.csv) checkOutputPath("--csv", opts.csv, [scenario], "CSV");
       if (opts.plot) checkOutputPath("--plot", opts.plot, [scenario], "SVG");
+      checkReportPath(opts.report, [scenario]);
       const progress = growingProgress("scale", "run");
       const result = await runAnyScale({
         scenarioPath: scenario,
@@ -82,6 +86,7 @@ export function addScaleCommand(program: Command, out: (line: string) => void): 
       }).finally(() => progress.stop());
       const { rows } = result;
       if (opts.json) out(JSON.stringify(rows, null, 2));
+      if (opts.report) writeReport(opts.report, scenario, "scale", rows);
       else for (const l of result.kind === "serving" ? servingScaleTable(result.rows) : scaleTable(result.rows)) out(l);
       if (opts.csv)
         writeFileAtomic(opts.csv, result.kind === "serving" ? servingScaleCsv(result.rows) : scaleCsv(result.rows));

@@ -4,10 +4,12 @@ import { shortPath } from "../scenario/load-scenario.js";
 import { formatValue } from "../sweep/format-value.js";
 import { capWorkers, parseRunnerRef } from "../sweep/pool.js";
 import { plural, streamProgress } from "../sweep/progress.js";
+import { readResults } from "../sweep/results-file.js";
 import { planSweep, runSweep } from "../sweep/run-sweep.js";
 import { inShard, parseShard, type Shard } from "../sweep/shard.js";
 import { budgetOption, budgetReached } from "./budget.js";
 import { UsageError } from "./errors.js";
+import { checkReportPath, REPORT_OPTION, writeReport } from "./report-option.js";
 
 /** Environment variable naming another point runner (`path[#export]`), for tests and experiments. */
 export const SWEEP_RUNNER_ENV = "CLUSTERSIM_SWEEP_RUNNER";
@@ -21,6 +23,7 @@ interface SweepCliOptions {
   shard?: string;
   dryRun?: boolean;
   json?: boolean;
+  report?: string;
   maxSeconds?: string;
 }
 
@@ -39,6 +42,7 @@ export function addSweepCommand(program: Command, out: (line: string) => void): 
       "--max-seconds <s>",
       "wall-time budget: once spent, start no new point, finish the running ones, keep every row, exit 124 (finish later with --resume)",
     )
+    .option(...REPORT_OPTION)
     .option("--json", "print the final summary as one JSON line")
     .action(async (sweepPath: string, opts: SweepCliOptions) => {
       const shard = opts.shard === undefined ? undefined : shardOption(opts.shard);
@@ -47,6 +51,7 @@ export function addSweepCommand(program: Command, out: (line: string) => void): 
       const budget = budgetOption(opts.maxSeconds);
       if (opts.dryRun) return dryRun(sweepPath, shard, out);
       if (opts.out === undefined) throw new UsageError("sweep: --out <csv> is required (or use --dry-run)");
+      checkReportPath(opts.report, [sweepPath, opts.out]);
       const runnerEnv = process.env[SWEEP_RUNNER_ENV];
       const runner = runnerEnv ? parseRunnerRef(runnerEnv) : undefined;
       if (runner && !runner.module.startsWith("file:")) runner.module = resolve(runner.module);
@@ -93,6 +98,11 @@ export function addSweepCommand(program: Command, out: (line: string) => void): 
           ...(runner !== undefined ? { runner } : {}),
         });
         remaining = summary.remaining;
+        if (opts.report) {
+          // The rows in the file (this run's and earlier runs' with --resume), as `clustersim report` draws them.
+          const t = readResults(opts.out);
+          writeReport(opts.report, opts.out, "sweep-csv", { header: t.header, rows: t.rows });
+        }
         if (summary.truncatedBytes > 0) {
           process.stderr.write(`sweep: removed a partial last row (${summary.truncatedBytes} bytes) before resuming\n`);
         }

@@ -47,4 +47,20 @@ describe("clustersim report: inputs and errors (the page itself is tested in tes
     expect(ok.code, ok.stderr).toBe(0);
     expect(readFileSync(join(dir, "r.html"), "utf8")).toContain('data-key="tokensPerSecond"');
   });
+
+  it("run, scale and check take --report FILE.html directly (the same page as report on their --json)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "report-flag-"));
+    const cases: [string[], string][] = [
+      [["run", "test/claims/fixtures/tiny.yaml"], "training-run"],
+      [["scale", "test/claims/fixtures/tiny.yaml", "--cards", "8,16", "--threads", "1"], "scale"],
+      [["check", "test/claims/fixtures/holds.yaml", "--threads", "1"], "check"],
+    ];
+    for (const [args, section] of cases) {
+      const file = join(dir, `${section}.html`);
+      const r = runCli([...args, "--report", file]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readFileSync(file, "utf8")).toContain(`<section class="${section}">`);
+    }
+    expect(runCli(["run", "test/claims/fixtures/tiny.yaml", "--report", join(dir, "x.svg")]).code).toBe(2);
+  });
 });
