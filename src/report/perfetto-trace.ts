@@ -1,5 +1,5 @@
 import type { TaskHook } from "../system/ports.js";
-import type { Program } from "../system/program.js";
+import { type Program, TaskKind } from "../system/program.js";
 
 /**
  * A Chrome trace-event / Perfetto timeline of a training run, fed by the
@@ -25,7 +25,8 @@ export type TraceActors = "all" | "replica0" | readonly number[];
 
 interface TraceEvent {
   name: string;
-  ph: "X" | "M" | "b" | "e";
+  ph: "X" | "M" | "b" | "e" | "s" | "f";
+  bp?: "e";
   pid: number;
   tid?: number;
   ts?: number;
@@ -43,6 +44,8 @@ export class TraceCollector implements TaskHook {
   private readonly traced = new Set<number>();
   private readonly openAsync = new Map<string, number>();
   private nextAsyncId = 1;
+  private readonly openFlows = new Map<string, number>();
+  private nextFlowId = 1;
 
   constructor(private readonly actors: TraceActors = "replica0") {}
 
@@ -112,7 +115,9 @@ export class TraceCollector implements TaskHook {
     if (!p || !this.traced.has(actor)) return;
     const rank = actor % p.ranks;
     const list = p.tasks[rank];
-    if (!list || (list.chainPos[task] as number) >= 0) return;
+    if (!list) return;
+    if (list.kind[task] === TaskKind.Send) this.flow(event, actor, list.peerRank[task] as number, task, step, timeS);
+    if ((list.chainPos[task] as number) >= 0) return;
     const key = `${actor}:${task}:${step}`;
     const label = list.label[task] ?? "";
     if (event === "start") {
@@ -140,6 +145,41 @@ export class TraceCollector implements TaskHook {
       id,
       pid: rank,
       tid: this.overlapTid(actor),
+      ts: timeS * US,
+    });
+  }
+
+  /** A pipeline send as a flow arrow: from the sender's track when it starts to the receiver's when it lands. */
+  private flow(event: "start" | "end", actor: number, peerRank: number, task: number, step: number, timeS: number) {
+    const p = this.program as Program;
+    const receiver = Math.floor(actor / p.ranks) * p.ranks + peerRank;
+    if (!this.traced.has(receiver)) return;
+    const key = `${actor}:${task}:${step}`;
+    if (event === "start") {
+      const id = this.nextFlowId++;
+      this.openFlows.set(key, id);
+      this.events.push({
+        name: "pipeline send",
+        cat: "flow",
+        ph: "s",
+        id,
+        pid: actor % p.ranks,
+        tid: actor,
+        ts: timeS * US,
+      });
+      return;
+    }
+    const id = this.openFlows.get(key);
+    if (id === undefined) return;
+    this.openFlows.delete(key);
+    this.events.push({
+      name: "pipeline send",
+      cat: "flow",
+      ph: "f",
+      bp: "e",
+      id,
+      pid: peerRank,
+      tid: receiver,
       ts: timeS * US,
     });
   }

@@ -87,6 +87,18 @@ describe("Perfetto / Chrome trace of a training run (run --trace)", () => {
     for (const b of begins) expect(b.tid as number).toBeGreaterThanOrEqual(actors);
   });
 
+  it("pipeline sends are flow arrows from a stage's track to the next stage's, in start/finish pairs", () => {
+    const starts = events.filter((e) => e.ph === "s");
+    const finishes = events.filter((e) => e.ph === "f");
+    expect(starts.length).toBeGreaterThan(0);
+    expect(finishes.map((e) => e.id).sort()).toEqual(starts.map((e) => e.id).sort());
+    for (const f of finishes) {
+      const s = starts.find((x) => x.id === f.id) as Event;
+      expect(f.pid).not.toBe(s.pid); // another stage
+      expect(f.ts as number).toBeGreaterThanOrEqual(s.ts as number);
+    }
+  });
+
   it("traces replica 0's pipeline by default, or the listed actors", () => {
     const tids = (ev: Event[]) => [...new Set(ev.filter((e) => e.ph === "X").map((e) => e.tid))].sort();
     expect(tids(traced("replica0").events)).toEqual([0, 1]);
