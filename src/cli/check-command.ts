@@ -96,8 +96,8 @@ export function addCheckCommand(program: Command, out: (line: string) => void): 
         seed: Number.isInteger(Number(opts.seed)) ? Number(opts.seed) : positiveInt("--seed", opts.seed),
         ...(opts.threads ? { threads: capWorkers(positiveInt("--threads", opts.threads), "--threads") } : {}),
       }).finally(() => progress.stop());
-      if (opts.json) out(JSON.stringify(checkJson(report), null, 2));
       if (opts.report) writeReport(opts.report, paths.join(", "), "check", checkJson(report));
+      if (opts.json) out(JSON.stringify(checkJson(report), null, 2));
       else for (const l of checkText(report)) out(l);
       if (opts.junit) {
         writeFileAtomic(

@@ -85,8 +85,8 @@ export function addScaleCommand(program: Command, out: (line: string) => void): 
         ...(threads !== undefined ? { threads } : {}),
       }).finally(() => progress.stop());
       const { rows } = result;
-      if (opts.json) out(JSON.stringify(rows, null, 2));
       if (opts.report) writeReport(opts.report, scenario, "scale", rows);
+      if (opts.json) out(JSON.stringify(rows, null, 2));
       else for (const l of result.kind === "serving" ? servingScaleTable(result.rows) : scaleTable(result.rows)) out(l);
       if (opts.csv)
         writeFileAtomic(opts.csv, result.kind === "serving" ? servingScaleCsv(result.rows) : scaleCsv(result.rows));

@@ -62,5 +62,16 @@ describe("clustersim report: inputs and errors (the page itself is tested in tes
       expect(readFileSync(file, "utf8")).toContain(`<section class="${section}">`);
     }
     expect(runCli(["run", "test/claims/fixtures/tiny.yaml", "--report", join(dir, "x.svg")]).code).toBe(2);
+    // --json stays one JSON document with or without --report (no text table after it).
+    for (const args of [
+      ["check", "test/claims/fixtures/holds.yaml", "--threads", "1", "--json"],
+      ["scale", "test/claims/fixtures/tiny.yaml", "--cards", "8,16", "--threads", "1", "--json"],
+    ]) {
+      for (const extra of [[], ["--report", join(dir, "j.html")]]) {
+        const r = runCli([...args, ...extra]);
+        expect(r.code, r.stderr).toBe(0);
+        expect(() => JSON.parse(r.stdout), `${args[0]} ${extra.join(" ")}`).not.toThrow();
+      }
+    }
   });
 });

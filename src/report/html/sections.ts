@@ -232,6 +232,62 @@ export function checkSection(file: string, report: Json): string {
         }),
       );
     }
+    // Where the failing cases lose: their loss contributions (efficiency) or time shares, largest first.
+    for (const o of okOutcomes.filter((x) => x.holds !== true).slice(0, 3)) {
+      const loss = Object.entries((o.loss ?? {}) as Record<string, number>)
+        .filter(([, v]) => v > 1e-9)
+        .sort((a, b) => b[1] - a[1]);
+      if (loss.length === 0) continue;
+      const efficiency = o.lossKind === "efficiency-loss";
+      out.push(
+        barChart({
+          title: `${String(o.name)} fails: ${efficiency ? "efficiency lost by category" : "where its time goes"}`,
+          xLabel: efficiency ? "percentage points of efficiency lost" : "share of step time (%)",
+          yLabel: "category",
+          bars: loss.map(([label, v]) => ({ label, value: v * 100 })),
+        }),
+      );
+    }
+    const solve = c.solve as Json | undefined;
+    if (solve) {
+      const probes = ((solve.probes ?? []) as Json[]).filter((p) => typeof p.metric === "number");
+      out.push(`<p class="note">Breaking point: ${esc(String(solve.summary ?? ""))}</p>`);
+      if (probes.length > 1) {
+        out.push(
+          lineChart({
+            title: `${String(bound.metric)} against ${String(solve.field)} (solve probes)`,
+            xLabel: String(solve.field),
+            yLabel: String(bound.metric),
+            series: [{ name: "probes", points: probes.map((p) => [p.value as number, p.metric as number] as const) }],
+            ...(typeof bound.value === "number" && bound.relative !== true
+              ? { reference: { y: bound.value as number, label: "bound" } }
+              : {}),
+          }),
+        );
+      }
+    }
+    const sens = (c.sensitivity ?? []) as Json[];
+    if (sens.length > 0) {
+      out.push(
+        barChart({
+          title: `Sensitivity: swing of ${String(bound.metric)} for ±10% of each field`,
+          xLabel: `swing of ${String(bound.metric)}`,
+          yLabel: "field",
+          bars: sens.map((r) => ({ label: `${String(r.context)}: ${String(r.field)}`, value: r.swing as number })),
+        }),
+        table(
+          ["context: field", "center", `${String(bound.metric)} at -10%`, "at center", "at +10%", "swing"],
+          sens.map((r) => [
+            { text: `${String(r.context)}: ${String(r.field)}` },
+            cell(r, "center", (v) => fmt(v)),
+            cell(r, "metricLow", (v) => fmt(v)),
+            cell(r, "metricCenter", (v) => fmt(v)),
+            cell(r, "metricHigh", (v) => fmt(v)),
+            cell(r, "swing", (v) => fmt(v)),
+          ]),
+        ),
+      );
+    }
   }
   out.push("</section>");
   return out.join("\n");
