@@ -105,7 +105,7 @@ beforeAll(async () => {
   files.scale = join(OUT, "scale.json");
   writeFileSync(files.scale, cli(["scale", TRAINING, "--cards", "8,16,32", "--json", "--threads", "1"]));
   files.check = join(OUT, "check.json");
-  const check = runCli(["check", "test/claims/fixtures/holds.yaml", "--json", "--threads", "1"]);
+  const check = runCli(["check", "test/claims/fixtures/holds.yaml", "--sensitivity", "--json", "--threads", "1"]);
   writeFileSync(files.check, check.stdout);
   files.sweep = join(OUT, "sweep-1000.csv");
   syntheticSweep(files.sweep);

@@ -266,7 +266,7 @@ export function checkSection(file: string, report: Json): string {
         );
       }
     }
-    const sens = (c.sensitivity ?? []) as Json[];
+    const sens = (((c.sensitivity ?? {}) as Json).rows ?? []) as Json[];
     if (sens.length > 0) {
       out.push(
         barChart({
