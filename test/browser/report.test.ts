@@ -102,6 +102,8 @@ beforeAll(async () => {
   writeFileSync(files.run, cli(["run", TRAINING, ...TRAINING_SETS, "--json"]));
   files.serving = join(OUT, "serving.json");
   writeFileSync(files.serving, cli(["run", "test/fixtures/serving-pd/tiny-pd.yaml", "--json"]));
+  files.requests = join(OUT, "requests.csv");
+  cli(["run", "test/fixtures/serving-pd/tiny-pd.yaml", "--requests-csv", files.requests]);
   files.scale = join(OUT, "scale.json");
   writeFileSync(files.scale, cli(["scale", TRAINING, "--cards", "8,16,32", "--json", "--threads", "1"]));
   files.check = join(OUT, "check.json");

@@ -1,5 +1,12 @@
 import { page } from "./page.js";
-import { checkSection, scaleSection, servingRunSection, sweepSection, trainingRunSection } from "./sections.js";
+import {
+  checkSection,
+  requestsSection,
+  scaleSection,
+  servingRunSection,
+  sweepSection,
+  trainingRunSection,
+} from "./sections.js";
 
 /** One input of `clustersim report`: its path (for messages) and its text. */
 export interface ReportInput {
@@ -7,7 +14,7 @@ export interface ReportInput {
   text: string;
 }
 
-export type ReportKind = "training-run" | "serving-run" | "scale" | "check" | "sweep-csv";
+export type ReportKind = "training-run" | "serving-run" | "scale" | "check" | "sweep-csv" | "requests-csv";
 
 /** What a JSON input is, or why it is none of the kinds a report draws (a sentence naming what was found). Sweep CSVs are read by readResults. */
 export function reportKind(input: ReportInput): { kind: ReportKind; data: unknown } | { error: string } {
@@ -49,6 +56,10 @@ export function reportHtml(inputs: readonly { file: string; kind: ReportKind; da
         return scaleSection(file, data as Record<string, unknown>[]);
       case "check":
         return checkSection(file, data as Record<string, unknown>);
+      case "requests-csv": {
+        const d = data as { header: string[]; rows: string[][] };
+        return requestsSection(file, d.header, d.rows);
+      }
       default: {
         const d = data as { header: string[]; rows: string[][] };
         return sweepSection(file, d.header, d.rows);

@@ -307,37 +307,46 @@ export function sweepSection(file: string, header: readonly string[], rows: read
     `<section class="sweep"><h2>Sweep: ${esc(file)}</h2>`,
     `<p class="note">${rows.length} rows (${good.length} ran); axes: ${esc(axes.join(", ") || "none")}.</p>`,
   ];
-  if (metric && varied.length >= 1) {
-    const m = col(metric);
+  const overAxes = (name: string, reference?: { y: number; label: string }) => {
+    const m = col(name);
     const [a, b] = [varied[0] as string, varied[1]];
-    if (varied.length <= 2) {
-      const groups = new Map<string, [number, number][]>();
-      for (const r of good) {
-        const g = b ? `${b} = ${r[col(b)]}` : metric;
-        const list = groups.get(g) ?? [];
-        list.push([Number(r[col(a)]), Number(r[m])]);
-        groups.set(g, list);
-      }
-      const series = [...groups].map(([name, pts]) => {
-        // Mean over rows that share the axis value (seeds, other non-numeric axes).
-        const by = new Map<number, number[]>();
-        for (const [x, y] of pts) by.set(x, [...(by.get(x) ?? []), y]);
-        const points = [...by]
-          .sort((p, q) => p[0] - q[0])
-          .map(([x, ys]) => [x, ys.reduce((s, v) => s + v, 0) / ys.length] as const);
-        return { name, points };
+    if (varied.length > 2) {
+      return scatterChart({
+        title: `${name} against ${a}, coloured by ${b}`,
+        xLabel: a,
+        yLabel: name,
+        points: good.map((r) => ({ x: Number(r[col(a)]), y: Number(r[m]), group: `${b} = ${r[col(b as string)]}` })),
       });
-      out.push(lineChart({ title: `${metric} over ${a}`, xLabel: a, yLabel: metric, series, logX: true }));
-    } else {
-      out.push(
-        scatterChart({
-          title: `${metric} against ${a}, coloured by ${b}`,
-          xLabel: a,
-          yLabel: metric,
-          points: good.map((r) => ({ x: Number(r[col(a)]), y: Number(r[m]), group: `${b} = ${r[col(b as string)]}` })),
-        }),
-      );
     }
+    const groups = new Map<string, [number, number][]>();
+    for (const r of good) {
+      const g = b ? `${b} = ${r[col(b)]}` : name;
+      const list = groups.get(g) ?? [];
+      list.push([Number(r[col(a)]), Number(r[m])]);
+      groups.set(g, list);
+    }
+    const series = [...groups].map(([gname, pts]) => {
+      // Mean over rows that share the axis value (seeds, other non-numeric axes).
+      const by = new Map<number, number[]>();
+      for (const [x, y] of pts) by.set(x, [...(by.get(x) ?? []), y]);
+      const points = [...by]
+        .sort((p, q) => p[0] - q[0])
+        .map(([x, ys]) => [x, ys.reduce((t, v) => t + v, 0) / ys.length] as const);
+      return { name: gname, points };
+    });
+    return lineChart({
+      title: `${name} over ${a}`,
+      xLabel: a,
+      yLabel: name,
+      series,
+      logX: true,
+      ...(reference ? { reference } : {}),
+    });
+  };
+  if (metric && varied.length >= 1) {
+    out.push(overAxes(metric));
+    // Serving sweeps: the SLO ratio with its limit (<= 1 meets both SLOs at their percentile).
+    if (metric !== "sloRatio" && col("sloRatio") >= 0) out.push(overAxes("sloRatio", { y: 1, label: "SLO met below" }));
   }
   out.push(
     table(
@@ -355,4 +364,41 @@ export function sweepSection(file: string, header: readonly string[], rows: read
     "</section>",
   );
   return out.join("\n");
+}
+
+/** Empirical CDF points of `values` (ascending), at most `max` of them. */
+function cdf(values: number[], max = 400): [number, number][] {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  const step = Math.max(1, Math.ceil(v.length / max));
+  const pts: [number, number][] = [];
+  for (let i = 0; i < v.length; i += step) pts.push([v[i] as number, (i + 1) / v.length]);
+  if (v.length > 0 && pts[pts.length - 1]?.[1] !== 1) pts.push([v[v.length - 1] as number, 1]);
+  return pts;
+}
+
+/** `run --requests-csv` of a serving run: the TTFT and TPOT distributions (CDFs) over the measured requests. */
+export function requestsSection(file: string, header: readonly string[], rows: readonly string[][]): string {
+  const at = (name: string) => header.indexOf(name);
+  const [a, ft, f, out] = [at("arrival_s"), at("first_token_s"), at("finish_s"), at("output_tokens")];
+  const ttftMs = rows.map((r) => (Number(r[ft]) - Number(r[a])) * 1000);
+  const tpotMs = rows
+    .filter((r) => Number(r[out]) > 1)
+    .map((r) => ((Number(r[f]) - Number(r[ft])) / (Number(r[out]) - 1)) * 1000);
+  return [
+    `<section class="requests"><h2>Requests: ${esc(file)}</h2>`,
+    `<p class="note">${rows.length} measured requests (TPOT: the ${tpotMs.length} with more than one output token).</p>`,
+    lineChart({
+      title: "Time to first token, distribution",
+      xLabel: "TTFT (ms)",
+      yLabel: "fraction of requests",
+      series: [{ name: "TTFT", points: cdf(ttftMs) }],
+    }),
+    lineChart({
+      title: "Time per output token, distribution",
+      xLabel: "TPOT (ms)",
+      yLabel: "fraction of requests",
+      series: [{ name: "TPOT", points: cdf(tpotMs) }],
+    }),
+    "</section>",
+  ].join("\n");
 }
