@@ -1,6 +1,6 @@
 import { existsSync, realpathSync } from "node:fs";
-import { extname } from "node:path";
-import { UsageError } from "./errors.js";
+import { dirname, extname } from "node:path";
+import { UsageError, UserError } from "./errors.js";
 
 /** Extensions of clustersim's input files: an output never overwrites an existing one. */
 const INPUT_EXTENSIONS = new Set([".yaml", ".yml"]);
@@ -31,5 +31,16 @@ export function checkOutputPath(flag: string, outPath: string, inputs: readonly 
     throw new UsageError(
       `${flag} ${outPath}: an existing YAML file (an input kind); this writes ${writes}: choose another file or remove it first`,
     );
+  }
+}
+
+/**
+ * Refuses, before anything runs, an output whose folder does not exist (so a long run does not end
+ * in a write error): bad input, exit 1, naming the option, the file and the folder.
+ */
+export function checkOutputFolder(flag: string, outPath: string): void {
+  const dir = dirname(outPath);
+  if (!existsSync(dir)) {
+    throw new UserError(`${flag} ${outPath}: the folder ${dir} does not exist; create it or choose another path`);
   }
 }

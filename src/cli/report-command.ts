@@ -6,7 +6,7 @@ import { writeFileAtomic } from "../sweep/atomic-write.js";
 import { parseCsv } from "../sweep/csv.js";
 import { readResults } from "../sweep/results-file.js";
 import { UsageError, UserError } from "./errors.js";
-import { checkOutputPath } from "./output-guard.js";
+import { checkOutputFolder, checkOutputPath } from "./output-guard.js";
 
 /** A CSV input: the per-request file of `run --requests-csv` (header request,instance,...) or a sweep's results. */
 function readCsvInput(file: string): { file: string; kind: ReportKind; data: unknown } {
@@ -42,6 +42,7 @@ export function addReportCommand(program: Command, out: (line: string) => void):
     .action((inputs: string[], opts: { out: string }) => {
       if (!/\.html?$/i.test(opts.out)) throw new UsageError(`--out: expected a .html file, found '${opts.out}'`);
       checkOutputPath("--out", opts.out, inputs, "HTML");
+      checkOutputFolder("--out", opts.out);
       const classified: { file: string; kind: ReportKind; data: unknown }[] = [];
       for (const file of inputs) {
         if (/\.csv$/i.test(file)) {

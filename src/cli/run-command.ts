@@ -30,7 +30,7 @@ import { type Budget, budgetOption, budgetReached } from "./budget.js";
 import { countProgress, growingProgress, silentCount } from "./count-progress.js";
 import { UsageError, UserError } from "./errors.js";
 import { boundedInt, collect, MAX_SEEDS, MAX_STEPS, positiveInt } from "./options.js";
-import { checkOutputPath } from "./output-guard.js";
+import { checkOutputFolder, checkOutputPath } from "./output-guard.js";
 import { checkReportPath, REPORT_OPTION, writeReport } from "./report-option.js";
 
 interface RunOptions {
@@ -133,7 +133,10 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
       if (typeof traceActors === "object" && "error" in traceActors) {
         throw new UsageError(`--trace-actors: ${traceActors.error}`);
       }
-      if (opts.trace !== undefined) checkOutputPath("--trace", opts.trace, [scenario], "a JSON trace");
+      if (opts.trace !== undefined) {
+        checkOutputPath("--trace", opts.trace, [scenario], "a JSON trace");
+        checkOutputFolder("--trace", opts.trace);
+      }
       checkReportPath(opts.report, [scenario]);
       // Bad input (a file that does not load) is exit 1 with every issue at its file:line:column.
       const loaded = loadAnyScenario(scenario, opts.set);

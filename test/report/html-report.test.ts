@@ -41,6 +41,16 @@ describe("clustersim report: inputs and errors (the page itself is tested in tes
     expect(r.stderr).toContain(`${bad}: expected run --json, scale --json or check --json output`);
     expect(r.stderr).not.toMatch(/\bat \w+ \(/); // no stack trace
     expect(runCli(["report", bad, "--out", join(dir, "r.txt")]).code).toBe(2);
+    const notSweep = join(dir, "x.csv");
+    writeFileSync(notSweep, "a,b\n1,2\n");
+    const csv = runCli(["report", notSweep, "--out", join(dir, "r.html")]);
+    expect(csv.code).toBe(1);
+    expect(csv.stderr).toContain(
+      `${notSweep}:1:1: not a sweep results file (expected columns point_id,point_index,...)`,
+    );
+    const missing = runCli(["report", bad, "--out", join(dir, "no", "r.html")]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`the folder ${join(dir, "no")} does not exist`);
     const good = join(dir, "run.json");
     writeFileSync(good, runCli(["run", "test/claims/fixtures/tiny.yaml", "--json"]).stdout);
     const ok = runCli(["report", good, "--out", join(dir, "r.html")]);
