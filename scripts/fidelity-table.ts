@@ -104,6 +104,33 @@ function nemoH100(): FidelitySet {
   };
 }
 
+function nemoB200(): FidelitySet {
+  const table = csv("training-nemo.csv");
+  const rows: [string, string][] = [
+    ["deepseek-v3-256", "DeepSeekV3"],
+    ["gpt-oss-120b-64", "GPT OSS 120B"],
+    ["qwen3-30b-a3b-8", "Qwen3_30B_a3B"],
+    ["qwen3-235b-a22b-256", "Qwen3_235B_a22B"],
+  ];
+  return {
+    title: "NVIDIA Megatron-Bridge, DGX-B200 (training; no bound: the B200 constants are assumptions)",
+    unit: "tokens/s per GPU",
+    test: "(none: reported only, docs/model.md)",
+    rows: rows.map(([file, model]) => {
+      const row = table.find((r) => r.system === "DGX-B200" && r.model === model && r.container_release === "26.04.01");
+      const gpus = Number(row?.gpus);
+      return {
+        name: `${file} (${row?.precision})`,
+        published: Number(row?.tokens_per_s_per_gpu),
+        simulated: simulate(
+          `topologies/published/nemo-b200/${file}.yaml`,
+          (m) => (m.tokensPerSecond as number) / gpus,
+        ),
+      };
+    }),
+  };
+}
+
 function trtllm(): FidelitySet {
   const table = csv("inference.csv");
   const models: Record<string, string> = { V11: "llama-3.3-70b", V12: "llama-3.1-8b", V13: "llama-3.1-405b" };
@@ -224,6 +251,6 @@ function render(sets: FidelitySet[]): string {
   return `${[...out, ...sections].join("\n")}\n`;
 }
 
-const sets = [megatron2021(), nemoH100(), deepseekTraining(), trtllm(), expertParallelServing()];
+const sets = [megatron2021(), nemoH100(), nemoB200(), deepseekTraining(), trtllm(), expertParallelServing()];
 writeFileAtomic(`${ROOT}docs/fidelity.md`, render(sets));
 process.stdout.write(`wrote docs/fidelity.md (${sets.length} sets)\n`);
