@@ -71,6 +71,9 @@ export class FlowNetwork implements NetworkModel, FlowGraphView {
   private compLinks: Int32Array = new Int32Array(1024);
   private compFlows: Int32Array = new Int32Array(1024);
   private recomputeScheduled = false;
+  /** Links whose load is reported to `onLinkLoad` after each recomputation that touches them (a trace). */
+  private watched: Uint8Array | undefined;
+  private onLinkLoad: ((timeS: number, link: number, utilisation: number) => void) | undefined;
   private active = 0;
   private readonly counters: NetworkStats = {
     flowsStarted: 0,
@@ -348,6 +351,8 @@ export class FlowNetwork implements NetworkModel, FlowGraphView {
       }
     }
 
+    if (this.watched) this.reportLoads(nLinks);
+
     // Completion callbacks last: they may start new flows (a new recomputation, same instant).
     const n = doneNow.length;
     for (let i = 0; i < n; i++) {
@@ -359,6 +364,28 @@ export class FlowNetwork implements NetworkModel, FlowGraphView {
     }
     // A callback never runs this method re-entrantly, so doneNow is ours until here.
     doneNow.length = 0;
+  }
+
+  /**
+   * Reports, for every watched link, its load (sum of its flows' rates over its effective bandwidth)
+   * whenever a recomputation touches it: a step function of time (for trace counter tracks).
+   */
+  watchLinks(links: readonly number[], onLoad: (timeS: number, link: number, utilisation: number) => void): void {
+    this.watched = new Uint8Array(this.links.count);
+    for (const l of links) if (l >= 0 && l < this.links.count) this.watched[l] = 1;
+    this.onLinkLoad = onLoad;
+  }
+
+  private reportLoads(nLinks: number): void {
+    const watched = this.watched as Uint8Array;
+    const now = this.sim.now;
+    for (let i = 0; i < nLinks; i++) {
+      const l = this.compLinks[i] as number;
+      if (watched[l] !== 1) continue;
+      let sum = 0;
+      for (const f of this.linkFlows[l] ?? []) sum += this.rate[f] as number;
+      this.onLinkLoad?.(now, l, sum / (this.capacity[l] as number));
+    }
   }
 
   private release(f: number): void {

@@ -25,7 +25,7 @@ export type TraceActors = "all" | "replica0" | readonly number[];
 
 interface TraceEvent {
   name: string;
-  ph: "X" | "M" | "b" | "e" | "s" | "f";
+  ph: "X" | "M" | "b" | "e" | "s" | "f" | "C";
   bp?: "e";
   pid: number;
   tid?: number;
@@ -37,6 +37,11 @@ interface TraceEvent {
 }
 
 const US = 1e6;
+/** Cards whose links are watched for counter tracks, and how many of the busiest links get a track. */
+const MAX_WATCHED_CARDS = 256;
+const BUSIEST_LINKS = 8;
+/** The process id of the counter tracks (above any pipeline stage's). */
+const LINKS_PID = 1_000_000;
 
 export class TraceCollector implements TaskHook {
   private program: Program | undefined;
@@ -45,21 +50,52 @@ export class TraceCollector implements TaskHook {
   private readonly openAsync = new Map<string, number>();
   private nextAsyncId = 1;
   private readonly openFlows = new Map<string, number>();
+  /** Load samples per watched link: times, utilisations, and the time integral so far (for "busiest"). */
+  private readonly loads = new Map<string, { t: number[]; u: number[]; integral: number }>();
   private nextFlowId = 1;
 
   constructor(private readonly actors: TraceActors = "replica0") {}
 
+  private chosen(program: Program): number[] {
+    const n = program.replicas * program.ranks;
+    return this.actors === "all"
+      ? Array.from({ length: n }, (_, a) => a)
+      : this.actors === "replica0"
+        ? Array.from({ length: program.ranks }, (_, r) => r)
+        : this.actors.filter((a) => a >= 0 && a < n);
+  }
+
+  /** The cards of the traced actors (at most MAX_WATCHED_CARDS): their links' loads become counter tracks. */
+  cardsToWatch(program: Program): number[] {
+    const cards: number[] = [];
+    for (const a of this.chosen(program)) {
+      for (const c of program.actorCards(a)) {
+        if (cards.length >= MAX_WATCHED_CARDS) return cards;
+        cards.push(c);
+      }
+    }
+    return cards;
+  }
+
+  onLinkLoad(timeS: number, link: string, utilisation: number): void {
+    let l = this.loads.get(link);
+    if (!l) {
+      l = { t: [], u: [], integral: 0 };
+      this.loads.set(link, l);
+    }
+    const n = l.t.length;
+    if (n > 0) l.integral += (l.u[n - 1] as number) * (timeS - (l.t[n - 1] as number));
+    if (n > 0 && l.t[n - 1] === timeS) l.u[n - 1] = utilisation;
+    else {
+      l.t.push(timeS);
+      l.u.push(utilisation);
+    }
+  }
+
   onProgram(program: Program): void {
     this.program = program;
     this.traced.clear();
-    const n = program.replicas * program.ranks;
-    const chosen =
-      this.actors === "all"
-        ? Array.from({ length: n }, (_, a) => a)
-        : this.actors === "replica0"
-          ? Array.from({ length: program.ranks }, (_, r) => r)
-          : this.actors.filter((a) => a >= 0 && a < n);
-    for (const a of chosen) this.traced.add(a);
+    for (const a of this.chosen(program)) this.traced.add(a);
     for (let r = 0; r < program.ranks; r++) {
       this.events.push({ name: "process_name", ph: "M", pid: r, args: { name: `stage ${r}` } });
       this.events.push({ name: "process_sort_index", ph: "M", pid: r, args: { sort_index: r } });
@@ -187,6 +223,28 @@ export class TraceCollector implements TaskHook {
   /** The trace file's text: `{"traceEvents": [...], "displayTimeUnit": "ms"}`, one event per line. */
   toJson(meta: Record<string, string | number> = {}): string {
     const lines = this.events.map((e) => JSON.stringify(e));
+    // Counter tracks: the busiest watched links by time-integrated utilisation, name order among equals.
+    const busiest = [...this.loads]
+      .filter(([, l]) => l.integral > 0)
+      .sort((a, b) => b[1].integral - a[1].integral || (a[0] < b[0] ? -1 : 1))
+      .slice(0, BUSIEST_LINKS);
+    if (busiest.length > 0) {
+      lines.push(JSON.stringify({ name: "process_name", ph: "M", pid: LINKS_PID, args: { name: "busiest links" } }));
+      lines.push(JSON.stringify({ name: "process_sort_index", ph: "M", pid: LINKS_PID, args: { sort_index: -1 } }));
+      for (const [name, l] of busiest) {
+        for (let i = 0; i < l.t.length; i++) {
+          lines.push(
+            JSON.stringify({
+              name: `${name} utilisation`,
+              ph: "C",
+              pid: LINKS_PID,
+              ts: (l.t[i] as number) * US,
+              args: { utilisation: Number((l.u[i] as number).toFixed(6)) },
+            }),
+          );
+        }
+      }
+    }
     return `{"displayTimeUnit":"ms","metadata":${JSON.stringify(meta)},"traceEvents":[\n${lines.join(",\n")}\n]}\n`;
   }
 

@@ -110,7 +110,18 @@ export function runLoadedScenario(
     const timing = withNoise
       ? new NoisyComputeTiming(scenario.noise, (a) => program.actorCards(a), actors, streams)
       : undefined;
-    const records = new TaskExecutor(sim, trainingStepGraph(program), comm, timing).run(stepsToRun, ctl ?? {});
+    const graph = trainingStepGraph(program);
+    const hook = ctl?.taskHook;
+    const watchCards = hook?.cardsToWatch?.(graph);
+    if (hook?.onLinkLoad && watchCards && watchCards.length > 0) {
+      // The links at the traced cards (their NICs and scale-up ports), for the trace's counter tracks.
+      const cards = new Set(watchCards);
+      const { src, dst, count } = c.links;
+      const links: number[] = [];
+      for (let l = 0; l < count; l++) if (cards.has(src[l] as number) || cards.has(dst[l] as number)) links.push(l);
+      network.watchLinks(links, (t, l, u) => hook.onLinkLoad?.(t, c.links.name(l), u));
+    }
+    const records = new TaskExecutor(sim, graph, comm, timing).run(stepsToRun, ctl ?? {});
     return {
       records,
       events: sim.eventsProcessed,

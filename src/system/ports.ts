@@ -67,6 +67,10 @@ export interface TaskHook {
    * noise share that has no interval).
    */
   onSlice?(actor: number, category: number, startS: number, endS: number, task: number, step: number): void;
+  /** Cards whose links the trace wants loads of (asked once, before the run). */
+  cardsToWatch?(program: Program): readonly number[];
+  /** A watched link's load changed: utilisation of its effective bandwidth from `timeS` on. */
+  onLinkLoad?(timeS: number, link: string, utilisation: number): void;
 }
 
 /** Optional control of a multi-step run: a budget that can end it early, and progress. */

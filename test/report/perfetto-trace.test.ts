@@ -41,7 +41,7 @@ describe("Perfetto / Chrome trace of a training run (run --trace)", () => {
   it("parses as trace-event JSON with named stage processes and replica threads", () => {
     expect(slices.length).toBeGreaterThan(0);
     const processes = events.filter((e) => e.ph === "M" && e.name === "process_name").map((e) => e.args?.name);
-    expect(processes).toEqual(["stage 0", "stage 1"]);
+    expect(processes).toEqual(["stage 0", "stage 1", "busiest links"]);
     const threads = events.filter((e) => e.ph === "M" && e.name === "thread_name" && (e.tid as number) < actors);
     expect(threads).toHaveLength(actors);
     for (const s of slices) {
@@ -96,6 +96,20 @@ describe("Perfetto / Chrome trace of a training run (run --trace)", () => {
       const s = starts.find((x) => x.id === f.id) as Event;
       expect(f.pid).not.toBe(s.pid); // another stage
       expect(f.ts as number).toBeGreaterThanOrEqual(s.ts as number);
+    }
+  });
+
+  it("counter tracks: the busiest links at the traced cards, utilisation between 0 and 1", () => {
+    const counters = events.filter((e) => e.ph === "C");
+    expect(counters.length).toBeGreaterThan(0);
+    const names = new Set(counters.map((e) => e.name));
+    expect(names.size).toBeGreaterThan(0);
+    expect(names.size).toBeLessThanOrEqual(8);
+    for (const n of names) expect(n).toMatch(/ -> .* utilisation$/);
+    for (const c of counters) {
+      const u = c.args?.utilisation as number;
+      expect(u).toBeGreaterThanOrEqual(0);
+      expect(u).toBeLessThanOrEqual(1 + 1e-9);
     }
   });
 
