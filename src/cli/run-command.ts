@@ -208,7 +208,15 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
           : seedsRun.length < seedCount
             ? `${seedsRun.length} of ${plural(seedCount, "seed")} run; the figures are of those`
             : undefined;
-      const job = jobDays === undefined ? undefined : jobDaysReport(scenario, opts.set, first, jobDays, seed);
+      let jobBar: ReturnType<typeof countProgress> | undefined;
+      const job =
+        jobDays === undefined
+          ? undefined
+          : jobDaysReport(scenario, opts.set, first, jobDays, seed, (done, total) => {
+              jobBar ??= countProgress("job-days", "checkpoint interval", total);
+              jobBar.update(done);
+            });
+      jobBar?.stop();
       if (job && "error" in job) throw new UserError(job.error);
       const json = {
         scenario,

@@ -100,6 +100,7 @@ export function jobDaysReport(
   run: RunResult,
   jobDays: number,
   seed: number,
+  onEvaluated?: (done: number, total: number) => void,
 ): JobDaysReport | { error: string } {
   if (!run.ok) return { error: run.error };
   const scenario = loadScenario(scenarioPath, sets);
@@ -120,7 +121,10 @@ export function jobDaysReport(
   };
   const sim = simulateJob(scenario.failures, job, seed);
   const closed = goodputClosedForm(sim.params, job.usefulS);
-  const opt = optimalIntervalS(scenario.failures, job, { seeds: [seed, seed + 1, seed + 2, seed + 3] });
+  const opt = optimalIntervalS(scenario.failures, job, {
+    seeds: [seed, seed + 1, seed + 2, seed + 3],
+    ...(onEvaluated ? { onEvaluated } : {}),
+  });
   return {
     jobDays,
     goodput: sim.goodput,

@@ -14,6 +14,8 @@ export interface OptimalIntervalOptions {
   gridPoints?: number;
   /** Golden-section iterations after the grid (default 16). */
   refineIterations?: number;
+  /** Told after each interval evaluated: how many of the search's evaluations are done (a progress bar). */
+  onEvaluated?: (done: number, total: number) => void;
 }
 
 export interface OptimalIntervalResult {
@@ -64,7 +66,11 @@ export function optimalIntervalS(
   const arrivals: FailureArrivals[] = seeds.map((seed) => failureArrivalsFor(spec, job, seed));
   let simulations = 0;
   const cache = new Map<number, number>();
+  // The grid, the two golden-section starting points, one per iteration, then Young's and Daly's intervals.
+  const totalEvaluations = Math.max(2, options.gridPoints ?? 13) + 2 + (options.refineIterations ?? 16) + 2;
+  let evaluations = 0;
   const meanGoodput = (rawIntervalS: number): number => {
+    options.onEvaluated?.(++evaluations, totalEvaluations);
     // exp(log τ) may round below the range's ends; clamp.
     const params = resolveFailureParams(spec, job, Math.min(highS, Math.max(lowS, rawIntervalS)));
     const cached = cache.get(params.intervalS); // step rounding can map several τ to one

@@ -49,4 +49,18 @@ describe("optimalIntervalS", () => {
     expect(r.intervalS / 120).toBeLessThan(1.3);
     expect(r.goodput).toBeGreaterThan(r.goodputAtDaly);
   });
+
+  it("reports each evaluation of the search against its planned total (a progress bar)", () => {
+    const seen: [number, number][] = [];
+    const quiet = optimalIntervalS(spec, job, { seeds: [1, 2], gridPoints: 5, refineIterations: 4 });
+    const told = optimalIntervalS(spec, job, {
+      seeds: [1, 2],
+      gridPoints: 5,
+      refineIterations: 4,
+      onEvaluated: (d, t) => seen.push([d, t]),
+    });
+    expect(told).toEqual(quiet);
+    expect(seen.map(([d]) => d)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
+    expect(new Set(seen.map(([, t]) => t))).toEqual(new Set([5 + 2 + 4 + 2]));
+  });
 });
