@@ -208,3 +208,130 @@ export function scatterChart(opts: {
   parts.push("</svg>");
   return parts.join("\n");
 }
+
+/**
+ * A waterfall of losses: a first bar at `start`, then one floating bar per loss stepping down (or up,
+ * for a negative loss) from the running total, and a last bar at the total that remains.
+ */
+export function waterfallChart(opts: {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  start: { label: string; value: number };
+  steps: readonly { label: string; value: number }[];
+  endLabel: string;
+}): string {
+  const labels = [opts.start.label, ...opts.steps.map((s) => s.label), opts.endLabel];
+  const H = M.top + M.bottom + labels.length * 24;
+  const left = 170;
+  let level = opts.start.value;
+  const spans: { from: number; to: number; kind: "total" | "loss" | "gain" }[] = [
+    { from: 0, to: level, kind: "total" },
+  ];
+  for (const s of opts.steps) {
+    spans.push({ from: level - s.value, to: level, kind: s.value >= 0 ? "loss" : "gain" });
+    level -= s.value;
+  }
+  spans.push({ from: 0, to: level, kind: "total" });
+  const lo = Math.min(0, ...spans.map((s) => Math.min(s.from, s.to)));
+  const hi = Math.max(...spans.map((s) => Math.max(s.from, s.to)));
+  const x = scaleLinear()
+    .domain([lo, hi === lo ? lo + 1 : hi])
+    .nice()
+    .range([left, W - M.right]);
+  const y = scaleBand()
+    .domain(labels)
+    .range([M.top, H - M.bottom])
+    .padding(0.2);
+  const parts = frame(opts.title, H);
+  parts.push(`<g class="axis x">`);
+  for (const t of x.ticks(6)) {
+    parts.push(
+      `<line x1="${num(x(t))}" x2="${num(x(t))}" y1="${M.top}" y2="${H - M.bottom}" stroke="#eee"/>`,
+      `<text x="${num(x(t))}" y="${H - M.bottom + 16}" text-anchor="middle">${fmtTick(t)}</text>`,
+    );
+  }
+  parts.push(
+    `<text class="axis-label x" x="${num((left + W - M.right) / 2)}" y="${H - 8}" text-anchor="middle">${xmlEscape(opts.xLabel)}</text></g>`,
+    `<g class="axis y"><text class="axis-label y" transform="translate(14,${num(H / 2)}) rotate(-90)" text-anchor="middle">${xmlEscape(opts.yLabel)}</text>`,
+  );
+  const colour = { total: "#0072B2", loss: "#D55E00", gain: "#009E73" };
+  spans.forEach((s, i) => {
+    const label = labels[i] as string;
+    const yy = y(label) ?? 0;
+    const a = Math.min(x(s.from), x(s.to));
+    parts.push(
+      `<text x="${left - 6}" y="${num(yy + y.bandwidth() / 2 + 4)}" text-anchor="end">${xmlEscape(label)}</text>`,
+      `<rect x="${num(a)}" y="${num(yy)}" width="${num(Math.max(1, Math.abs(x(s.to) - x(s.from))))}" height="${num(y.bandwidth())}" fill="${colour[s.kind]}"><title>${xmlEscape(`${label}: ${s.kind === "total" ? s.to : s.to - s.from}`)}</title></rect>`,
+    );
+  });
+  parts.push("</g></svg>");
+  return parts.join("\n");
+}
+
+/** A tornado: per field, the metric at −10% and +10% as bars from the value at the field's center. */
+export function tornadoChart(opts: {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  rows: readonly { label: string; center: number; low?: number; high?: number }[];
+  bound?: number;
+}): string {
+  const H = M.top + M.bottom + Math.max(1, opts.rows.length) * 24 + 30;
+  const left = 260;
+  const vals = opts.rows.flatMap((r) => [r.center, r.low, r.high].filter((v): v is number => Number.isFinite(v)));
+  if (opts.bound !== undefined) vals.push(opts.bound);
+  const lo = Math.min(...vals);
+  const hi = Math.max(...vals);
+  const pad = (hi - lo) * 0.1 || Math.abs(hi) * 0.01 || 0.01;
+  const x = scaleLinear()
+    .domain([lo - pad, hi + pad])
+    .range([left, W - M.right]);
+  const y = scaleBand()
+    .domain(opts.rows.map((r) => r.label))
+    .range([M.top, H - M.bottom - 30])
+    .padding(0.2);
+  const parts = frame(opts.title, H);
+  parts.push(`<g class="axis x">`);
+  for (const t of x.ticks(6)) {
+    parts.push(
+      `<line x1="${num(x(t))}" x2="${num(x(t))}" y1="${M.top}" y2="${H - M.bottom - 30}" stroke="#eee"/>`,
+      `<text x="${num(x(t))}" y="${H - M.bottom - 14}" text-anchor="middle">${fmtTick(t)}</text>`,
+    );
+  }
+  parts.push(
+    `<text class="axis-label x" x="${num((left + W - M.right) / 2)}" y="${H - M.bottom + 4}" text-anchor="middle">${xmlEscape(opts.xLabel)}</text></g>`,
+    `<g class="axis y"><text class="axis-label y" transform="translate(14,${num(H / 2)}) rotate(-90)" text-anchor="middle">${xmlEscape(opts.yLabel)}</text>`,
+  );
+  for (const r of opts.rows) {
+    const yy = y(r.label) ?? 0;
+    parts.push(
+      `<text x="${left - 6}" y="${num(yy + y.bandwidth() / 2 + 4)}" text-anchor="end">${xmlEscape(r.label)}</text>`,
+    );
+    for (const [v, c] of [
+      [r.low, PALETTE[4]],
+      [r.high, PALETTE[0]],
+    ] as const) {
+      if (v === undefined || !Number.isFinite(v)) continue;
+      const a = Math.min(x(r.center), x(v));
+      parts.push(
+        `<rect x="${num(a)}" y="${num(yy)}" width="${num(Math.max(1, Math.abs(x(v) - x(r.center))))}" height="${num(y.bandwidth())}" fill="${c}"><title>${xmlEscape(`${r.label}: ${v}`)}</title></rect>`,
+      );
+    }
+    parts.push(
+      `<line x1="${num(x(r.center))}" x2="${num(x(r.center))}" y1="${num(yy - 2)}" y2="${num(yy + y.bandwidth() + 2)}" stroke="#000"/>`,
+    );
+  }
+  if (opts.bound !== undefined) {
+    const bx = num(x(opts.bound));
+    parts.push(
+      `<line x1="${bx}" x2="${bx}" y1="${M.top}" y2="${H - M.bottom - 30}" stroke="#c00" stroke-dasharray="6 4"/>`,
+    );
+  }
+  const lx = W - M.right + 12;
+  parts.push(
+    `<g class="legend"><g transform="translate(${lx},${M.top + 20})"><rect width="12" height="12" fill="${PALETTE[4]}"/><text x="18" y="10">field at -10%</text></g><g transform="translate(${lx},${M.top + 38})"><rect width="12" height="12" fill="${PALETTE[0]}"/><text x="18" y="10">field at +10%</text></g></g>`,
+  );
+  parts.push("</g></svg>");
+  return parts.join("\n");
+}

@@ -1,4 +1,4 @@
-import { barChart, lineChart, type Series, scatterChart } from "./charts.js";
+import { barChart, lineChart, type Series, scatterChart, tornadoChart, waterfallChart } from "./charts.js";
 import { type Cell, esc, fmt, pctText, table } from "./page.js";
 
 /**
@@ -158,11 +158,15 @@ export function scaleSection(file: string, rows: readonly Json[]): string {
     .map(([label, value]) => ({ label, value: value * 100 }));
   if (last && lossBars.length > 0) {
     out.push(
-      barChart({
-        title: `Efficiency lost at ${fmt(numOf(last, "cards"))} cards, by category`,
-        xLabel: "percentage points of efficiency",
-        yLabel: "time category",
-        bars: lossBars,
+      waterfallChart({
+        title: `From linear scaling to ${pctText(numOf(last, "scalingEfficiency"))} at ${fmt(numOf(last, "cards"))} cards: the loss by category`,
+        xLabel: "scaling efficiency (%)",
+        yLabel: "step",
+        start: { label: "linear", value: 100 },
+        steps: Object.entries(loss)
+          .filter(([, v]) => Math.abs(v) > 1e-9)
+          .map(([label, value]) => ({ label, value: value * 100 })),
+        endLabel: "efficiency",
       }),
     );
   }
@@ -240,12 +244,21 @@ export function checkSection(file: string, report: Json): string {
       if (loss.length === 0) continue;
       const efficiency = o.lossKind === "efficiency-loss";
       out.push(
-        barChart({
-          title: `${String(o.name)} fails: ${efficiency ? "efficiency lost by category" : "where its time goes"}`,
-          xLabel: efficiency ? "percentage points of efficiency lost" : "share of step time (%)",
-          yLabel: "category",
-          bars: loss.map(([label, v]) => ({ label, value: v * 100 })),
-        }),
+        efficiency
+          ? waterfallChart({
+              title: `${String(o.name)} fails: from linear scaling to its efficiency, the loss by category`,
+              xLabel: "scaling efficiency (%)",
+              yLabel: "step",
+              start: { label: "linear", value: 100 },
+              steps: loss.map(([label, v]) => ({ label, value: v * 100 })),
+              endLabel: String(o.name),
+            })
+          : barChart({
+              title: `${String(o.name)} fails: where its time goes`,
+              xLabel: "share of step time (%)",
+              yLabel: "category",
+              bars: loss.map(([label, v]) => ({ label, value: v * 100 })),
+            }),
       );
     }
     const solve = c.solve as Json | undefined;
@@ -269,11 +282,17 @@ export function checkSection(file: string, report: Json): string {
     const sens = (((c.sensitivity ?? {}) as Json).rows ?? []) as Json[];
     if (sens.length > 0) {
       out.push(
-        barChart({
-          title: `Sensitivity: swing of ${String(bound.metric)} for ±10% of each field`,
-          xLabel: `swing of ${String(bound.metric)}`,
-          yLabel: "field",
-          bars: sens.map((r) => ({ label: `${String(r.context)}: ${String(r.field)}`, value: r.swing as number })),
+        tornadoChart({
+          title: `Sensitivity: ${String(bound.metric)} for ±10% of each field (ranked by swing)`,
+          xLabel: String(bound.metric),
+          yLabel: "field (variant: field)",
+          rows: sens.map((r) => ({
+            label: `${String(r.context)}: ${String(r.field)}`,
+            center: r.metricCenter as number,
+            ...(typeof r.metricLow === "number" ? { low: r.metricLow } : {}),
+            ...(typeof r.metricHigh === "number" ? { high: r.metricHigh } : {}),
+          })),
+          ...(typeof bound.value === "number" && bound.relative !== true ? { bound: bound.value } : {}),
         }),
         table(
           ["context: field", "center", `${String(bound.metric)} at -10%`, "at center", "at +10%", "swing"],
