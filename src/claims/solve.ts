@@ -35,6 +35,8 @@ export interface Probe {
    * never a verdict; a run that fails otherwise (out of memory, an impossible plan) is a failing one.
    */
   rejected?: boolean;
+  /** Why an evaluated probe's verdict is not its metric's comparison alone (an overloaded serving run). */
+  note?: string;
 }
 
 export interface SolveResult {
@@ -100,7 +102,7 @@ export async function solveBreakingPoint(claim: LoadedClaim, opts: SolveOptions)
         ...(opts.progress ? { progress: opts.progress } : {}),
       })) as [CaseOutcome];
       p = o.ok
-        ? { value, holds: o.holds, metric: o.value.mean }
+        ? { value, holds: o.holds, metric: o.value.mean, ...(o.note ? { note: o.note } : {}) }
         : { value, holds: false, reason: o.reason, ...(o.runKind === "invalid-input" ? { rejected: true } : {}) };
     }
     probes.push(p);

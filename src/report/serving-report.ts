@@ -356,7 +356,7 @@ export function solveText(s: SolveResult, metric: string): string[] {
     fmtNum(p.value),
     p.reason ? "n/a" : p.holds ? "holds" : "fails",
     p.metric !== undefined ? formatMetric(metric, p.metric) : "",
-    (p.reason ?? "").split("\n")[0] ?? "",
+    (p.reason ?? p.note ?? "").split("\n")[0] ?? "",
   ]);
   return [`solve: ${s.summary}`, ...textTable([s.field, "target", metric, "note"], rows, [0, 2]).map((l) => `  ${l}`)];
 }
