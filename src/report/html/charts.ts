@@ -129,6 +129,29 @@ function axes(
   return out.join("\n");
 }
 
+/**
+ * The axes of a chart whose y axis is a band of named rows (bars, waterfall, tornado): x ticks with
+ * grid lines down to `plotBottom`, the x title at `titleY`, and the y title; leaves the y group open
+ * for the row labels (the caller closes it with the svg).
+ */
+function bandAxes(
+  x: { (v: number): number; ticks(n?: number): number[] },
+  o: { left: number; H: number; plotBottom: number; titleY: number; xLabel: string; yLabel: string },
+): string[] {
+  const out = [`<g class="axis x">`];
+  for (const t of x.ticks(6)) {
+    out.push(
+      `<line x1="${num(x(t))}" x2="${num(x(t))}" y1="${M.top}" y2="${o.plotBottom}" stroke="#eee"/>`,
+      `<text x="${num(x(t))}" y="${o.plotBottom + 16}" text-anchor="middle">${fmtTick(t)}</text>`,
+    );
+  }
+  out.push(
+    `<text class="axis-label x" x="${num((o.left + W - M.right) / 2)}" y="${o.titleY}" text-anchor="middle">${xmlEscape(o.xLabel)}</text></g>`,
+    `<g class="axis y"><text class="axis-label y" transform="translate(14,${num(o.H / 2)}) rotate(-90)" text-anchor="middle">${xmlEscape(o.yLabel)}</text>`,
+  );
+  return out;
+}
+
 /** Horizontal bars, one per item (the y axis names them). */
 export function barChart(opts: {
   title: string;
@@ -147,17 +170,7 @@ export function barChart(opts: {
     .nice()
     .range([left, W - M.right]);
   const parts = frame(opts.title, H);
-  parts.push(`<g class="axis x">`);
-  for (const t of x.ticks(6)) {
-    parts.push(
-      `<line x1="${num(x(t))}" x2="${num(x(t))}" y1="${M.top}" y2="${H - M.bottom}" stroke="#eee"/>`,
-      `<text x="${num(x(t))}" y="${H - M.bottom + 16}" text-anchor="middle">${fmtTick(t)}</text>`,
-    );
-  }
-  parts.push(
-    `<text class="axis-label x" x="${num((left + W - M.right) / 2)}" y="${H - 8}" text-anchor="middle">${xmlEscape(opts.xLabel)}</text></g>`,
-    `<g class="axis y"><text class="axis-label y" transform="translate(14,${num(H / 2)}) rotate(-90)" text-anchor="middle">${xmlEscape(opts.yLabel)}</text>`,
-  );
+  parts.push(...bandAxes(x, { left, H, plotBottom: H - M.bottom, titleY: H - 8, ...opts }));
   for (const [i, b] of opts.bars.entries()) {
     const yy = y(b.label) ?? 0;
     parts.push(
@@ -244,17 +257,7 @@ export function waterfallChart(opts: {
     .range([M.top, H - M.bottom])
     .padding(0.2);
   const parts = frame(opts.title, H);
-  parts.push(`<g class="axis x">`);
-  for (const t of x.ticks(6)) {
-    parts.push(
-      `<line x1="${num(x(t))}" x2="${num(x(t))}" y1="${M.top}" y2="${H - M.bottom}" stroke="#eee"/>`,
-      `<text x="${num(x(t))}" y="${H - M.bottom + 16}" text-anchor="middle">${fmtTick(t)}</text>`,
-    );
-  }
-  parts.push(
-    `<text class="axis-label x" x="${num((left + W - M.right) / 2)}" y="${H - 8}" text-anchor="middle">${xmlEscape(opts.xLabel)}</text></g>`,
-    `<g class="axis y"><text class="axis-label y" transform="translate(14,${num(H / 2)}) rotate(-90)" text-anchor="middle">${xmlEscape(opts.yLabel)}</text>`,
-  );
+  parts.push(...bandAxes(x, { left, H, plotBottom: H - M.bottom, titleY: H - 8, ...opts }));
   const colour = { total: "#0072B2", loss: "#D55E00", gain: "#009E73" };
   spans.forEach((s, i) => {
     const label = labels[i] as string;
@@ -292,17 +295,7 @@ export function tornadoChart(opts: {
     .range([M.top, H - M.bottom - 30])
     .padding(0.2);
   const parts = frame(opts.title, H);
-  parts.push(`<g class="axis x">`);
-  for (const t of x.ticks(6)) {
-    parts.push(
-      `<line x1="${num(x(t))}" x2="${num(x(t))}" y1="${M.top}" y2="${H - M.bottom - 30}" stroke="#eee"/>`,
-      `<text x="${num(x(t))}" y="${H - M.bottom - 14}" text-anchor="middle">${fmtTick(t)}</text>`,
-    );
-  }
-  parts.push(
-    `<text class="axis-label x" x="${num((left + W - M.right) / 2)}" y="${H - M.bottom + 4}" text-anchor="middle">${xmlEscape(opts.xLabel)}</text></g>`,
-    `<g class="axis y"><text class="axis-label y" transform="translate(14,${num(H / 2)}) rotate(-90)" text-anchor="middle">${xmlEscape(opts.yLabel)}</text>`,
-  );
+  parts.push(...bandAxes(x, { left, H, plotBottom: H - M.bottom - 30, titleY: H - M.bottom + 4, ...opts }));
   for (const r of opts.rows) {
     const yy = y(r.label) ?? 0;
     parts.push(
