@@ -1,5 +1,6 @@
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { runScenario } from "../src/scenario/run.js";
+import { packageRoot } from "../src/version.js";
 
 export interface ServingFleetBenchResult {
   benchmark: "serving-fleet" | "serving-deepseek";
@@ -12,7 +13,7 @@ export interface ServingFleetBenchResult {
   simulatedSeconds: number;
 }
 
-const SCENARIO = fileURLToPath(new URL("./serving-fleet-pd.yaml", import.meta.url));
+const SCENARIO = join(packageRoot(), "bench", "serving-fleet-pd.yaml");
 
 /** One timed serving run: wall and CPU seconds of runScenario, engine events, resident memory. */
 function timedRun(
@@ -58,7 +59,7 @@ export function runServingFleetBench(sizes: readonly number[] = [1024, 2048, 409
   return sizes.map((cards) => timedRun("serving-fleet", SCENARIO, sets(cards), `${cards} cards`));
 }
 
-const DEEPSEEK = fileURLToPath(new URL("./serving-deepseek.yaml", import.meta.url));
+const DEEPSEEK = join(packageRoot(), "bench", "serving-deepseek.yaml");
 
 /**
  * A DeepSeek-like fleet (bench/serving-deepseek.yaml): 280 H800 nodes, 25

@@ -1,5 +1,6 @@
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { runScenario } from "../src/scenario/run.js";
+import { packageRoot } from "../src/version.js";
 
 export interface ServingBenchResult {
   benchmark: "serving";
@@ -12,7 +13,7 @@ export interface ServingBenchResult {
   simulatedSeconds: number;
 }
 
-const SCENARIO = fileURLToPath(new URL("./serving-fleet.yaml", import.meta.url));
+const SCENARIO = join(packageRoot(), "bench", "serving-fleet.yaml");
 
 /**
  * Request-level serving simulation at scale: Llama 3.3 70B on 100 instances

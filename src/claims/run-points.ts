@@ -1,7 +1,6 @@
 import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
 import type { RunSpec } from "../scenario/types.js";
-import { SweepPool } from "../sweep/pool.js";
+import { builtInRunner, SweepPool } from "../sweep/pool.js";
 import { type PointResult, toPointResult } from "../sweep/result-columns.js";
 import { runWithBreakdown } from "./breakdown-runner.js";
 
@@ -47,10 +46,7 @@ export async function runPoints(specs: readonly RunSpec[], opts: RunPointsOption
       opts.progress?.done();
     }
   } else {
-    const pool = new SweepPool(threads, {
-      module: fileURLToPath(new URL("./breakdown-runner.ts", import.meta.url)),
-      exportName: "runWithBreakdown",
-    });
+    const pool = new SweepPool(threads, builtInRunner("runWithBreakdown"));
     try {
       // Longest points first (more cards) so the last worker is not left alone with the biggest one.
       const order = [...unique].sort((a, b) => weight(b[1]) - weight(a[1]));

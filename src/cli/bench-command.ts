@@ -1,4 +1,4 @@
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { runHoldModel } from "../../bench/engine-hold.js";
 import { runHeapBaseline } from "../../bench/heap-baseline.js";
@@ -6,31 +6,33 @@ import { runNetworkBench } from "../../bench/network-allreduce.js";
 import { runParseBench } from "../../bench/parse-worst.js";
 import { runServingBench } from "../../bench/serving.js";
 import { runServingDeepseekBench, runServingFleetBench } from "../../bench/serving-fleet.js";
+import { runStartupBench } from "../../bench/startup.js";
 import { runTrainingBench } from "../../bench/training-step.js";
 import { runClusterBuild } from "../cluster/build-benchmark.js";
 import { benchSweep } from "../sweep/bench-sweep.js";
+import { packageRoot } from "../version.js";
 import { UsageError } from "./errors.js";
 
 const HOLD_SIZES = [10_000, 100_000, 1_000_000];
 const HOLD_EVENTS = 5_000_000;
 const BASELINE_PENDING = 100_000;
 const BASELINE_REPEATS = 5;
-const SWEEP_EXAMPLE = fileURLToPath(new URL("../../topologies/sweeps/example.yaml", import.meta.url));
+const SWEEP_EXAMPLE = join(packageRoot(), "topologies", "sweeps", "example.yaml");
 
 /** `clustersim bench <name>`: benchmarks whose figures go into BENCHMARKS.md. */
 export function addBenchCommand(program: Command, out: (line: string) => void): void {
   program
     .command("bench")
     .description(
-      "run a benchmark: engine (hold model at 10k, 100k and 1M pending events); heap-baseline (the engine's hold model at 100k pending next to a bare 4-ary typed-array heap and a CPU loop of the same random draws, interleaved, --repeats rounds); cluster (16,384-card fat-tree build + routes); network (1 GiB all-reduce on 512..8,192 cards); training (GPT-3 175B step on 1,024..8,192 cards, then a DeepSeek-V3 step on 2,048 H800); serving (10^4..10^6 requests through 100 instances of 8 H100); serving-fleet (a prefill/decode-disaggregated Llama 3.3 70B fleet on 1,024..8,192 H100 cards, 60 simulated seconds); serving-deepseek (a DeepSeek-V3 fleet of 280 H800 nodes, prefill units EP 32 and decode units EP 144, 10 simulated minutes at 250..1,000 requests/s); sweep (the 64-point example sweep on 1 and 2 workers); parse (parse + validate the worst-shaped topology files under the parse bounds)",
+      "run a benchmark: engine (hold model at 10k, 100k and 1M pending events); heap-baseline (the engine's hold model at 100k pending next to a bare 4-ary typed-array heap and a CPU loop of the same random draws, interleaved, --repeats rounds); cluster (16,384-card fat-tree build + routes); network (1 GiB all-reduce on 512..8,192 cards); training (GPT-3 175B step on 1,024..8,192 cards, then a DeepSeek-V3 step on 2,048 H800); serving (10^4..10^6 requests through 100 instances of 8 H100); serving-fleet (a prefill/decode-disaggregated Llama 3.3 70B fleet on 1,024..8,192 H100 cards, 60 simulated seconds); serving-deepseek (a DeepSeek-V3 fleet of 280 H800 nodes, prefill units EP 32 and decode units EP 144, 10 simulated minutes at 250..1,000 requests/s); sweep (the 64-point example sweep on 1 and 2 workers); startup (whole CLI processes, --version, --help and a validate, from the bundle and from the sources, CPU and wall, --repeats rounds); parse (parse + validate the worst-shaped topology files under the parse bounds)",
     )
     .argument(
       "<name>",
-      "benchmark name: engine, heap-baseline, cluster, network, training, serving, serving-fleet, serving-deepseek, sweep, parse",
+      "benchmark name: engine, heap-baseline, cluster, network, training, serving, serving-fleet, serving-deepseek, sweep, startup, parse",
     )
     .option("--json", "one JSON object per line")
     .option("--events <n>", "events per size", String(HOLD_EVENTS))
-    .option("--repeats <n>", "rounds of heap-baseline", String(BASELINE_REPEATS))
+    .option("--repeats <n>", "rounds of heap-baseline and startup", String(BASELINE_REPEATS))
     .action(async (name: string, opts: { json?: boolean; events: string; repeats: string }) => {
       const events = Number(opts.events);
       if (!Number.isInteger(events) || events < 1) {
@@ -120,6 +122,20 @@ export function addBenchCommand(program: Command, out: (line: string) => void): 
         for (const r of await benchSweep(SWEEP_EXAMPLE)) out(JSON.stringify(r));
         return;
       }
+      if (name === "startup") {
+        const repeats = Number(opts.repeats);
+        if (!Number.isInteger(repeats) || repeats < 1) {
+          throw new UsageError(`--repeats: expected a positive integer, found '${opts.repeats}'`);
+        }
+        for (const r of runStartupBench(repeats)) {
+          out(
+            opts.json
+              ? JSON.stringify(r)
+              : `startup ${r.command.padEnd(44)} ${r.entry.padEnd(8)} median of ${r.runs}: ${r.medianWallSeconds.toFixed(3)} s wall, ${r.medianCpuSeconds.toFixed(3)} s cpu`,
+          );
+        }
+        return;
+      }
       if (name === "parse") {
         for (const r of runParseBench()) {
           out(
@@ -132,7 +148,7 @@ export function addBenchCommand(program: Command, out: (line: string) => void): 
       }
       if (name !== "engine")
         throw new UsageError(
-          `bench: unknown benchmark '${name}' (expected: engine, heap-baseline, cluster, network, training, serving, serving-fleet, serving-deepseek, sweep, parse)`,
+          `bench: unknown benchmark '${name}' (expected: engine, heap-baseline, cluster, network, training, serving, serving-fleet, serving-deepseek, sweep, startup, parse)`,
         );
       for (const pending of HOLD_SIZES) {
         const r = runHoldModel(pending, events);

@@ -1,46 +1,66 @@
 import { Command, CommanderError } from "commander";
-import { addBenchCommand } from "./bench-command.js";
-import { addCheckCommand } from "./check-command.js";
-import { addCollectiveCommand } from "./collective-command.js";
 import { UserError } from "./errors.js";
-import { addMergeCommand } from "./merge-command.js";
-import { addReportCommand } from "./report-command.js";
-import { addRunCommand } from "./run-command.js";
-import { addScaleCommand } from "./scale-command.js";
-import { addSchemaCommand } from "./schema-command.js";
-import { addSweepCommand } from "./sweep-command.js";
-import { addValidateCommand } from "./validate-command.js";
 import { packageVersion } from "./version.js";
 
-/** Builds the command-line program; `out` receives each output line. */
-export function buildProgram(out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Command {
+type AddCommand = (program: Command, out: (line: string) => void) => void;
+
+/**
+ * The commands in the order `--help` lists them, each loaded on demand: a
+ * command's module (and the simulator behind it) is imported only when that
+ * command runs or the full command list is needed, so `--version` or a
+ * single `validate` does not pay for loading every other command.
+ */
+const COMMANDS: [name: string, load: () => Promise<AddCommand>][] = [
+  ["bench", async () => (await import("./bench-command.js")).addBenchCommand],
+  ["run", async () => (await import("./run-command.js")).addRunCommand],
+  ["collective", async () => (await import("./collective-command.js")).addCollectiveCommand],
+  ["validate", async () => (await import("./validate-command.js")).addValidateCommand],
+  ["schema", async () => (await import("./schema-command.js")).addSchemaCommand],
+  ["sweep", async () => (await import("./sweep-command.js")).addSweepCommand],
+  ["merge", async () => (await import("./merge-command.js")).addMergeCommand],
+  ["scale", async () => (await import("./scale-command.js")).addScaleCommand],
+  ["check", async () => (await import("./check-command.js")).addCheckCommand],
+  ["report", async () => (await import("./report-command.js")).addReportCommand],
+];
+
+/**
+ * Which commands `argv` needs registered: the one it names (its first
+ * non-option word, when that is a command), none for a bare `--version`,
+ * and all of them otherwise (help, an unknown command and its suggestion).
+ */
+export function commandsFor(argv: string[]): string[] {
+  const args = argv.slice(2);
+  const word = args.find((a) => !a.startsWith("-"));
+  const named = COMMANDS.find(([name]) => name === word);
+  if (named) return [named[0]];
+  const versionOnly = args.length > 0 && args.every((a) => a === "--version" || a === "-V");
+  return versionOnly ? [] : COMMANDS.map(([name]) => name);
+}
+
+/** Builds the command-line program for `argv`; `out` receives each output line. */
+export async function buildProgram(
+  argv: string[],
+  out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+): Promise<Command> {
   const program = new Command()
     .name("clustersim")
     .description("Discrete-event simulator of ML training and LLM inference serving on accelerator clusters")
     .version(packageVersion(), "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  addBenchCommand(program, out);
-  addRunCommand(program, out);
-  addCollectiveCommand(program, out);
-  addValidateCommand(program, out);
-  addSchemaCommand(program, out);
-  addSweepCommand(program, out);
-  addMergeCommand(program, out);
-  addScaleCommand(program, out);
-  addCheckCommand(program, out);
-  addReportCommand(program, out);
+  const wanted = new Set(commandsFor(argv));
+  const adders = await Promise.all(COMMANDS.filter(([name]) => wanted.has(name)).map(([, load]) => load()));
+  for (const add of adders) add(program, out);
   return program;
 }
 
 /** Runs the CLI; returns the exit code (0 ok, 1 bad input, 2 usage error, 3 internal error). */
 export async function main(rawArgv: string[]): Promise<number> {
-  let argv = rawArgv;
-  const program = buildProgram();
   // --debug (anywhere on the command line) only changes how an internal error is printed.
-  argv = argv.filter((a) => a !== "--debug");
-  for (const cmd of program.commands) cmd.exitOverride();
+  const argv = rawArgv.filter((a) => a !== "--debug");
   try {
+    const program = await buildProgram(argv);
+    for (const cmd of program.commands) cmd.exitOverride();
     await program.parseAsync(argv);
     return 0;
   } catch (err) {

@@ -5,9 +5,26 @@ import type { RunSpec } from "../scenario/types.js";
 import { type PointResult, receivedPointResult } from "./result-columns.js";
 import type { RunnerRef, WorkerReply } from "./worker.js";
 
+/**
+ * True when this code runs from the start-up bundle (dist/*.mjs, built by
+ * scripts/build-bundle.mjs) rather than from the TypeScript sources: the
+ * workers then load the bundled worker and runners, without tsx.
+ */
+const runsFromBundle = (): boolean => !import.meta.url.endsWith(".ts");
+
+/**
+ * A runner shipped with clustersim, by export name: from the bundle its
+ * dist/runners.mjs export, from the sources the file that defines it.
+ */
+export function builtInRunner(exportName: "runScenario" | "runWithBreakdown"): RunnerRef {
+  if (runsFromBundle()) return { module: fileURLToPath(new URL("./runners.mjs", import.meta.url)), exportName };
+  const file = exportName === "runScenario" ? "../scenario/run.ts" : "../claims/breakdown-runner.ts";
+  return { module: fileURLToPath(new URL(file, import.meta.url)), exportName };
+}
+
 /** The real runner: `runScenario` of src/scenario/run.ts. */
 export function defaultRunner(): RunnerRef {
-  return { module: fileURLToPath(new URL("../scenario/run.ts", import.meta.url)), exportName: "runScenario" };
+  return builtInRunner("runScenario");
 }
 
 /** The most worker threads a pool starts: the machine's available parallelism. */
@@ -79,7 +96,8 @@ export class SweepPool {
   constructor(threads: number, runner: RunnerRef) {
     this.threads = capWorkers(threads, "worker threads", false);
     this.piscina = new Piscina({
-      filename: new URL("./worker-bootstrap.mjs", import.meta.url).href,
+      // From the bundle, its worker entry (no tsx); from the sources, the bootstrap that registers tsx.
+      filename: new URL(runsFromBundle() ? "./sweep-worker.mjs" : "./worker-bootstrap.mjs", import.meta.url).href,
       minThreads: this.threads,
       maxThreads: this.threads,
       idleTimeout: 60_000,

@@ -29,6 +29,8 @@ const runner: Runner | string = await loadRunner(workerData as RunnerRef);
 async function loadRunner(ref: RunnerRef): Promise<Runner | string> {
   const url = isAbsolute(ref.module) ? pathToFileURL(ref.module).href : ref.module;
   try {
+    // The bundled worker has no TypeScript loader; a runner given as a .ts file brings tsx in.
+    if (/\.[cm]?ts$/.test(url) && !import.meta.url.endsWith(".ts")) (await import("tsx/esm/api")).register();
     const mod = (await import(url)) as Record<string, unknown>;
     const fn = mod[ref.exportName];
     if (typeof fn !== "function") return `runner module ${ref.module} has no exported function '${ref.exportName}'`;

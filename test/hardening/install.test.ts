@@ -18,8 +18,8 @@ const MINUTES = 60_000;
 const work = mkdtempSync(join(tmpdir(), "clustersim-install-"));
 const project = join(work, "project");
 
-function sh(cmd: string, args: string[], cwd: string, timeout = 4 * MINUTES) {
-  const env = { ...process.env, npm_config_update_notifier: "false", npm_config_fund: "false" };
+function sh(cmd: string, args: string[], cwd: string, timeout = 4 * MINUTES, extraEnv: Record<string, string> = {}) {
+  const env = { ...process.env, npm_config_update_notifier: "false", npm_config_fund: "false", ...extraEnv };
   const r = spawnSync(cmd, args, { cwd, encoding: "utf8", timeout, env });
   return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "", error: r.error };
 }
@@ -38,6 +38,9 @@ describe("installed from an npm pack tarball into another project", () => {
     tarball = join(work, info.filename);
     const files = info.files.map((f) => f.path);
     expect(files).toContain("bin/clustersim.mjs");
+    // npm pack ran the prepare script: the start-up bundle ships with its manifest.
+    expect(files).toContain("dist/cli.mjs");
+    expect(files).toContain("dist/manifest.json");
     expect(files).toContain("src/sweep/worker-bootstrap.mjs");
     expect(files).toContain("topologies/clusters/small-2x8.yaml");
     expect(files.some((f) => f.startsWith("test/") || f.startsWith("runs/"))).toBe(false);
@@ -115,9 +118,19 @@ describe("installed from an npm pack tarball into another project", () => {
     expect(bad.stderr).not.toMatch(STACK);
   });
 
-  it("runs seeds on worker threads from node_modules (the tsx worker bootstrap)", () => {
-    const r = npx(["run", "claims/scenario.yaml", "--seeds", "2", "--workers", "2", "--json"]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).seeds.seeds).toEqual([1, 2]);
+  it("runs seeds on worker threads from node_modules, from the bundle npm pack built (and from the sources)", () => {
+    const args = ["run", "claims/scenario.yaml", "--seeds", "2", "--workers", "2", "--json"];
+    const bundled = sh("npx", ["--no-install", "clustersim", ...args], project, 2 * MINUTES, {
+      CLUSTERSIM_SHOW_ENTRY: "1",
+    });
+    expect(bundled.code, bundled.stderr).toBe(0);
+    expect(bundled.stderr).toMatch(/running from .*node_modules\/clustersim\/dist\/cli\.mjs/);
+    expect(JSON.parse(bundled.stdout).seeds.seeds).toEqual([1, 2]);
+    // The tsx worker bootstrap, as when no bundle was built.
+    const sources = sh("npx", ["--no-install", "clustersim", ...args], project, 2 * MINUTES, {
+      CLUSTERSIM_NO_BUNDLE: "1",
+    });
+    expect(sources.code, sources.stderr).toBe(0);
+    expect(sources.stdout).toBe(bundled.stdout);
   });
 });
