@@ -1,5 +1,7 @@
+import type { NoiseFreeCache } from "../scenario/noise-free-cache.js";
 import { runScenario } from "../scenario/run.js";
 import type { RunResult, RunSpec } from "../scenario/types.js";
+import type { StepControl } from "../system/ports.js";
 
 /** Prefix of the step-breakdown entries folded into the metrics (seconds per step by category). */
 export const BREAKDOWN_PREFIX = "breakdown.";
@@ -10,8 +12,8 @@ export const BREAKDOWN_PREFIX = "breakdown.";
  * pool, which keeps numeric metrics only. The claim checker and `scale` run
  * every point through this function, in-process or on worker threads.
  */
-export function runWithBreakdown(spec: RunSpec): RunResult {
-  const r = runScenario(spec);
+export function runWithBreakdown(spec: RunSpec, control?: StepControl, noiseFree?: NoiseFreeCache): RunResult {
+  const r = runScenario(spec, control, noiseFree);
   if (!r.ok) return r;
   const metrics = { ...r.metrics };
   const breakdown = r.details.breakdownSeconds as Record<string, number> | undefined;

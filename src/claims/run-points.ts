@@ -1,4 +1,5 @@
 import { availableParallelism } from "node:os";
+import { NoiseFreeCache } from "../scenario/noise-free-cache.js";
 import type { RunSpec } from "../scenario/types.js";
 import { builtInRunner, SweepPool } from "../sweep/pool.js";
 import { type PointResult, toPointResult } from "../sweep/result-columns.js";
@@ -41,8 +42,10 @@ export async function runPoints(specs: readonly RunSpec[], opts: RunPointsOption
   const results = new Map<string, PointResult>();
   opts.progress?.add(unique.size);
   if (threads <= 1) {
+    // One cache of noise-free twins for the points run here (each worker thread keeps its own).
+    const noiseFree = new NoiseFreeCache();
     for (const [k, s] of unique) {
-      results.set(k, toPointResult(runWithBreakdown(s)));
+      results.set(k, toPointResult(runWithBreakdown(s, undefined, noiseFree)));
       opts.progress?.done();
     }
   } else {

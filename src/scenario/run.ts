@@ -21,6 +21,7 @@ import { resolvePlan } from "../workload/plan-spec.js";
 import { compileStep } from "../workload/training/compile.js";
 import { trainingStepGraph } from "../workload/training/step-graph.js";
 import { type AnyScenario, loadAnyScenario } from "./load-scenario.js";
+import { type NoiseFreeCache, noiseFreeKey } from "./noise-free-cache.js";
 import { runServingScenario } from "./run-serving.js";
 import type { ScenarioSpec } from "./scenario-spec.js";
 import type { RunFailed, RunResult, RunSpec } from "./types.js";
@@ -34,7 +35,7 @@ export const HBM_RESERVE_FRACTION = 0.05;
  * network and the collectives, and returns plain metrics. Problems with the
  * input come back as data ({ ok: false }), never thrown.
  */
-export function runScenario(spec: RunSpec, control?: StepControl): RunResult {
+export function runScenario(spec: RunSpec, control?: StepControl, noiseFree?: NoiseFreeCache): RunResult {
   let scenario: AnyScenario;
   try {
     scenario = loadAnyScenario(spec.scenarioPath, spec.sets);
@@ -43,7 +44,7 @@ export function runScenario(spec: RunSpec, control?: StepControl): RunResult {
     throw err;
   }
   if (scenario.kind === "serving") return runServingScenario(scenario.spec, spec.seed);
-  return runLoadedScenario(scenario.spec, spec.seed, spec.steps, control);
+  return runLoadedScenario(scenario.spec, spec.seed, spec.steps, control, noiseFree);
 }
 
 /**
@@ -52,12 +53,16 @@ export function runScenario(spec: RunSpec, control?: StepControl): RunResult {
  * functions) reports progress per step and may end the run early at a step
  * boundary (a time budget); the metrics are then of the steps run
  * (`metrics.steps`), and the noise-free reference runs as many.
+ * `noiseFree` (optional) shares noise-free twins between runs: a noisy run
+ * takes its twin's mean step time from it when present, and every run leaves
+ * its own twin there (a quiet run is its own twin).
  */
 export function runLoadedScenario(
   scenario: ScenarioSpec,
   seed: number,
   steps: number,
   control?: StepControl,
+  noiseFree?: NoiseFreeCache,
 ): RunResult {
   if (!(Number.isInteger(steps) && steps >= 1)) {
     return { ok: false, kind: "invalid-input", error: `steps: expected an integer >= 1, found ${steps}` };
@@ -147,10 +152,12 @@ export function runLoadedScenario(
     peakFlopsPerS: cluster.accelerator.peakFlopsPerS[plan.precision] ?? cluster.accelerator.peakFlopsPerS.bf16,
   });
   let stragglerShare = 0;
+  const twinKey = noiseFree ? noiseFreeKey(scenario, stepsRun) : "";
+  // A quiet run is its own twin (unless a budget stopped it early: a run planned longer may differ).
+  if (quiet && stepsRun === steps) noiseFree?.set(twinKey, meanStepS(noisy.records));
   if (!quiet) {
-    const base = simulate(false, stepsRun);
-    const baseMean =
-      base.records.reduce((s, r, i, all) => s + (r.endS - (i === 0 ? 0 : (all[i - 1]?.endS ?? 0))), 0) / stepsRun;
+    const baseMean = noiseFree?.get(twinKey) ?? meanStepS(simulate(false, stepsRun).records);
+    noiseFree?.set(twinKey, baseMean);
     const mean = result.metrics.stepTimeSeconds as number;
     stragglerShare = Math.max(0, (mean - baseMean) / mean);
     result.metrics.noiseFreeStepTimeSeconds = baseMean;
@@ -188,6 +195,11 @@ export function runLoadedScenario(
       network: noisy.network,
     },
   };
+}
+
+/** Mean time per step of a run's step records (the noise-free twin's figure). */
+function meanStepS(records: readonly { endS: number }[]): number {
+  return records.reduce((s, r, i, all) => s + (r.endS - (i === 0 ? 0 : (all[i - 1]?.endS ?? 0))), 0) / records.length;
 }
 
 /**

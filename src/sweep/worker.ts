@@ -1,6 +1,7 @@
 import { isAbsolute } from "node:path";
 import { pathToFileURL } from "node:url";
 import { workerData } from "node:worker_threads";
+import { NoiseFreeCache } from "../scenario/noise-free-cache.js";
 import type { RunResult, RunSpec } from "../scenario/types.js";
 import { type PointResult, toPointResult } from "./result-columns.js";
 
@@ -22,9 +23,16 @@ export type WorkerReply =
   | { kind: "result"; result: PointResult; runSeconds: number }
   | { kind: "load-error"; message: string };
 
-type Runner = (spec: RunSpec) => RunResult | Promise<RunResult>;
+/** A runner: the spec, no step control (worker threads), and this thread's noise-free cache. */
+type Runner = (spec: RunSpec, control: undefined, noiseFree: NoiseFreeCache) => RunResult | Promise<RunResult>;
 
 const runner: Runner | string = await loadRunner(workerData as RunnerRef);
+/**
+ * This worker thread's noise-free twins, shared by the points it runs (the
+ * seeds of a --seeds run, a sweep's jitter levels, a claim's variants); the
+ * thread's only state besides the runner, and it changes no result.
+ */
+const noiseFree = new NoiseFreeCache();
 
 async function loadRunner(ref: RunnerRef): Promise<Runner | string> {
   const url = isAbsolute(ref.module) ? pathToFileURL(ref.module).href : ref.module;
@@ -50,7 +58,7 @@ export async function runPoint(spec: RunSpec): Promise<WorkerReply> {
   const t0 = performance.now();
   let result: PointResult;
   try {
-    result = toPointResult(await runner(spec));
+    result = toPointResult(await runner(spec, undefined, noiseFree));
   } catch (err) {
     result = { ok: false, kind: "internal", error: err instanceof Error ? err.message : String(err) };
   }
