@@ -21,6 +21,7 @@ const COMMANDS: [name: string, load: () => Promise<AddCommand>][] = [
   ["scale", async () => (await import("./scale-command.js")).addScaleCommand],
   ["check", async () => (await import("./check-command.js")).addCheckCommand],
   ["report", async () => (await import("./report-command.js")).addReportCommand],
+  ["plan", async () => (await import("./plan-command.js")).addPlanCommand],
 ];
 
 /**

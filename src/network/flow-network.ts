@@ -25,9 +25,11 @@ const FINISHED = 3; // done, waiting for the recomputation to remove it
  * - only over the connected component (flows linked through shared links)
  *   of the changed flows,
  * and a flow's completion event is cancelled and rescheduled only when its
- * rate actually changed. Per-flow and per-link state lives in typed arrays
- * indexed by a reusable flow slot; nothing is allocated per event once the
- * arrays have grown to the peak number of concurrent flows.
+ * rate actually changed. Flows that finish paying their latency at exactly
+ * the same instant share one "activate" event (`scheduleActivation`).
+ * Per-flow and per-link state lives in typed arrays indexed by a reusable
+ * flow slot; nothing is allocated per event once the arrays have grown to
+ * the peak number of concurrent flows.
  */
 export class FlowNetwork implements NetworkModel, FlowGraphView {
   readonly links: LinkTable;
@@ -58,6 +60,10 @@ export class FlowNetwork implements NetworkModel, FlowGraphView {
   pathLen = new Int32Array(0);
   stride = 8;
   private pathPos = new Int32Array(0);
+  /** Next flow slot in the same activation batch (-1: last); meaningful only while WAITING in a batch. */
+  private batchNext = new Int32Array(0);
+  /** Activation time (s) -> last flow slot of the batch waiting for it. */
+  private readonly batches = new ActivationBatchTable();
 
   // Per link.
   readonly linkFlows: Array<number[] | undefined>;
@@ -84,6 +90,7 @@ export class FlowNetwork implements NetworkModel, FlowGraphView {
   };
 
   private readonly hActivate: HandlerId;
+  private readonly hActivateBatch: HandlerId;
   private readonly hDone: HandlerId;
   private readonly hRecompute: HandlerId;
 
@@ -103,6 +110,7 @@ export class FlowNetwork implements NetworkModel, FlowGraphView {
     this.linkMark = new Int32Array(links.count);
     this.solver = new MaxMinSolver(links.count);
     this.hActivate = sim.handler("network flow-start", (f) => this.activate(f));
+    this.hActivateBatch = sim.handler("network flow-start batch", (f) => this.activateBatch(f));
     this.hDone = sim.handler("network flow-done", (f) => this.onDoneEvent(f));
     this.hRecompute = sim.handler("network recompute", () => this.recompute());
     this.growFlows(1024);
@@ -188,11 +196,76 @@ export class FlowNetwork implements NetworkModel, FlowGraphView {
     const delayS = messages * (latencyS + overheadS);
     if (delayS > 0) {
       this.state[f] = WAITING;
-      this.sim.after(delayS, this.hActivate, f);
+      this.scheduleActivation(f, delayS);
     } else {
       this.activate(f);
     }
     return f;
+  }
+
+  /**
+   * Schedules the activation of waiting flow `f` after `delayS` > 0 seconds.
+   *
+   * Flows whose activation time (now + delay, the float the engine itself
+   * would compute) is bit-for-bit equal share one engine event: the first
+   * flow at a new time schedules it, later ones are appended to that time's
+   * batch (a linked list through `batchNext`), and the event activates the
+   * whole batch in insertion order. This does not change what any
+   * recomputation sees. The engine runs events at equal times in
+   * scheduling order, so the batch's event sits where its first flow's own
+   * event would have been, and the other flows of the batch are activated
+   * earlier than they would have been, but never past a recomputation:
+   * activating a flow only adds it to its links, marks them dirty and
+   * schedules the single zero-delay "recompute" event if none is pending.
+   * That event is scheduled by the first change of the instant, which is the
+   * same event with or without batching (the first flow of a batch
+   * activates at the same point in both), so it gets the same place in the
+   * queue, after every event already queued for the instant, including
+   * every per-flow activation event that batching removed, since those were
+   * all scheduled at earlier instants. The same recomputation therefore
+   * sees the same set of flows. What can change is only the order in which
+   * it visits them, and only if another event of the instant, queued between
+   * two flows of a batch, starts a zero-latency flow or rescales a link: the
+   * max-min rates do not depend on that order (the solver freezes all
+   * unfrozen flows of a bottleneck link at one share; heap ties go by link
+   * id), but completion events falling at exactly equal times would then be
+   * queued in another order.
+   *
+   * Flows that do not join the max-min sharing (no links or no bytes) keep
+   * their own event: their activation schedules a completion event rather
+   * than the recompute, so moving them earlier could reorder it. So do
+   * flows whose activation time rounds to now (a delay below the clock's
+   * resolution), whose event must come after the ones already queued.
+   */
+  private scheduleActivation(f: number, delayS: number): void {
+    const now = this.sim.now;
+    const atS = now + delayS;
+    if (!(atS > now) || !Number.isFinite(atS) || this.pathLen[f] === 0 || this.size[f] === 0) {
+      this.sim.after(delayS, this.hActivate, f);
+      return;
+    }
+    this.batchNext[f] = -1;
+    const batches = this.batches;
+    const cell = batches.cellOf(atS);
+    const tail = batches.tailAt(cell);
+    if (tail === -1) {
+      batches.insert(cell, atS, f);
+      this.sim.at(atS, this.hActivateBatch, f);
+    } else {
+      this.batchNext[tail] = f;
+      batches.setTail(cell, f);
+    }
+  }
+
+  /** Activates the batch of flows starting with slot `head` (event at their common activation time). */
+  private activateBatch(head: number): void {
+    this.batches.remove(this.sim.now);
+    let f = head;
+    while (f !== -1) {
+      const next = this.batchNext[f] as number;
+      this.activate(f);
+      f = next;
+    }
   }
 
   private activate(f: number): void {
@@ -419,6 +492,7 @@ export class FlowNetwork implements NetworkModel, FlowGraphView {
     this.pathLen = growTo(this.pathLen, newCap, Int32Array);
     this.pathData = growTo(this.pathData, newCap * s, Int32Array);
     this.pathPos = growTo(this.pathPos, newCap * s, Int32Array);
+    this.batchNext = growTo(this.batchNext, newCap, Int32Array);
     const free = new Int32Array(newCap);
     free.set(this.freeSlots.subarray(0, this.freeCount));
     // Push new slots so that the lowest id is handed out first.
@@ -462,4 +536,95 @@ function growInt(a: Int32Array): Int32Array {
   const out = new Int32Array(a.length * 2);
   out.set(a);
   return out;
+}
+
+/**
+ * Map from an activation time (float64 seconds, keys compared bit for bit;
+ * times are > 0, so no -0 or NaN) to the last flow slot of its batch:
+ * open addressing with linear probing and backward-shift deletion (no
+ * tombstones) in typed arrays, so nothing is allocated once it has grown to
+ * the peak number of pending activation times.
+ */
+class ActivationBatchTable {
+  private timeS = new Float64Array(64);
+  /** Last flow slot of the batch in each cell; -1: empty cell. */
+  private tailFlow = new Int32Array(64).fill(-1);
+  private mask = 63;
+  private count = 0;
+  private readonly bitsF64 = new Float64Array(1);
+  private readonly bitsU32 = new Uint32Array(this.bitsF64.buffer);
+
+  /** The cell holding `timeS`, or the empty cell where it would go. */
+  cellOf(timeS: number): number {
+    const mask = this.mask;
+    let i = this.home(timeS);
+    while (this.tailFlow[i] !== -1 && this.timeS[i] !== timeS) i = (i + 1) & mask;
+    return i;
+  }
+
+  /** Last flow slot of the batch in `cell` (from `cellOf`), or -1 if none. */
+  tailAt(cell: number): number {
+    return this.tailFlow[cell] as number;
+  }
+
+  setTail(cell: number, flow: number): void {
+    this.tailFlow[cell] = flow;
+  }
+
+  /** Adds `timeS` with batch tail `flow` into the empty `cell` given by `cellOf(timeS)`. */
+  insert(cell: number, timeS: number, flow: number): void {
+    this.timeS[cell] = timeS;
+    this.tailFlow[cell] = flow;
+    this.count++;
+    if (this.count * 2 > this.tailFlow.length) this.rehash(this.tailFlow.length * 2);
+  }
+
+  /** Removes `timeS` if present. */
+  remove(timeS: number): void {
+    let i = this.cellOf(timeS);
+    if (this.tailFlow[i] === -1) return;
+    this.count--;
+    const mask = this.mask;
+    const times = this.timeS;
+    const tails = this.tailFlow;
+    // Backward shift: pull later entries of the probe run into the hole when their home allows it.
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      if (tails[j] === -1) break;
+      const k = this.home(times[j] as number);
+      // Entry j may move to i unless its home lies cyclically in (i, j].
+      const homeInGap = i <= j ? k > i && k <= j : k > i || k <= j;
+      if (homeInGap) continue;
+      times[i] = times[j] as number;
+      tails[i] = tails[j] as number;
+      i = j;
+    }
+    tails[i] = -1;
+  }
+
+  private home(timeS: number): number {
+    this.bitsF64[0] = timeS;
+    let h = Math.imul((this.bitsU32[0] as number) ^ Math.imul(this.bitsU32[1] as number, 0x9e3779b1), 0x85ebca6b);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 13;
+    return h & this.mask;
+  }
+
+  private rehash(size: number): void {
+    const oldTimes = this.timeS;
+    const oldTails = this.tailFlow;
+    this.timeS = new Float64Array(size);
+    this.tailFlow = new Int32Array(size).fill(-1);
+    this.mask = size - 1;
+    for (let i = 0; i < oldTails.length; i++) {
+      const tail = oldTails[i] as number;
+      if (tail === -1) continue;
+      const t = oldTimes[i] as number;
+      const cell = this.cellOf(t);
+      this.timeS[cell] = t;
+      this.tailFlow[cell] = tail;
+    }
+  }
 }

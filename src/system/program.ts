@@ -124,73 +124,120 @@ export class TaskListBuilder {
     this.edges.push({ from, to, rank: opts.rank ?? -1, onStart: opts.onStart ?? false });
   }
 
-  /** Packs the tasks; `needOf(task)` counts edges into it from every rank's builder. */
+  /** Packs the tasks; `needOf(task)` counts edges into it from every rank's builder. One pass per array. */
   finish(incoming: (task: number) => number): TaskList {
     const n = this.specs.length;
     const s = this.specs;
-    const num = (f: (t: TaskSpec) => number | undefined, dflt: number) => s.map((t) => f(t) ?? dflt);
-    const chain = s.flatMap((t, i) => (t.chain ? [i] : []));
+    const kind = new Uint8Array(n);
+    const slowS = new Float64Array(n);
+    const fixedS = new Float64Array(n);
+    const fraction = new Float64Array(n);
+    const bytes = new Float64Array(n);
+    const groupReplicas = new Int32Array(n);
+    const positionModulo = new Int32Array(n);
+    const positionBlock = new Int32Array(n);
+    const stream = new Int32Array(n);
+    const peerRank = new Int32Array(n);
+    const waitCat = new Uint8Array(n);
+    const runCat = new Uint8Array(n);
+    const partFirst = new Int32Array(n + 1);
     const chainPos = new Int32Array(n).fill(-1);
-    chain.forEach((t, k) => {
-      chainPos[t] = k;
-    });
-    const sorted = this.edges.map((e, i) => ({ e, i })).sort((x, y) => x.e.from - y.e.from || x.i - y.i);
+    const need = new Int32Array(n);
+    const op: (CollectiveOp | undefined)[] = new Array(n);
+    const label: string[] = new Array(n);
+    const chain: number[] = [];
+    let parts = 0;
+    for (let i = 0; i < n; i++) {
+      const t = s[i] as TaskSpec;
+      kind[i] = t.kind;
+      slowS[i] = t.slowS ?? 0;
+      fixedS[i] = t.fixedS ?? 0;
+      fraction[i] = t.fraction ?? 1;
+      bytes[i] = t.bytes ?? 0;
+      groupReplicas[i] = t.groupReplicas ?? 1;
+      positionModulo[i] = t.positionModulo ?? 0;
+      positionBlock[i] = t.positionBlock ?? 0;
+      stream[i] = t.stream ?? -1;
+      peerRank[i] = t.peerRank ?? -1;
+      waitCat[i] = t.waitCat ?? NO_CATEGORY;
+      runCat[i] = t.runCat ?? NO_CATEGORY;
+      op[i] = t.op;
+      label[i] = t.label;
+      parts += t.parts?.length ?? 0;
+      partFirst[i + 1] = parts;
+      if (t.chain) {
+        chainPos[i] = chain.length;
+        chain.push(i);
+      }
+      need[i] = incoming(i);
+    }
+    const partCat = new Uint8Array(parts);
+    const partS = new Float64Array(parts);
+    for (let i = 0, k = 0; i < n; i++) {
+      for (const [c, x] of (s[i] as TaskSpec).parts ?? []) {
+        partCat[k] = c;
+        partS[k++] = x;
+      }
+    }
+    // Edges grouped by source task, in insertion order within a task (a stable counting sort).
+    const edges = this.edges;
     const edgeFirst = new Int32Array(n + 1);
-    for (const { e } of sorted) edgeFirst[e.from + 1] = (edgeFirst[e.from + 1] as number) + 1;
+    for (const e of edges) edgeFirst[e.from + 1] = (edgeFirst[e.from + 1] as number) + 1;
     for (let i = 0; i < n; i++) edgeFirst[i + 1] = (edgeFirst[i + 1] as number) + (edgeFirst[i] as number);
+    const fill = edgeFirst.slice(0, n);
+    const edgeTask = new Int32Array(edges.length);
+    const edgeRank = new Int32Array(edges.length);
+    const edgeOnStart = new Uint8Array(edges.length);
+    for (const e of edges) {
+      const at = fill[e.from] as number;
+      fill[e.from] = at + 1;
+      edgeTask[at] = e.to;
+      edgeRank[at] = e.rank;
+      edgeOnStart[at] = e.onStart ? 1 : 0;
+    }
     return {
       size: n,
-      kind: Uint8Array.from(s.map((t) => t.kind)),
-      slowS: Float64Array.from(num((t) => t.slowS, 0)),
-      fixedS: Float64Array.from(num((t) => t.fixedS, 0)),
-      fraction: Float64Array.from(num((t) => t.fraction, 1)),
-      bytes: Float64Array.from(num((t) => t.bytes, 0)),
-      op: s.map((t) => t.op),
-      groupReplicas: Int32Array.from(num((t) => t.groupReplicas, 1)),
-      positionModulo: Int32Array.from(num((t) => t.positionModulo, 0)),
-      positionBlock: Int32Array.from(num((t) => t.positionBlock, 0)),
-      stream: Int32Array.from(num((t) => t.stream, -1)),
-      peerRank: Int32Array.from(num((t) => t.peerRank, -1)),
-      waitCat: Uint8Array.from(num((t) => t.waitCat, NO_CATEGORY)),
-      runCat: Uint8Array.from(num((t) => t.runCat, NO_CATEGORY)),
-      partFirst: Int32Array.from([0, ...cumulative(s.map((t) => t.parts?.length ?? 0))]),
-      partCat: Uint8Array.from(s.flatMap((t) => (t.parts ?? []).map(([c]) => c))),
-      partS: Float64Array.from(s.flatMap((t) => (t.parts ?? []).map(([, x]) => x))),
-      label: s.map((t) => t.label),
+      kind,
+      slowS,
+      fixedS,
+      fraction,
+      bytes,
+      op,
+      groupReplicas,
+      positionModulo,
+      positionBlock,
+      stream,
+      peerRank,
+      waitCat,
+      runCat,
+      partFirst,
+      partCat,
+      partS,
+      label,
       chain: Int32Array.from(chain),
       chainPos,
-      need: Int32Array.from(Array.from({ length: n }, (_, i) => incoming(i))),
+      need,
       edgeFirst,
-      edgeTask: Int32Array.from(sorted.map(({ e }) => e.to)),
-      edgeRank: Int32Array.from(sorted.map(({ e }) => e.rank)),
-      edgeOnStart: Uint8Array.from(sorted.map(({ e }) => (e.onStart ? 1 : 0))),
+      edgeTask,
+      edgeRank,
+      edgeOnStart,
     };
   }
 
-  /** Edges of this builder into tasks of `rank` (this builder's own rank when rank is -1), for counting `need`. */
-  edgesInto(ownRank: number, rank: number): readonly number[] {
-    return this.edges.filter((e) => (e.rank === -1 ? ownRank : e.rank) === rank).map((e) => e.to);
+  /** Adds this builder's edges to `incoming[rank][task]` (its own rank `ownRank` for edges with rank -1). */
+  countEdgesInto(ownRank: number, incoming: readonly Int32Array[]): void {
+    for (const e of this.edges) {
+      const counts = incoming[e.rank === -1 ? ownRank : e.rank];
+      if (counts !== undefined) counts[e.to] = (counts[e.to] as number) + 1;
+    }
   }
 }
 
-function cumulative(xs: readonly number[]): number[] {
-  let sum = 0;
-  return xs.map((x) => {
-    sum += x;
-    return sum;
-  });
-}
-
-/** Packs every rank's builder, counting each task's incoming edges over all ranks. */
+/** Packs every rank's builder, counting each task's incoming edges over all ranks (one pass over the edges). */
 export function finishTaskLists(builders: readonly TaskListBuilder[]): TaskList[] {
-  const incoming = builders.map(() => new Map<number, number>());
+  const incoming = builders.map((b) => new Int32Array(b.size));
   builders.forEach((b, from) => {
-    for (let rank = 0; rank < builders.length; rank++) {
-      for (const to of b.edgesInto(from, rank)) {
-        const m = incoming[rank] as Map<number, number>;
-        m.set(to, (m.get(to) ?? 0) + 1);
-      }
-    }
+    b.countEdgesInto(from, incoming);
   });
-  return builders.map((b, rank) => b.finish((t) => (incoming[rank] as Map<number, number>).get(t) ?? 0));
+  return builders.map((b, rank) => b.finish((t) => (incoming[rank] as Int32Array)[t] ?? 0));
 }

@@ -13,13 +13,15 @@ function run(sets: string[]) {
 }
 
 describe("expert all-to-alls, predicted", () => {
-  it("agrees with the simulated all-to-alls where nothing else contends, with a tenth of the events", () => {
+  it("agrees with the simulated all-to-alls where nothing else contends, with under a fifth of the events", () => {
     const simulated = run([]);
     const predicted = run(["collectives.expertAllToAll=predicted"]);
     expect(Math.abs((predicted.stepTimeSeconds as number) / (simulated.stepTimeSeconds as number) - 1)).toBeLessThan(
       1e-6,
     );
-    expect(predicted.events as number).toBeLessThan((simulated.events as number) / 10);
+    // Simulated all-to-alls start their n² flows at one instant, so their activations share events
+    // (FlowNetwork batches them): the saving is ~9x here, not the ~19x it was before batching.
+    expect(predicted.events as number).toBeLessThan((simulated.events as number) / 5);
   });
 
   it("still waits for the slowest member (slow cards delay the whole EP group)", () => {

@@ -90,7 +90,17 @@ export function compileStep(
   const v = plan.virtualStages;
   const m = plan.microBatchesPerStep;
   const layout = stageLayerIndices(model.layers, plan);
-  const time = (ops: readonly Op[]) => ops.reduce((s, op) => s + opTimeS(op, acc, precision), 0);
+  // Every layer of a kind holds the same Op objects: time each once.
+  const opTimes = new Map<Op, number>();
+  const opSeconds = (op: Op): number => {
+    let t = opTimes.get(op);
+    if (t === undefined) {
+      t = opTimeS(op, acc, precision);
+      opTimes.set(op, t);
+    }
+    return t;
+  };
+  const time = (ops: readonly Op[]) => ops.reduce((s, op) => s + opSeconds(op), 0);
 
   const actorCards = (actor: number): number[] => {
     const rank = actor % pp;
@@ -101,13 +111,25 @@ export function compileStep(
     return cards;
   };
 
-  const groupCards = (rank: number, group: CommNeed["group"]): number[] => inLayerGroupCards(plan, rank, group);
+  // A rank's groups, each built once (every layer of the rank asks for the same ones).
+  const groups = new Map<string, { cards: number[]; key: string }>();
+  const group = (rank: number, g: CommNeed["group"]) => {
+    const k = `${rank}:${g}`;
+    let entry = groups.get(k);
+    if (entry === undefined) {
+      const cards = inLayerGroupCards(plan, rank, g);
+      entry = { cards, key: cards.join(",") };
+      groups.set(k, entry);
+    }
+    return entry;
+  };
+  const groupCards = (rank: number, g: CommNeed["group"]): number[] => group(rank, g).cards;
   // Predictions repeat for every layer of a rank: memoise by (group, op, size).
   const predicted = new Map<string, number>();
   const commS = (rank: number, c: CommNeed): number => {
-    const cards = groupCards(rank, c.group);
+    const { cards, key: cardsKey } = group(rank, c.group);
     if (cards.length < 2) return 0;
-    const key = `${c.op}:${c.sizeBytes}:${cards.join(",")}`;
+    const key = `${c.op}:${c.sizeBytes}:${cardsKey}`;
     let t = predicted.get(key);
     if (t === undefined) {
       t = predictS({ op: c.op, cards, sizeBytes: c.sizeBytes, label: c.label });
@@ -195,7 +217,7 @@ export function compileStep(
         };
         const addOps = (ops: readonly Op[]) => {
           for (const op of ops) {
-            const s = opTimeS(op, acc, precision);
+            const s = opSeconds(op);
             steps.push({ s, tp: 0 });
             item({ kind: "op", s });
           }
@@ -237,7 +259,7 @@ export function compileStep(
           for (const n of epNeeds) if (n.afterOp === null) a2a(n);
           for (const op of ops) {
             for (const n of netNeeds) if (n.beforeOp === op.name && ids.has(n)) waitComm(ids.get(n) as number);
-            const s = opTimeS(op, acc, precision);
+            const s = opSeconds(op);
             steps.push({ s, tp: 0 });
             item({ kind: "op", s });
             for (const n of epNeeds) if (n.afterOp === op.name) a2a(n);
@@ -251,7 +273,7 @@ export function compileStep(
             plan.zero3Prefetch && (n.group === "dp" || n.group === "expert-dp") && phases.includes(n.phase);
           if (layersInPass++ > 0 && !simulated) {
             const zero3S = w.comms.filter(prefetched).reduce((s, n) => s + commS(rank, n), 0);
-            const layerS = ops.reduce((s, o) => s + opTimeS(o, acc, precision), 0);
+            const layerS = ops.reduce((s, o) => s + opSeconds(o), 0);
             if (zero3S > 0) steps.push({ s: 0, tp: Math.max(0, zero3S - layerS), cat: "zero3Comm" });
           }
           addComms(
@@ -260,7 +282,7 @@ export function compileStep(
             ),
             phases,
             plan.tpCommOverlap
-              ? new Map(ops.map((o) => [o.name, { s: opTimeS(o, acc, precision), matmul: o.kind === "matmul" }]))
+              ? new Map(ops.map((o) => [o.name, { s: opSeconds(o), matmul: o.kind === "matmul" }]))
               : undefined,
           );
         };

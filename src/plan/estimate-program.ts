@@ -1,0 +1,267 @@
+import type { CollectiveRequest } from "../collectives/types.js";
+import { type Program, TaskKind, type TaskList } from "../system/program.js";
+
+/** Closed-form time of a collective or point-to-point request on an idle network (the alpha-beta predictor). */
+export type PredictRequestS = (req: CollectiveRequest) => number;
+
+export interface ProgramEstimate {
+  /** When the last task of replica 0 ends: the step time without contention or noise (s). */
+  stepS: number;
+  /** Seconds of chain time per category (summed over ranks), from the tasks' run categories. */
+  chainS: Record<string, number>;
+  /** Tasks evaluated (one replica: every rank's list once). */
+  tasks: number;
+}
+
+/**
+ * The screening tier of the plan search: the task graph the DES runs
+ * (src/system/program.ts), evaluated for ONE replica in simulated time
+ * without the engine's network: every task takes a fixed duration (compute
+ * and scaled tasks their nominal seconds, delays their fraction, collectives
+ * and sends the closed-form alpha-beta time of replica 0's group on an idle
+ * network, the same predictor the collectives use to choose an algorithm),
+ * and the executor's rules decide start times: a chain task starts after the
+ * previous one and its cross-rank dependencies; an off-chain task when its
+ * dependencies have fired; collectives on one stream one at a time, in the
+ * order they become ready. Replicas are taken as identical (no noise), so
+ * barriers across replicas add no wait. What it leaves out is contention
+ * between flows (several collectives or sends sharing a link), which the
+ * DES resolves max-min fairly; see docs/plan-search.md.
+ *
+ * A small binary heap orders the start and end points; the cost is
+ * O(T log T) in the tasks of one replica, with no allocation per task beyond
+ * a few typed arrays.
+ */
+export function estimateProgram(p: Program, predict: PredictRequestS): ProgramEstimate {
+  const lists = p.tasks;
+  const offsets = new Int32Array(lists.length + 1);
+  lists.forEach((t, r) => {
+    offsets[r + 1] = (offsets[r] as number) + t.size;
+  });
+  const total = offsets[lists.length] as number;
+  const need = new Int32Array(total);
+  const readyS = new Float64Array(total);
+  const startS = new Float64Array(total);
+  lists.forEach((t, r) => {
+    const base = offsets[r] as number;
+    for (let i = 0; i < t.size; i++) {
+      // Cross edges, plus the chain predecessor for every chain task but the first.
+      need[base + i] = (t.need[i] as number) + ((t.chainPos[i] as number) > 0 ? 1 : 0);
+    }
+  });
+  const heap = new EventHeap();
+  const streamFreeS = new Map<number, number>();
+  const durations = taskDurations(p, predict);
+  const chainS: Record<string, number> = {};
+
+  const release = (g: number, atS: number) => {
+    if (atS > (readyS[g] as number)) readyS[g] = atS;
+    need[g] = (need[g] as number) - 1;
+    if (need[g] === 0) heap.push(readyS[g] as number, g, READY);
+  };
+  const fire = (r: number, i: number, onStart: boolean, atS: number) => {
+    const t = lists[r] as TaskList;
+    for (let e = t.edgeFirst[i] as number; e < (t.edgeFirst[i + 1] as number); e++) {
+      if (((t.edgeOnStart[e] as number) === 1) !== onStart) continue;
+      const toRank = (t.edgeRank[e] as number) < 0 ? r : (t.edgeRank[e] as number);
+      release((offsets[toRank] as number) + (t.edgeTask[e] as number), atS);
+    }
+  };
+  const rankOfTask = new Int32Array(total);
+  lists.forEach((t, r) => {
+    rankOfTask.fill(r, offsets[r] as number, (offsets[r] as number) + t.size);
+  });
+
+  for (let g = 0; g < total; g++) if (need[g] === 0) heap.push(0, g, READY);
+  let stepS = 0;
+  let done = 0;
+  while (heap.size > 0) {
+    heap.pop();
+    const timeS = heap.timeS;
+    const g = heap.task;
+    const kind = heap.kind;
+    const r = rankOfTask[g] as number;
+    const t = lists[r] as TaskList;
+    const i = g - (offsets[r] as number);
+    if (kind === READY) {
+      let at = timeS;
+      const stream = t.stream[i] as number;
+      if (stream >= 0 && (t.kind[i] as number) === TaskKind.Collective) {
+        // Stream ids are per rank in the step graph; key them by rank too.
+        const key = r * 1_000_003 + stream;
+        at = Math.max(at, streamFreeS.get(key) ?? 0);
+        streamFreeS.set(key, at + (durations[g] as number));
+      }
+      startS[g] = at;
+      fire(r, i, true, at);
+      heap.push(at + (durations[g] as number), g, END);
+      continue;
+    }
+    done++;
+    if (timeS > stepS) stepS = timeS;
+    const pos = t.chainPos[i] as number;
+    if (pos >= 0) {
+      const cat = p.categories[t.runCat[i] as number];
+      if (cat !== undefined) chainS[cat] = (chainS[cat] ?? 0) + (timeS - (startS[g] as number));
+      if (pos + 1 < t.chain.length) release((offsets[r] as number) + (t.chain[pos + 1] as number), timeS);
+    }
+    fire(r, i, false, timeS);
+  }
+  if (done !== total) {
+    throw new Error(`plan screening invariant violated: ${total - done} of ${total} tasks never became ready`);
+  }
+  return { stepS, chainS, tasks: total };
+}
+
+const READY = 0;
+const END = 1;
+
+/** Each task's fixed duration for replica 0 (collectives and sends predicted once per distinct request). */
+function taskDurations(p: Program, predict: PredictRequestS): Float64Array {
+  const out = new Float64Array(p.tasks.reduce((s, t) => s + t.size, 0));
+  const memo = new Map<string, number>();
+  let g = 0;
+  p.tasks.forEach((t, rank) => {
+    for (let i = 0; i < t.size; i++, g++) {
+      const kind = t.kind[i] as number;
+      const slow = t.slowS[i] as number;
+      const fixed = t.fixedS[i] as number;
+      if (kind === TaskKind.Compute) out[g] = slow + fixed;
+      else if (kind === TaskKind.Scaled) out[g] = slow;
+      else if (kind === TaskKind.Delay) out[g] = (slow + fixed) * (t.fraction[i] as number);
+      else if (kind === TaskKind.Send) out[g] = sendS(p, t, i, rank, predict, memo);
+      else out[g] = collectiveS(p, t, i, rank, predict, memo);
+    }
+  });
+  return out;
+}
+
+function sendS(p: Program, t: TaskList, i: number, rank: number, predict: PredictRequestS, memo: Map<string, number>) {
+  const bytes = t.bytes[i] as number;
+  const peer = t.peerRank[i] as number;
+  const from = p.actorCards(rank)[0] as number;
+  const to = p.actorCards(peer)[0] as number;
+  if (!(bytes > 0) || from === to) return 0;
+  const key = `s:${from}:${to}:${bytes}`;
+  let s = memo.get(key);
+  if (s === undefined) {
+    s = predict({ op: "sendrecv", cards: [from, to], sizeBytes: bytes });
+    memo.set(key, s);
+  }
+  return s;
+}
+
+/** The executor's first card list of replica 0's group (runCollective / groupCards), predicted. */
+function collectiveS(
+  p: Program,
+  t: TaskList,
+  i: number,
+  rank: number,
+  predict: PredictRequestS,
+  memo: Map<string, number>,
+): number {
+  const size = t.groupReplicas[i] as number;
+  const modulo = t.positionModulo[i] as number;
+  const block = t.positionBlock[i] as number;
+  const op = t.op[i] as CollectiveRequest["op"];
+  const bytes = t.bytes[i] as number;
+  const key = `c:${rank}:${op}:${bytes}:${size}:${modulo}:${block}`;
+  let s = memo.get(key);
+  if (s !== undefined) return s;
+  const width = p.cardsPerActor;
+  const groups = block > 0 ? Math.ceil(width / block) : modulo > 0 ? modulo : width;
+  const inFirst = (pos: number) => (block > 0 ? Math.floor(pos / block) : pos % groups) === 0;
+  const cards: number[] = [];
+  for (let m = 0; m < size; m++) {
+    const actorCards = p.actorCards(m * p.ranks + rank);
+    for (let pos = 0; pos < width; pos++) if (inFirst(pos)) cards.push(actorCards[pos] as number);
+  }
+  s = cards.length < 2 ? 0 : predict({ op, cards, sizeBytes: bytes });
+  memo.set(key, s);
+  return s;
+}
+
+/**
+ * Min-heap of events (time, then push order) holding a task index and a
+ * kind, in parallel typed arrays that double when full; `pop` leaves the
+ * popped event in `timeS`, `task` and `kind`.
+ */
+class EventHeap {
+  private times = new Float64Array(1024);
+  private seqs = new Float64Array(1024);
+  private items = new Int32Array(1024);
+  private n = 0;
+  private seq = 0;
+  timeS = 0;
+  task = 0;
+  kind = 0;
+
+  get size(): number {
+    return this.n;
+  }
+
+  push(timeS: number, task: number, kind: number): void {
+    if (this.n === this.times.length) this.grow();
+    const seq = this.seq++;
+    const item = task * 2 + kind;
+    let i = this.n++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const pt = this.times[parent] as number;
+      if (pt < timeS || (pt === timeS && (this.seqs[parent] as number) < seq)) break;
+      this.times[i] = pt;
+      this.seqs[i] = this.seqs[parent] as number;
+      this.items[i] = this.items[parent] as number;
+      i = parent;
+    }
+    this.times[i] = timeS;
+    this.seqs[i] = seq;
+    this.items[i] = item;
+  }
+
+  pop(): void {
+    this.timeS = this.times[0] as number;
+    const item = this.items[0] as number;
+    this.task = item >> 1;
+    this.kind = item & 1;
+    const n = --this.n;
+    if (n === 0) return;
+    const t = this.times[n] as number;
+    const sq = this.seqs[n] as number;
+    const it = this.items[n] as number;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      let m = l;
+      if (r < n) {
+        const tl = this.times[l] as number;
+        const tr = this.times[r] as number;
+        if (tr < tl || (tr === tl && (this.seqs[r] as number) < (this.seqs[l] as number))) m = r;
+      }
+      const tm = this.times[m] as number;
+      if (t < tm || (t === tm && sq < (this.seqs[m] as number))) break;
+      this.times[i] = tm;
+      this.seqs[i] = this.seqs[m] as number;
+      this.items[i] = this.items[m] as number;
+      i = m;
+    }
+    this.times[i] = t;
+    this.seqs[i] = sq;
+    this.items[i] = it;
+  }
+
+  private grow(): void {
+    const size = this.times.length * 2;
+    const times = new Float64Array(size);
+    times.set(this.times);
+    const seqs = new Float64Array(size);
+    seqs.set(this.seqs);
+    const items = new Int32Array(size);
+    items.set(this.items);
+    this.times = times;
+    this.seqs = seqs;
+    this.items = items;
+  }
+}
