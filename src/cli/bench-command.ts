@@ -4,6 +4,7 @@ import { runHoldModel } from "../../bench/engine-hold.js";
 import { runHeapBaseline } from "../../bench/heap-baseline.js";
 import { runNetworkBench } from "../../bench/network-allreduce.js";
 import { runParseBench } from "../../bench/parse-worst.js";
+import { runPlanSearchBench } from "../../bench/plan-search.js";
 import { runServingBench } from "../../bench/serving.js";
 import { runServingDeepseekBench, runServingFleetBench } from "../../bench/serving-fleet.js";
 import { runStartupBench } from "../../bench/startup.js";
@@ -24,11 +25,11 @@ export function addBenchCommand(program: Command, out: (line: string) => void): 
   program
     .command("bench")
     .description(
-      "run a benchmark: engine (hold model at 10k, 100k and 1M pending events); heap-baseline (the engine's hold model at 100k pending next to a bare 4-ary typed-array heap and a CPU loop of the same random draws, interleaved, --repeats rounds); cluster (16,384-card fat-tree build + routes); network (1 GiB all-reduce on 512..8,192 cards); training (GPT-3 175B step on 1,024..8,192 cards, then a DeepSeek-V3 step on 2,048 H800); serving (10^4..10^6 requests through 100 instances of 8 H100); serving-fleet (a prefill/decode-disaggregated Llama 3.3 70B fleet on 1,024..8,192 H100 cards, 60 simulated seconds); serving-deepseek (a DeepSeek-V3 fleet of 280 H800 nodes, prefill units EP 32 and decode units EP 144, 10 simulated minutes at 250..1,000 requests/s); sweep (the 64-point example sweep on 1 and 2 workers); startup (whole CLI processes, --version, --help and a validate, from the bundle and from the sources, CPU and wall, --repeats rounds); parse (parse + validate the worst-shaped topology files under the parse bounds)",
+      "run a benchmark: engine (hold model at 10k, 100k and 1M pending events); heap-baseline (the engine's hold model at 100k pending next to a bare 4-ary typed-array heap and a CPU loop of the same random draws, interleaved, --repeats rounds); cluster (16,384-card fat-tree build + routes); network (1 GiB all-reduce on 512..8,192 cards); training (GPT-3 175B step on 1,024..8,192 cards, then a DeepSeek-V3 step on 2,048 H800); serving (10^4..10^6 requests through 100 instances of 8 H100); serving-fleet (a prefill/decode-disaggregated Llama 3.3 70B fleet on 1,024..8,192 H100 cards, 60 simulated seconds); serving-deepseek (a DeepSeek-V3 fleet of 280 H800 nodes, prefill units EP 32 and decode units EP 144, 10 simulated minutes at 250..1,000 requests/s); sweep (the 64-point example sweep on 1 and 2 workers); plan (the plan search for GPT-3 175B on 1,024 H100: candidates, screens, pruning, top 20 by DES on 2 workers, rank correlation); startup (whole CLI processes, --version, --help and a validate, from the bundle and from the sources, CPU and wall, --repeats rounds); parse (parse + validate the worst-shaped topology files under the parse bounds)",
     )
     .argument(
       "<name>",
-      "benchmark name: engine, heap-baseline, cluster, network, training, serving, serving-fleet, serving-deepseek, sweep, startup, parse",
+      "benchmark name: engine, heap-baseline, cluster, network, training, serving, serving-fleet, serving-deepseek, sweep, plan, startup, parse",
     )
     .option("--json", "one JSON object per line")
     .option("--events <n>", "events per size", String(HOLD_EVENTS))
@@ -122,6 +123,15 @@ export function addBenchCommand(program: Command, out: (line: string) => void): 
         for (const r of await benchSweep(SWEEP_EXAMPLE)) out(JSON.stringify(r));
         return;
       }
+      if (name === "plan") {
+        const r = await runPlanSearchBench();
+        out(
+          opts.json
+            ? JSON.stringify(r)
+            : `plan search ${r.scenario}  candidates ${pad(r.candidates)}  screened ${pad(r.screened)} (${r.msPerScreen.toFixed(1)} ms each)  pruned ${pad(r.pruned)}  bound ${r.boundSeconds.toFixed(1)} s  screen ${r.screenSeconds.toFixed(1)} s  DES ${r.simulated} in ${r.desSeconds.toFixed(1)} s  wall ${r.wallSeconds.toFixed(1)} s  cpu ${r.cpuSeconds.toFixed(1)} s  spearman ${r.spearmanTop.toFixed(3)}  max error ${(r.maxScreenErrorTop * 100).toFixed(1)}%`,
+        );
+        return;
+      }
       if (name === "startup") {
         const repeats = Number(opts.repeats);
         if (!Number.isInteger(repeats) || repeats < 1) {
@@ -148,7 +158,7 @@ export function addBenchCommand(program: Command, out: (line: string) => void): 
       }
       if (name !== "engine")
         throw new UsageError(
-          `bench: unknown benchmark '${name}' (expected: engine, heap-baseline, cluster, network, training, serving, serving-fleet, serving-deepseek, sweep, startup, parse)`,
+          `bench: unknown benchmark '${name}' (expected: engine, heap-baseline, cluster, network, training, serving, serving-fleet, serving-deepseek, sweep, plan, startup, parse)`,
         );
       for (const pending of HOLD_SIZES) {
         const r = runHoldModel(pending, events);

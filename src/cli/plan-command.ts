@@ -80,7 +80,7 @@ export function addPlanCommand(program: Command, out: (line: string) => void): v
       }).finally(() => desBar.stop());
       const screened = result.counts.screened + result.counts.simulated;
       process.stderr.write(
-        `clustersim: ${result.counts.enumerated.toLocaleString("en-US")} plans checked, bounded and ${screened.toLocaleString("en-US")} screened in ${result.timing.screenSeconds.toFixed(1)} s; ${result.counts.simulated} DES runs in ${result.timing.desSeconds.toFixed(1)} s\n`,
+        `clustersim: ${result.counts.enumerated.toLocaleString("en-US")} plans checked and bounded in ${result.timing.boundSeconds.toFixed(1)} s, ${screened.toLocaleString("en-US")} screened in ${result.timing.screenSeconds.toFixed(1)} s (${screened > 0 ? ((result.timing.screenSeconds * 1000) / screened).toFixed(1) : "0"} ms each), ${result.counts.simulated} DES runs in ${result.timing.desSeconds.toFixed(1)} s\n`,
       );
       if (opts.out) writeFileAtomic(opts.out, searchCsv(result));
       if (opts.json) {
