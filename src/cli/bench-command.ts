@@ -19,17 +19,18 @@ const HOLD_EVENTS = 5_000_000;
 const BASELINE_PENDING = 100_000;
 const BASELINE_REPEATS = 5;
 const SWEEP_EXAMPLE = join(packageRoot(), "topologies", "sweeps", "example.yaml");
+const SWEEP_8192 = join(packageRoot(), "bench", "sweep-8192.yaml");
 
 /** `clustersim bench <name>`: benchmarks whose figures go into BENCHMARKS.md. */
 export function addBenchCommand(program: Command, out: (line: string) => void): void {
   program
     .command("bench")
     .description(
-      "run a benchmark: engine (hold model at 10k, 100k and 1M pending events); heap-baseline (the engine's hold model at 100k pending next to a bare 4-ary typed-array heap and a CPU loop of the same random draws, interleaved, --repeats rounds); cluster (16,384-card fat-tree build + routes); network (1 GiB all-reduce on 512..8,192 cards); training (GPT-3 175B step on 1,024..8,192 cards, then a DeepSeek-V3 step on 2,048 H800); serving (10^4..10^6 requests through 100 instances of 8 H100); serving-fleet (a prefill/decode-disaggregated Llama 3.3 70B fleet on 1,024..8,192 H100 cards, 60 simulated seconds); serving-deepseek (a DeepSeek-V3 fleet of 280 H800 nodes, prefill units EP 32 and decode units EP 144, 10 simulated minutes at 250..1,000 requests/s); sweep (the 64-point example sweep on 1 and 2 workers); plan (the plan search for GPT-3 175B on 1,024 H100: candidates, screens, pruning, top 20 by DES on 2 workers, rank correlation); startup (whole CLI processes, --version, --help and a validate, from the bundle and from the sources, CPU and wall, --repeats rounds); parse (parse + validate the worst-shaped topology files under the parse bounds)",
+      "run a benchmark: engine (hold model at 10k, 100k and 1M pending events); heap-baseline (the engine's hold model at 100k pending next to a bare 4-ary typed-array heap and a CPU loop of the same random draws, interleaved, --repeats rounds); cluster (16,384-card fat-tree build + routes); network (1 GiB all-reduce on 512..8,192 cards); training (GPT-3 175B step on 1,024..8,192 cards, then a DeepSeek-V3 step on 2,048 H800); serving (10^4..10^6 requests through 100 instances of 8 H100); serving-fleet (a prefill/decode-disaggregated Llama 3.3 70B fleet on 1,024..8,192 H100 cards, 60 simulated seconds); serving-deepseek (a DeepSeek-V3 fleet of 280 H800 nodes, prefill units EP 32 and decode units EP 144, 10 simulated minutes at 250..1,000 requests/s); sweep (the 64-point example sweep on 1 and 2 workers); sweep-8192 (64 points of 8,192-card GPT-3 runs, 3 steps, jitter on, 2 workers); plan (the plan search for GPT-3 175B on 1,024 H100: candidates, screens, pruning, top 20 by DES on 2 workers, rank correlation); startup (whole CLI processes, --version, --help and a validate, from the bundle and from the sources, CPU and wall, --repeats rounds); parse (parse + validate the worst-shaped topology files under the parse bounds)",
     )
     .argument(
       "<name>",
-      "benchmark name: engine, heap-baseline, cluster, network, training, serving, serving-fleet, serving-deepseek, sweep, plan, startup, parse",
+      "benchmark name: engine, heap-baseline, cluster, network, training, serving, serving-fleet, serving-deepseek, sweep, sweep-8192, plan, startup, parse",
     )
     .option("--json", "one JSON object per line")
     .option("--events <n>", "events per size", String(HOLD_EVENTS))
@@ -119,6 +120,10 @@ export function addBenchCommand(program: Command, out: (line: string) => void): 
         }
         return;
       }
+      if (name === "sweep-8192") {
+        for (const r of await benchSweep(SWEEP_8192, [2])) out(JSON.stringify(r));
+        return;
+      }
       if (name === "sweep") {
         for (const r of await benchSweep(SWEEP_EXAMPLE)) out(JSON.stringify(r));
         return;
@@ -158,7 +163,7 @@ export function addBenchCommand(program: Command, out: (line: string) => void): 
       }
       if (name !== "engine")
         throw new UsageError(
-          `bench: unknown benchmark '${name}' (expected: engine, heap-baseline, cluster, network, training, serving, serving-fleet, serving-deepseek, sweep, plan, startup, parse)`,
+          `bench: unknown benchmark '${name}' (expected: engine, heap-baseline, cluster, network, training, serving, serving-fleet, serving-deepseek, sweep, sweep-8192, plan, startup, parse)`,
         );
       for (const pending of HOLD_SIZES) {
         const r = runHoldModel(pending, events);
