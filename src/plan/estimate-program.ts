@@ -52,64 +52,87 @@ export function estimateProgram(p: Program, predict: PredictRequestS): ProgramEs
   const heap = new EventHeap();
   const streamFreeS = new Map<number, number>();
   const durations = taskDurations(p, predict);
-  const chainS: Record<string, number> = {};
+  const catS = new Float64Array(256);
+  const rankOfTask = new Int32Array(total);
+  const isStreamed = new Uint8Array(total);
+  lists.forEach((t, r) => {
+    const base = offsets[r] as number;
+    rankOfTask.fill(r, base, base + t.size);
+    for (let i = 0; i < t.size; i++) {
+      if ((t.stream[i] as number) >= 0 && (t.kind[i] as number) === TaskKind.Collective) isStreamed[base + i] = 1;
+    }
+  });
 
+  // A task whose dependencies have all fired starts at once (its start fires its onStart edges, its end
+  // goes on the heap), except a collective on a stream: it waits on the heap as READY, so the stream
+  // takes collectives in the order they became ready. Releases only take maxima and count down, so the
+  // order in which tasks of one instant are released does not change any time.
+  const start = (g: number, atS: number) => {
+    startS[g] = atS;
+    fire(g, true, atS);
+    heap.push(atS + (durations[g] as number), g, END);
+  };
   const release = (g: number, atS: number) => {
     if (atS > (readyS[g] as number)) readyS[g] = atS;
-    need[g] = (need[g] as number) - 1;
-    if (need[g] === 0) heap.push(readyS[g] as number, g, READY);
+    const left = (need[g] as number) - 1;
+    need[g] = left;
+    if (left !== 0) return;
+    if (isStreamed[g] === 1) heap.push(readyS[g] as number, g, READY);
+    else start(g, readyS[g] as number);
   };
-  const fire = (r: number, i: number, onStart: boolean, atS: number) => {
+  function fire(g: number, onStart: boolean, atS: number): void {
+    const r = rankOfTask[g] as number;
     const t = lists[r] as TaskList;
+    const i = g - (offsets[r] as number);
+    const want = onStart ? 1 : 0;
     for (let e = t.edgeFirst[i] as number; e < (t.edgeFirst[i + 1] as number); e++) {
-      if (((t.edgeOnStart[e] as number) === 1) !== onStart) continue;
+      if ((t.edgeOnStart[e] as number) !== want) continue;
       const toRank = (t.edgeRank[e] as number) < 0 ? r : (t.edgeRank[e] as number);
       release((offsets[toRank] as number) + (t.edgeTask[e] as number), atS);
     }
-  };
-  const rankOfTask = new Int32Array(total);
-  lists.forEach((t, r) => {
-    rankOfTask.fill(r, offsets[r] as number, (offsets[r] as number) + t.size);
-  });
+  }
 
-  for (let g = 0; g < total; g++) if (need[g] === 0) heap.push(0, g, READY);
+  // The tasks with nothing to wait for, collected before any starts (a start releases others).
+  const initial: number[] = [];
+  for (let g = 0; g < total; g++) if (need[g] === 0) initial.push(g);
+  for (const g of initial) {
+    if (isStreamed[g] === 1) heap.push(0, g, READY);
+    else start(g, 0);
+  }
   let stepS = 0;
   let done = 0;
   while (heap.size > 0) {
     heap.pop();
     const timeS = heap.timeS;
     const g = heap.task;
-    const kind = heap.kind;
     const r = rankOfTask[g] as number;
     const t = lists[r] as TaskList;
     const i = g - (offsets[r] as number);
-    if (kind === READY) {
-      let at = timeS;
-      const stream = t.stream[i] as number;
-      if (stream >= 0 && (t.kind[i] as number) === TaskKind.Collective) {
-        // Stream ids are per rank in the step graph; key them by rank too.
-        const key = r * 1_000_003 + stream;
-        at = Math.max(at, streamFreeS.get(key) ?? 0);
-        streamFreeS.set(key, at + (durations[g] as number));
-      }
-      startS[g] = at;
-      fire(r, i, true, at);
-      heap.push(at + (durations[g] as number), g, END);
+    if (heap.kind === READY) {
+      // Stream ids are per rank in the step graph; key them by rank too.
+      const key = r * 1_000_003 + (t.stream[i] as number);
+      const at = Math.max(timeS, streamFreeS.get(key) ?? 0);
+      streamFreeS.set(key, at + (durations[g] as number));
+      start(g, at);
       continue;
     }
     done++;
     if (timeS > stepS) stepS = timeS;
     const pos = t.chainPos[i] as number;
     if (pos >= 0) {
-      const cat = p.categories[t.runCat[i] as number];
-      if (cat !== undefined) chainS[cat] = (chainS[cat] ?? 0) + (timeS - (startS[g] as number));
+      const c = t.runCat[i] as number;
+      catS[c] = (catS[c] as number) + (timeS - (startS[g] as number));
       if (pos + 1 < t.chain.length) release((offsets[r] as number) + (t.chain[pos + 1] as number), timeS);
     }
-    fire(r, i, false, timeS);
+    fire(g, false, timeS);
   }
   if (done !== total) {
     throw new Error(`plan screening invariant violated: ${total - done} of ${total} tasks never became ready`);
   }
+  const chainS: Record<string, number> = {};
+  p.categories.forEach((name, c) => {
+    if ((catS[c] as number) > 0) chainS[name] = catS[c] as number;
+  });
   return { stepS, chainS, tasks: total };
 }
 
