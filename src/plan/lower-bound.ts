@@ -4,7 +4,7 @@ import { layerWorkByKind } from "../workload/layer-ops.js";
 import type { LayerKind, Model } from "../workload/model-spec.js";
 import type { CommNeed, Op } from "../workload/ops.js";
 import { pipelineSchedule } from "../workload/pipeline-schedule.js";
-import { type ResolvedPlan, stageLayerIndices } from "../workload/plan-spec.js";
+import { type ResolvedPlan, rankOf, stageLayerIndices } from "../workload/plan-spec.js";
 import { inLayerGroupCards } from "../workload/training/compile.js";
 import type { PredictRequestS } from "./estimate-program.js";
 
@@ -39,11 +39,12 @@ export function stepLowerBoundS(
 ): number {
   const precision: MatmulPrecision = plan.precision;
   // Tensor/context-parallel collectives are exposed in full unless --tp-comm-overlap (then at least 0).
-  const groupKeys = Array.from({ length: plan.pp }, (_, rank) =>
-    plan.tpCommOverlap
+  const groupKeys = Array.from({ length: plan.pp }, (_, rank) => {
+    const tpcp = plan.tpCommOverlap
       ? ""
-      : `${inLayerGroupCards(plan, rank, "tp").join(",")}|${inLayerGroupCards(plan, rank, "cp").join(",")}`,
-  );
+      : `${inLayerGroupCards(plan, rank, "tp").join(",")}|${inLayerGroupCards(plan, rank, "cp").join(",")}`;
+    return `${tpcp}|${plan.ep > 1 ? epGroupCards(plan, rank).join(",") : ""}`;
+  });
   const layerS = (kind: LayerKind, rank: number) => {
     const groups = groupKeys[rank] as string;
     const key = `${kind}:${plan.tp}:${plan.cp}:${plan.ep}:${plan.microBatchSize}:${plan.recompute}:${plan.sequenceParallel}:${groups}`;
@@ -51,7 +52,7 @@ export function stepLowerBoundS(
     if (s === undefined) {
       const w = layerWorkByKind(model, plan, kind);
       const sum = (ops: readonly Op[]) => ops.reduce((t, op) => t + opTimeS(op, acc, precision), 0);
-      const comm = (phases: readonly CommNeed["phase"][]) =>
+      const tpcp = (phases: readonly CommNeed["phase"][]) =>
         plan.tpCommOverlap
           ? 0
           : w.comms
@@ -60,6 +61,15 @@ export function stepLowerBoundS(
                 const cards = inLayerGroupCards(plan, rank, n.group);
                 return cards.length < 2 ? t : t + predict({ op: n.op, cards, sizeBytes: n.sizeBytes });
               }, 0);
+      // Expert all-to-alls sit on the chain between a pass's segments, at the time the screen gives them.
+      const ep = (phases: readonly CommNeed["phase"][]) =>
+        w.comms
+          .filter((n) => n.group === "ep" && phases.includes(n.phase))
+          .reduce((t, n) => {
+            const cards = epGroupCards(plan, rank);
+            return cards.length < 2 ? t : t + predict({ op: n.op, cards, sizeBytes: n.sizeBytes });
+          }, 0);
+      const comm = (phases: readonly CommNeed["phase"][]) => tpcp(phases) + ep(phases);
       s = {
         forwardS: sum(w.forward) + comm(["forward"]),
         backwardS: sum(w.recompute) + sum(w.backward) + comm(["recompute", "backward"]),
@@ -98,4 +108,17 @@ export function stepLowerBoundS(
     bound = Math.max(bound, head + m * work + tail);
   }
   return bound;
+}
+
+/**
+ * The first TP rank's cards of replica 0's EP group on pipeline rank `rank`,
+ * in the order the executor lists them (member by member, cp positions in
+ * order): ep / cp replicas with all their cp positions.
+ */
+function epGroupCards(plan: ResolvedPlan, rank: number): number[] {
+  const cards: number[] = [];
+  for (let replica = 0; replica < plan.ep / plan.cp; replica++) {
+    for (let j = 0; j < plan.cp; j++) cards.push(rankOf(plan, { tp: 0, cp: j, dp: replica, pp: rank }));
+  }
+  return cards;
 }

@@ -156,6 +156,12 @@ export function checkPlan(
   if (m.moe) {
     if (m.moe.experts % ep !== 0) err("ep", `${ep} must divide experts ${m.moe.experts}`);
     if ((dp * cp) % ep !== 0) err("ep", `${ep} must divide dp·cp = ${dp}·${cp} (EP groups are carved out of them)`);
+    else if (ep > 1 && ep % cp !== 0) {
+      err(
+        "ep",
+        `with context parallelism, ep must be a multiple of cp = ${cp} (an EP group takes whole replicas with all their cp positions), found ${ep}`,
+      );
+    }
   }
 
   // ZeRO with pipelines (DeepSpeed rejects ZeRO-2/3 with pipeline parallelism).

@@ -372,7 +372,9 @@ export function compileStep(
     ...(hasEp
       ? {
           expertParallel: {
-            groupActors: plan.ep,
+            // EP groups are ep consecutive (cp, dp) positions, cp fastest, and ep is a multiple of cp
+            // (plan-check): ep / cp whole replicas, each with all its cp positions.
+            groupActors: plan.ep / plan.cp,
             segments: (rank: number, chunk: number, kind: "F" | "B") => pass(rank, chunk, kind).segments,
           },
         }

@@ -91,6 +91,8 @@ function addItems(
           op: "alltoall",
           bytes: it.bytes,
           groupReplicas: epGroup,
+          // With context parallelism an EP group takes every cp position of its actors: one all-to-all per TP rank.
+          positionModulo: tp,
           runCat: cat("epComm"),
         });
         break;
@@ -241,6 +243,8 @@ export function trainingStepGraph(p: StepProgram): Program {
             op: "alltoall",
             bytes: (segs[i] as { alltoallBytesPerCard: number }).alltoallBytesPerCard,
             groupReplicas: p.expertParallel?.groupActors ?? 1,
+            // With context parallelism an EP group takes every cp position of its actors: one all-to-all per TP rank.
+            positionModulo: p.tp,
             runCat: cat("epComm"),
           });
         }
