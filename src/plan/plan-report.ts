@@ -50,7 +50,16 @@ export function searchTable(result: SearchResult, screenedShown = 10): string[] 
       right,
     ),
   );
-  const next = result.rows.filter((r) => r.status === "screened").slice(0, screenedShown);
+  const twins = result.rows.filter((r) => r.status === "screened" && r.reason.includes("differs only in recompute"));
+  if (twins.length > 0) {
+    lines.push(
+      "",
+      `${twins.length} more plan(s) differ from a simulated one only in recompute, with the same screened step time and memory: not simulated again (reason column of --out)`,
+    );
+  }
+  const next = result.rows
+    .filter((r) => r.status === "screened" && !r.reason.includes("differs only in recompute"))
+    .slice(0, screenedShown);
   if (next.length > 0) {
     lines.push("", `next ${next.length} by closed-form step time (not simulated):`);
     lines.push(

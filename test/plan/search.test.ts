@@ -47,6 +47,14 @@ describe("plan --search", () => {
     );
     expect(rho).toBeGreaterThanOrEqual(0.9);
     for (const x of simulated) expect(Math.abs(x.screenStepS / x.desStepS - 1)).toBeLessThan(0.15);
+    // The DES budget goes to distinct plans: no two simulated plans differ only in recompute with the same
+    // screened time and memory; such twins say which simulated plan they match.
+    const key = (x: (typeof simulated)[number]) =>
+      JSON.stringify({ ...x.candidate, recompute: "", s: x.screenStepS, m: x.memoryBytes });
+    expect(new Set(simulated.map(key)).size).toBe(simulated.length);
+    const twins = r.rows.filter((x) => x.reason.includes("differs only in recompute"));
+    expect(twins.length).toBeGreaterThan(0);
+    for (const t of twins) expect(simulated.map(key)).toContain(key(t));
     // Ranked by DES step time.
     const des = simulated.map((x) => x.desStepS);
     expect(des).toEqual([...des].sort((a, b) => a - b));
