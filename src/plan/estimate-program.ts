@@ -1,4 +1,5 @@
 import type { CollectiveRequest } from "../collectives/types.js";
+import { EventQueue } from "../engine/event-queue.js";
 import { type Program, TaskKind, type TaskList } from "../system/program.js";
 
 /** Closed-form time of a collective or point-to-point request on an idle network (the alpha-beta predictor). */
@@ -28,7 +29,7 @@ export interface ProgramEstimate {
  * between flows (several collectives or sends sharing a link), which the
  * DES resolves max-min fairly; see docs/plan-search.md.
  *
- * A small binary heap orders the start and end points; the cost is
+ * The engine's event queue orders the start and end points; the cost is
  * O(T log T) in the tasks of one replica, with no allocation per task beyond
  * a few typed arrays.
  */
@@ -49,7 +50,10 @@ export function estimateProgram(p: Program, predict: PredictRequestS): ProgramEs
       need[base + i] = (t.need[i] as number) + ((t.chainPos[i] as number) > 0 ? 1 : 0);
     }
   });
-  const heap = new EventHeap();
+  // The engine's own priority queue, keyed by (time, push order); the "handler" field holds READY or END.
+  const queue = new EventQueue();
+  let seq = 0;
+  const push = (atS: number, g: number, kind: number) => queue.push(atS, seq++, kind, g);
   const streamFreeS = new Map<number, number>();
   const durations = taskDurations(p, predict);
   const catS = new Float64Array(256);
@@ -70,14 +74,14 @@ export function estimateProgram(p: Program, predict: PredictRequestS): ProgramEs
   const start = (g: number, atS: number) => {
     startS[g] = atS;
     fire(g, true, atS);
-    heap.push(atS + (durations[g] as number), g, END);
+    push(atS + (durations[g] as number), g, END);
   };
   const release = (g: number, atS: number) => {
     if (atS > (readyS[g] as number)) readyS[g] = atS;
     const left = (need[g] as number) - 1;
     need[g] = left;
     if (left !== 0) return;
-    if (isStreamed[g] === 1) heap.push(readyS[g] as number, g, READY);
+    if (isStreamed[g] === 1) push(readyS[g] as number, g, READY);
     else start(g, readyS[g] as number);
   };
   function fire(g: number, onStart: boolean, atS: number): void {
@@ -96,35 +100,38 @@ export function estimateProgram(p: Program, predict: PredictRequestS): ProgramEs
   const initial: number[] = [];
   for (let g = 0; g < total; g++) if (need[g] === 0) initial.push(g);
   for (const g of initial) {
-    if (isStreamed[g] === 1) heap.push(0, g, READY);
+    if (isStreamed[g] === 1) push(0, g, READY);
     else start(g, 0);
   }
   let stepS = 0;
   let done = 0;
-  while (heap.size > 0) {
-    heap.pop();
-    const timeS = heap.timeS;
-    const g = heap.task;
+  while (queue.settleTop()) {
+    const slot = queue.topSlot();
+    const timeS = queue.topTimeS();
+    const kind = queue.handlerOf(slot);
+    const g = queue.argOf(slot);
+    queue.takeTop();
     const r = rankOfTask[g] as number;
     const t = lists[r] as TaskList;
     const i = g - (offsets[r] as number);
-    if (heap.kind === READY) {
+    if (kind === READY) {
       // Stream ids are per rank in the step graph; key them by rank too.
       const key = r * 1_000_003 + (t.stream[i] as number);
       const at = Math.max(timeS, streamFreeS.get(key) ?? 0);
       streamFreeS.set(key, at + (durations[g] as number));
       start(g, at);
-      continue;
+    } else {
+      done++;
+      if (timeS > stepS) stepS = timeS;
+      const pos = t.chainPos[i] as number;
+      if (pos >= 0) {
+        const c = t.runCat[i] as number;
+        catS[c] = (catS[c] as number) + (timeS - (startS[g] as number));
+        if (pos + 1 < t.chain.length) release((offsets[r] as number) + (t.chain[pos + 1] as number), timeS);
+      }
+      fire(g, false, timeS);
     }
-    done++;
-    if (timeS > stepS) stepS = timeS;
-    const pos = t.chainPos[i] as number;
-    if (pos >= 0) {
-      const c = t.runCat[i] as number;
-      catS[c] = (catS[c] as number) + (timeS - (startS[g] as number));
-      if (pos + 1 < t.chain.length) release((offsets[r] as number) + (t.chain[pos + 1] as number), timeS);
-    }
-    fire(g, false, timeS);
+    queue.finishTake();
   }
   if (done !== total) {
     throw new Error(`plan screening invariant violated: ${total - done} of ${total} tasks never became ready`);
@@ -202,89 +209,4 @@ function collectiveS(
   s = cards.length < 2 ? 0 : predict({ op, cards, sizeBytes: bytes });
   memo.set(key, s);
   return s;
-}
-
-/**
- * Min-heap of events (time, then push order) holding a task index and a
- * kind, in parallel typed arrays that double when full; `pop` leaves the
- * popped event in `timeS`, `task` and `kind`.
- */
-class EventHeap {
-  private times = new Float64Array(1024);
-  private seqs = new Float64Array(1024);
-  private items = new Int32Array(1024);
-  private n = 0;
-  private seq = 0;
-  timeS = 0;
-  task = 0;
-  kind = 0;
-
-  get size(): number {
-    return this.n;
-  }
-
-  push(timeS: number, task: number, kind: number): void {
-    if (this.n === this.times.length) this.grow();
-    const seq = this.seq++;
-    const item = task * 2 + kind;
-    let i = this.n++;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const pt = this.times[parent] as number;
-      if (pt < timeS || (pt === timeS && (this.seqs[parent] as number) < seq)) break;
-      this.times[i] = pt;
-      this.seqs[i] = this.seqs[parent] as number;
-      this.items[i] = this.items[parent] as number;
-      i = parent;
-    }
-    this.times[i] = timeS;
-    this.seqs[i] = seq;
-    this.items[i] = item;
-  }
-
-  pop(): void {
-    this.timeS = this.times[0] as number;
-    const item = this.items[0] as number;
-    this.task = item >> 1;
-    this.kind = item & 1;
-    const n = --this.n;
-    if (n === 0) return;
-    const t = this.times[n] as number;
-    const sq = this.seqs[n] as number;
-    const it = this.items[n] as number;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      let m = l;
-      if (r < n) {
-        const tl = this.times[l] as number;
-        const tr = this.times[r] as number;
-        if (tr < tl || (tr === tl && (this.seqs[r] as number) < (this.seqs[l] as number))) m = r;
-      }
-      const tm = this.times[m] as number;
-      if (t < tm || (t === tm && sq < (this.seqs[m] as number))) break;
-      this.times[i] = tm;
-      this.seqs[i] = this.seqs[m] as number;
-      this.items[i] = this.items[m] as number;
-      i = m;
-    }
-    this.times[i] = t;
-    this.seqs[i] = sq;
-    this.items[i] = it;
-  }
-
-  private grow(): void {
-    const size = this.times.length * 2;
-    const times = new Float64Array(size);
-    times.set(this.times);
-    const seqs = new Float64Array(size);
-    seqs.set(this.seqs);
-    const items = new Int32Array(size);
-    items.set(this.items);
-    this.times = times;
-    this.seqs = seqs;
-    this.items = items;
-  }
 }
