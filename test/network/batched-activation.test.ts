@@ -1,22 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { LinkTable } from "../../src/cluster/types.js";
 import { Simulator } from "../../src/engine/simulator.js";
 import { FlowNetwork } from "../../src/network/flow-network.js";
+import { linkTableOf } from "../helpers/link-table.js";
 
-function links(bandwidths: number[]): LinkTable {
-  const n = bandwidths.length;
-  return {
-    count: n,
-    bandwidthBytesPerS: Float64Array.from(bandwidths),
-    latencyS: new Float64Array(n),
-    kind: new Uint8Array(n),
-    src: new Int32Array(n),
-    dst: new Int32Array(n),
-    vertices: 0,
-    vertexName: (v) => `v${v}`,
-    name: (l) => `link ${l}`,
-  };
-}
+const links = linkTableOf;
 
 const DELAY_S = 5e-6; // one message, zero link latency: the per-message overhead only
 const A_FLOWS = 200; // on links [0, 1], 1e8 bytes each

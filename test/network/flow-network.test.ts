@@ -1,22 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { LinkTable } from "../../src/cluster/types.js";
 import { Simulator } from "../../src/engine/simulator.js";
 import { FlowNetwork } from "../../src/network/flow-network.js";
+import { linkTableOf } from "../helpers/link-table.js";
 
-function links(bandwidths: number[], latencies?: number[]): LinkTable {
-  const n = bandwidths.length;
-  return {
-    count: n,
-    bandwidthBytesPerS: Float64Array.from(bandwidths),
-    latencyS: Float64Array.from(latencies ?? bandwidths.map(() => 0)),
-    kind: new Uint8Array(n),
-    src: new Int32Array(n),
-    dst: new Int32Array(n),
-    vertices: 0,
-    vertexName: (v) => `v${v}`,
-    name: (l) => `link ${l}`,
-  };
-}
+const links = linkTableOf;
 
 describe("flow network", () => {
   it("re-shares bandwidth when a flow completes (exact completion times)", () => {

@@ -1,23 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { LinkTable } from "../../src/cluster/types.js";
 import { Simulator } from "../../src/engine/simulator.js";
 import { FlowNetwork } from "../../src/network/flow-network.js";
+import { linkTableOf } from "../helpers/link-table.js";
 
-function linkTable(bandwidths: number[]): LinkTable {
-  const n = bandwidths.length;
-  return {
-    count: n,
-    bandwidthBytesPerS: Float64Array.from(bandwidths),
-    latencyS: new Float64Array(n),
-    kind: new Uint8Array(n),
-    src: new Int32Array(n),
-    dst: new Int32Array(n),
-    vertices: 0,
-    vertexName: (v) => `v${v}`,
-    name: (l) => `link ${l}`,
-  };
-}
+const linkTable = linkTableOf;
 
 /** Starts `paths` as flows at t=0 (in the given order) and returns their rates after the first recomputation. */
 function ratesAfterStart(bandwidths: number[], paths: number[][], order: number[]): number[] {
