@@ -199,7 +199,7 @@ function deepseekTraining(): FidelitySet {
   return {
     title: "DeepSeek-V3 pre-training, 2,048 H800 (training)",
     unit: "tokens/s per GPU",
-    test: "(none: documented in docs/model.md)",
+    test: "test/scenario/deepseek-v3-training.test.ts",
     rows: [
       {
         name: "deepseek-v3-train-h800-2048 (14.8T tokens in 2.664M GPU-hours)",

@@ -206,7 +206,8 @@ function collectiveS(
     const actorCards = p.actorCards(m * p.ranks + rank);
     for (let pos = 0; pos < width; pos++) if (inFirst(pos)) cards.push(actorCards[pos] as number);
   }
-  s = cards.length < 2 ? 0 : predict({ op, cards, sizeBytes: bytes });
+  const matrix = op === "alltoall" ? p.alltoallTraffic?.(cards, bytes) : undefined;
+  s = cards.length < 2 ? 0 : predict({ op, cards, sizeBytes: bytes, ...(matrix ? { sendBytesMatrix: matrix } : {}) });
   memo.set(key, s);
   return s;
 }

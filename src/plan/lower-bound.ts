@@ -1,11 +1,12 @@
+import type { Cluster } from "../cluster/types.js";
 import { type MatmulPrecision, opTimeS } from "../hardware/roofline.js";
-import type { Accelerator } from "../hardware/types.js";
 import { layerWorkByKind } from "../workload/layer-ops.js";
 import type { LayerKind, Model } from "../workload/model-spec.js";
 import type { CommNeed, Op } from "../workload/ops.js";
 import { pipelineSchedule } from "../workload/pipeline-schedule.js";
 import { type ResolvedPlan, rankOf, stageLayerIndices } from "../workload/plan-spec.js";
 import { inLayerGroupCards } from "../workload/training/compile.js";
+import { expertDispatchTraffic } from "../workload/training/expert-dispatch.js";
 import type { PredictRequestS } from "./estimate-program.js";
 
 /**
@@ -33,11 +34,13 @@ import type { PredictRequestS } from "./estimate-program.js";
 export function stepLowerBoundS(
   model: Model,
   plan: ResolvedPlan,
-  acc: Accelerator,
+  cluster: Pick<Cluster, "accelerator" | "scaleUpDomainOf">,
   predict: PredictRequestS,
   cache: Map<string, { forwardS: number; backwardS: number }>,
 ): number {
+  const acc = cluster.accelerator;
   const precision: MatmulPrecision = plan.precision;
+  const traffic = expertDispatchTraffic(model, plan, cluster);
   // Tensor/context-parallel collectives are exposed in full unless --tp-comm-overlap (then at least 0).
   const groupKeys = Array.from({ length: plan.pp }, (_, rank) => {
     const tpcp = plan.tpCommOverlap
@@ -47,7 +50,7 @@ export function stepLowerBoundS(
   });
   const layerS = (kind: LayerKind, rank: number) => {
     const groups = groupKeys[rank] as string;
-    const key = `${kind}:${plan.tp}:${plan.cp}:${plan.ep}:${plan.microBatchSize}:${plan.recompute}:${plan.sequenceParallel}:${groups}`;
+    const key = `${kind}:${plan.tp}:${plan.cp}:${plan.ep}:${plan.microBatchSize}:${plan.recompute}:${plan.sequenceParallel}:${plan.expertCommOverlap}:${JSON.stringify(plan.expertDispatch ?? {})}:${groups}`;
     let s = cache.get(key);
     if (s === undefined) {
       const w = layerWorkByKind(model, plan, kind);
@@ -62,13 +65,21 @@ export function stepLowerBoundS(
                 return cards.length < 2 ? t : t + predict({ op: n.op, cards, sizeBytes: n.sizeBytes });
               }, 0);
       // Expert all-to-alls sit on the chain between a pass's segments, at the time the screen gives them.
+      // Overlapped with the paired pass's compute (expertCommOverlap), they may cost nothing.
       const ep = (phases: readonly CommNeed["phase"][]) =>
-        w.comms
-          .filter((n) => n.group === "ep" && phases.includes(n.phase))
-          .reduce((t, n) => {
-            const cards = epGroupCards(plan, rank);
-            return cards.length < 2 ? t : t + predict({ op: n.op, cards, sizeBytes: n.sizeBytes });
-          }, 0);
+        plan.expertCommOverlap
+          ? 0
+          : w.comms
+              .filter((n) => n.group === "ep" && phases.includes(n.phase))
+              .reduce((t, n) => {
+                const cards = epGroupCards(plan, rank);
+                if (cards.length < 2) return t;
+                const matrix = traffic?.(cards, n.sizeBytes);
+                return (
+                  t +
+                  predict({ op: n.op, cards, sizeBytes: n.sizeBytes, ...(matrix ? { sendBytesMatrix: matrix } : {}) })
+                );
+              }, 0);
       const comm = (phases: readonly CommNeed["phase"][]) => tpcp(phases) + ep(phases);
       s = {
         forwardS: sum(w.forward) + comm(["forward"]),

@@ -141,7 +141,7 @@ export async function searchPlans(
       row.reason = `stage ${mem.stage} needs ${(mem.breakdown.totalBytes / 1e9).toFixed(1)} GB of ${(usableBytes / 1e9).toFixed(1)} GB usable`;
       continue;
     }
-    row.lowerBoundS = stepLowerBoundS(model, plan, cluster.accelerator, predict, boundCache);
+    row.lowerBoundS = stepLowerBoundS(model, plan, cluster, predict, boundCache);
     viable.push({ row, plan });
   }
   const boundSeconds = (performance.now() - t0) / 1000;

@@ -2,7 +2,7 @@ import type { Cluster } from "../cluster/types.js";
 import { CollectiveRunner } from "../collectives/runner.js";
 import { Simulator } from "../engine/index.js";
 import { clusterNetwork } from "../network/cluster-network.js";
-import { type ExpertTrafficShape, expertTrafficMatrix } from "../workload/serving/expert-traffic.js";
+import { cardsByNode, type ExpertTrafficShape, expertTrafficMatrix } from "../workload/expert-traffic.js";
 import type { LinearCommS } from "../workload/serving/iteration-cost.js";
 import type { ExpertParallelSpec } from "../workload/serving/serving-spec.js";
 
@@ -43,26 +43,11 @@ export function defaultCommComputeShare(dispatchMode: ExpertParallelSpec["dispat
 const FIT_SMALL_TOKENS = 16;
 const FIT_LARGE_TOKENS = 4096;
 
-/** The instance's cards grouped by scale-up domain, in card order. */
-export function cardsByNode(cluster: Cluster, cards: readonly number[]): number[][] {
-  const nodes = new Map<number, number[]>();
-  for (const c of cards) {
-    const d = cluster.scaleUpDomainOf(c);
-    let list = nodes.get(d);
-    if (list === undefined) {
-      list = [];
-      nodes.set(d, list);
-    }
-    list.push(c);
-  }
-  return [...nodes.values()];
-}
-
 /**
  * Seconds of one dispatch all-to-all of an expert-parallel instance as a
  * function of the tokens leaving each card, `latencyS + sPerByte · tokens`
  * (LinearCommS with "bytes" read as tokens), and the same for the combine.
- * Both come from the node-pair traffic of src/workload/serving/expert-traffic.ts
+ * Both come from the node-pair traffic of src/workload/expert-traffic.ts
  * simulated as flows on an idle copy of the cluster's network (links, NICs,
  * switch tiers and oversubscription, routing): the latency from one instance
  * moving a few tokens, the seconds per byte from every instance of the pool

@@ -76,6 +76,12 @@ export interface Program {
   categories: readonly string[];
   /** Where the noise of compute tasks (actual - nominal seconds) is booked. */
   noiseCategory: number;
+  /**
+   * Bytes from card i to card j (row-major over `cards`) of an alltoall task
+   * of `sizeBytes` per card on those cards; absent or undefined: uniform
+   * (sizeBytes / n to each card).
+   */
+  alltoallTraffic?(cards: readonly number[], sizeBytes: number): ArrayLike<number> | undefined;
 }
 
 export interface TaskSpec {

@@ -328,7 +328,11 @@ export class TaskExecutor {
     };
     const op = t.op[task] as CollectiveRequest["op"];
     const sizeBytes = t.bytes[task] as number;
-    for (const cards of lists) this.comm.run({ op, cards, sizeBytes, label }, done);
+    const traffic = op === "alltoall" ? this.program.alltoallTraffic : undefined;
+    for (const cards of lists) {
+      const matrix = traffic?.(cards, sizeBytes);
+      this.comm.run({ op, cards, sizeBytes, label, ...(matrix ? { sendBytesMatrix: matrix } : {}) }, done);
+    }
   }
 
   private groupCards(members: readonly number[], modulo: number, block: number): number[][] {

@@ -100,7 +100,11 @@ export function layerActivationBytes(m: Model, plan: ResolvedPlan, kind: LayerKi
 export function inFlightChunks(plan: ParallelPlan, stage: number, microBatches: number): number {
   const { pp, virtualStages: v } = plan;
   if (plan.schedule === "gpipe") return microBatches * v;
-  if (plan.schedule === "1f1b") return Math.min(pp - stage, microBatches);
+  if (plan.schedule === "1f1b") {
+    // Expert all-to-all overlap pairs passes after 2·(pp − r) − 1 warm-up forwards (pipeline-schedule.ts).
+    const paired = plan.expertCommOverlap && plan.ep > 1 && v === 1;
+    return Math.min(paired ? 2 * (pp - stage) : pp - stage, microBatches);
+  }
   // Megatron's interleaved schedule: (pp − r − 1)·2 + (v − 1)·pp warm-up forwards, plus the one
   // in progress (all forwards first when micro-batches = pp). On rank 0 this is Korthikanti's
   // factor (1 + (pp − 1)/(pp·v)) over pp micro-batches of the rank's layers.

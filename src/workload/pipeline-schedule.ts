@@ -7,7 +7,13 @@
  * - "gpipe": all forwards, then all backwards (Huang et al. 2019).
  * - "1f1b": PipeDream-Flush / Megatron's non-interleaved schedule
  *   (Narayanan et al. 2021, Fig. 4 top): pp - rank - 1 warm-up forwards,
- *   then one-forward-one-backward, then the remaining backwards.
+ *   then one-forward-one-backward, then the remaining backwards. With
+ *   `pairedWarmup`, 2·(pp - rank) - 1 warm-up forwards: each steady-state
+ *   forward then runs as one unit with the backward after it (expert
+ *   all-to-all overlap) without a stage waiting on its neighbour's unit:
+ *   rank r's unit needs rank r+1's unit with the same backward finished and
+ *   rank r+1's needs rank r's with the same forward finished, so the
+ *   forward/backward distance grows by two per stage (one on the last).
  * - "interleaved-1f1b": Megatron's interleaved schedule (Narayanan et al.
  *   2021, Fig. 4 bottom; Megatron-LM schedules.py): v chunks per rank,
  *   micro-batches taken in groups of pp; warm-up of (pp - rank - 1) * 2 +
@@ -20,6 +26,8 @@ export interface Pass {
   kind: PassKind;
   chunk: number;
   microBatch: number;
+  /** A steady-state forward of a paired 1f1b schedule: it may run as one unit with the backward after it. */
+  pairedWithNext?: true;
 }
 
 export type ScheduleKind = "gpipe" | "1f1b" | "interleaved-1f1b";
@@ -30,6 +38,7 @@ export function pipelineSchedule(
   rank: number,
   microBatches: number,
   virtualStages = 1,
+  pairedWarmup = false,
 ): Pass[] {
   if (!(Number.isInteger(pp) && pp >= 1 && rank >= 0 && rank < pp)) {
     throw new RangeError(`pipelineSchedule: rank ${rank} out of range for pp ${pp}`);
@@ -40,7 +49,7 @@ export function pipelineSchedule(
   if (kind === "gpipe") return gpipe(microBatches, virtualStages);
   if (kind === "1f1b" || virtualStages === 1) {
     if (virtualStages !== 1) throw new RangeError("pipelineSchedule: 1f1b takes one chunk per rank");
-    return oneFOneB(pp, rank, microBatches);
+    return oneFOneB(pp, rank, microBatches, pairedWarmup);
   }
   return interleaved(pp, rank, microBatches, virtualStages);
 }
@@ -52,14 +61,18 @@ function gpipe(m: number, v: number): Pass[] {
   return passes;
 }
 
-function oneFOneB(pp: number, rank: number, m: number): Pass[] {
-  const warmup = Math.min(pp - rank - 1, m);
+function oneFOneB(pp: number, rank: number, m: number, pairedWarmup: boolean): Pass[] {
+  const warmup = Math.min(pairedWarmup ? 2 * (pp - rank) - 1 : pp - rank - 1, m);
   const passes: Pass[] = [];
   let f = 0;
   let b = 0;
   for (let i = 0; i < warmup; i++) passes.push({ kind: "F", chunk: 0, microBatch: f++ });
   while (f < m) {
-    passes.push({ kind: "F", chunk: 0, microBatch: f++ });
+    passes.push(
+      pairedWarmup
+        ? { kind: "F", chunk: 0, microBatch: f++, pairedWithNext: true }
+        : { kind: "F", chunk: 0, microBatch: f++ },
+    );
     passes.push({ kind: "B", chunk: 0, microBatch: b++ });
   }
   while (b < m) passes.push({ kind: "B", chunk: 0, microBatch: b++ });

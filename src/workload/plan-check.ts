@@ -163,6 +163,18 @@ export function checkPlan(
       );
     }
   }
+  if (ep === 1 && plan.expertDispatch !== undefined) {
+    warn("expertDispatch", "has no effect with ep 1 (no expert all-to-alls)");
+  }
+  if (plan.expertCommOverlap) {
+    if (ep === 1) warn("expertCommOverlap", "has no effect with ep 1 (no expert all-to-alls)");
+    else if (v > 1 || plan.schedule !== "1f1b") {
+      warn(
+        "expertCommOverlap",
+        `not applied: it pairs the forward and backward passes of the non-interleaved 1f1b schedule, found ${v > 1 ? `virtualStages ${v}` : `schedule ${plan.schedule}`}`,
+      );
+    }
+  }
 
   // ZeRO with pipelines (DeepSpeed rejects ZeRO-2/3 with pipeline parallelism).
   if (plan.zeroStage >= 2 && pp > 1) {

@@ -33,6 +33,40 @@ export const ParallelPlanSchema = z
     ep: posInt(
       "Expert-parallel size (MoE only): experts split over ep cards carved out of the dp·cp replicas; must divide dp·cp",
     ).default(1),
+    expertDispatch: z
+      .strictObject({
+        mode: z
+          .enum(["all-to-all", "per-node", "per-expert"])
+          .default("all-to-all")
+          .describe(
+            "How MoE tokens reach their experts: all-to-all = one copy per routed expert spread evenly over the EP group's cards, card to card (Megatron-Core's alltoall token dispatcher, NCCL all-to-all; the default); per-node = a token crosses to each node it needs once, on its own rail, then is forwarded over scale-up links to the cards holding its experts (DeepSeek-V3 report §3.2.2, DeepEP normal kernels); per-expert = one copy per routed expert, on the rail, then to its card (DeepEP low-latency kernels)",
+          ),
+        maxNodesPerToken: posInt(
+          "Node-limited routing: each token's experts lie on at most this many nodes (DeepSeek-V3: 4, report §2.1.2); default: no limit. Used by per-node and per-expert",
+        ).optional(),
+        nodeSelection: z
+          .enum(["by-score", "local-first"])
+          .default("by-score")
+          .describe(
+            "Which nodes a token's experts lie on: by-score = any node alike (DeepSeek-V3); local-first = the token's own node is always one of them",
+          ),
+      })
+      .optional()
+      .describe("Traffic of the expert-parallel all-to-alls (MoE with ep > 1); default: all-to-all"),
+    expertCommOverlap: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Overlap the expert all-to-alls of a forward and the backward that follows it in the pipeline schedule (1F1B steady state): one pass's dispatch and combine run while the other computes (DeepSeek-V3's DualPipe overlap of a forward and a backward chunk, report §3.2.1; Megatron-Core --overlap-moe-expert-parallel-comm). Default false",
+      ),
+    expertCommComputeShare: z
+      .number()
+      .min(0)
+      .max(0.9)
+      .optional()
+      .describe(
+        "With expertCommOverlap: share of the card's compute units the all-to-all kernels hold while they run beside compute (compute slows meanwhile). Default 20/132: DeepSeek-V3 report §3.2.2, 20 of the H800's 132 SMs run its training all-to-alls",
+      ),
     virtualStages: posInt(
       "Model chunks per pipeline rank (interleaved 1F1B, Narayanan et al. 2021 §2.2.2); 1 = not interleaved",
     ).default(1),

@@ -57,7 +57,7 @@ describe("plan screening (closed form) against the DES", () => {
       const { cluster, predict, model, plan } = tools(loaded.spec);
       const est = screenPlan(model, plan, cluster, predict);
       expect(Math.abs(est.stepS / desStepS - 1)).toBeLessThan(0.15);
-      const bound = stepLowerBoundS(model, plan, cluster.accelerator, predict, new Map());
+      const bound = stepLowerBoundS(model, plan, cluster, predict, new Map());
       expect(bound).toBeGreaterThan(0);
       expect(bound).toBeLessThanOrEqual(est.stepS * (1 + 1e-9));
     },

@@ -50,6 +50,14 @@ describe("in-flight micro-batches", () => {
     expect(inFlightChunks(p, 0, 4)).toBe(4);
     expect(inFlightChunks(plan({ pp: 8, dp: 1, schedule: "gpipe", globalBatchSize: 64 }), 0, 64)).toBe(64);
   });
+  it("1F1B with expert all-to-all overlap keeps 2·(pp − rank): 2·(pp − rank) − 1 warm-up forwards and the paired one", () => {
+    const p = plan({ pp: 8, dp: 8, ep: 8, expertCommOverlap: true, globalBatchSize: 512 });
+    expect(inFlightChunks(p, 0, 64)).toBe(16);
+    expect(inFlightChunks(p, 7, 64)).toBe(2);
+    expect(inFlightChunks(p, 0, 10)).toBe(10);
+    // Without expert parallelism there is nothing to pair.
+    expect(inFlightChunks(plan({ pp: 8, dp: 1, expertCommOverlap: true, globalBatchSize: 64 }), 0, 64)).toBe(8);
+  });
   it("interleaved rank 0 holds pp·(1 + (pp − 1)/(pp·v)) micro-batches' worth of its layers", () => {
     for (const [pp, v] of [
       [4, 2],

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Pass, pipelineSchedule, type ScheduleKind } from "../../src/workload/pipeline-schedule.js";
+import { overlappedPairs } from "../../src/workload/training/overlapped-passes.js";
 
 const label = (p: Pass) => `${p.kind}${p.chunk}.${p.microBatch}`;
 
@@ -107,5 +108,76 @@ describe("pipeline schedules", () => {
 
   it("rejects interleaving when micro-batches do not divide by pp", () => {
     expect(() => pipelineSchedule("interleaved-1f1b", 4, 0, 6, 2)).toThrowError(/divisible by pp/);
+  });
+});
+
+describe("1f1b with paired forward/backward units (expert all-to-all overlap)", () => {
+  /**
+   * Runs every rank's schedule with each overlapped pair as one unit that
+   * starts when both of its passes' inputs are there; throws on deadlock.
+   * Not paired: the plain warm-up with each forward paired naively.
+   */
+  function runUnits(pp: number, m: number, paired: boolean): void {
+    const units = Array.from({ length: pp }, (_, r) => {
+      const s = pipelineSchedule("1f1b", pp, r, m, 1, paired);
+      // Without the paired warm-up: pair adjacent passes of opposite kinds and other micro-batches, greedily.
+      const naive = s.map(() => false);
+      for (let i = 0; i + 1 < s.length; i++) {
+        const [x, y] = [s[i] as Pass, s[i + 1] as Pass];
+        if (x.kind !== y.kind && x.microBatch !== y.microBatch && x.microBatch > 0) naive[i++] = true;
+      }
+      const starts = paired ? overlappedPairs(s, () => true) : naive;
+      const out: Pass[][] = [];
+      for (let i = 0; i < s.length; i++) out.push(starts[i] ? [s[i] as Pass, s[++i] as Pass] : [s[i] as Pass]);
+      return out;
+    });
+    const done = new Set<string>();
+    const idx = new Array<number>(pp).fill(0);
+    let progress = true;
+    while (progress) {
+      progress = false;
+      for (let r = 0; r < pp; r++) {
+        const unit = units[r]?.[idx[r] as number];
+        if (!unit) continue;
+        // A forward needs the stage before; a backward the stage after and its own forward, done before the unit.
+        const ready = unit.every((p) =>
+          p.kind === "F"
+            ? r === 0 || done.has(`F${r - 1}.${p.microBatch}`)
+            : (r === pp - 1 || done.has(`B${r + 1}.${p.microBatch}`)) && done.has(`F${r}.${p.microBatch}`),
+        );
+        if (!ready) continue;
+        for (const p of unit) done.add(`${p.kind}${r}.${p.microBatch}`);
+        idx[r] = (idx[r] as number) + 1;
+        progress = true;
+      }
+    }
+    for (let r = 0; r < pp; r++) if (idx[r] !== units[r]?.length) throw new Error("deadlock");
+  }
+
+  it("warms up with 2·(pp − rank) − 1 forwards", () => {
+    expect(pipelineSchedule("1f1b", 4, 3, 6, 1, true).map(label)).toEqual([
+      "F0.0",
+      "F0.1",
+      "B0.0",
+      "F0.2",
+      "B0.1",
+      "F0.3",
+      "B0.2",
+      "F0.4",
+      "B0.3",
+      "F0.5",
+      "B0.4",
+      "B0.5",
+    ]);
+    expect(pipelineSchedule("1f1b", 4, 0, 12, 1, true).findIndex((p) => p.kind === "B")).toBe(8); // 7 warm-up forwards, then F7 paired with B0
+  });
+
+  it("paired units never deadlock with the paired warm-up; with the plain one they do (pp >= 2)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 24 }), (pp, m) => {
+        runUnits(pp, m, true);
+      }),
+    );
+    expect(() => runUnits(2, 8, false)).toThrow(/deadlock/);
   });
 });

@@ -16,7 +16,11 @@ interface Shape {
   kind?: ScheduleKind;
   buckets?: number[];
   overlap?: boolean;
-  ep?: { groupActors: number; segments: EpSegment[] };
+  ep?: {
+    groupActors: number;
+    segments: EpSegment[];
+    overlap?: { commComputeShare: number; predictS(rank: number, bytesPerCard: number): number };
+  };
   gatherBytes?: number;
   overlapSends?: boolean;
   prefetchGather?: boolean;
@@ -32,7 +36,9 @@ function stepProgram(s: Shape): StepProgram {
     replicas: s.replicas ?? 1,
     cardsPerActor: 1,
     tp: 1,
-    schedule: Array.from({ length: s.pp }, (_, r) => pipelineSchedule(kind, s.pp, r, s.m, v)),
+    schedule: Array.from({ length: s.pp }, (_, r) =>
+      pipelineSchedule(kind, s.pp, r, s.m, v, s.ep?.overlap !== undefined),
+    ),
     passCost: (_r, _c, k) => ({
       computeS: k === "F" ? 1 : 2,
       tpCommS: k === "F" ? 0.1 : 0.2,
@@ -41,7 +47,15 @@ function stepProgram(s: Shape): StepProgram {
     actorCards: (a) => [a],
     ppSendBytesPerCard: 10,
     overlapPipelineSends: s.overlapSends ?? false,
-    ...(s.ep ? { expertParallel: { groupActors: s.ep.groupActors, segments: () => s.ep?.segments ?? [] } } : {}),
+    ...(s.ep
+      ? {
+          expertParallel: {
+            groupActors: s.ep.groupActors,
+            segments: () => s.ep?.segments ?? [],
+            ...(s.ep.overlap ? { overlap: s.ep.overlap } : {}),
+          },
+        }
+      : {}),
     dataParallel: {
       gradOp: "allreduce",
       buckets: () => (s.buckets ?? []).map((f) => ({ sizeBytes: 100, readyAtFraction: f })),
@@ -260,6 +274,59 @@ describe("training step graph: cut points", () => {
       expect(edges).toContain(`r0:param gather launch -start-> r0:dp param gather r0 ${b}`);
       expect(edges).toContain(`r0:dp param gather r0 ${b} -end-> r0:optimizer`);
     }
+  });
+});
+
+describe("training step graph: expert all-to-all overlap (expertCommOverlap)", () => {
+  const segments = [{ computeFraction: 0.5, alltoallBytesPerCard: 7 }];
+  /** One step of two actors (one EP group of 2): every collective takes 1 s, every send 0.5 s. */
+  const stepEndS = (overlap?: { commComputeShare: number; predictS(rank: number, bytes: number): number }) => {
+    const sim = new Simulator();
+    const comm: CollectiveRunner = {
+      run: (_req, done) => sim.callAfter(1, "c", done),
+      send: (_s, _d, _b, done) => sim.callAfter(0.5, "s", done),
+    };
+    const ep = { groupActors: 2, segments, ...(overlap ? { overlap } : {}) };
+    const g = trainingStepGraph(stepProgram({ pp: 1, m: 2, replicas: 2, ep }));
+    return { g, endS: (new TaskExecutor(sim, g, comm).run(1)[0] as { endS: number }).endS };
+  };
+
+  it("pairs a forward with the backward after it; pieces alternate, the all-to-alls leave the chain", () => {
+    const { g } = stepEndS({ commComputeShare: 0, predictS: () => 1 });
+    const t = g.tasks[0] as TaskList;
+    // pp 1, paired warm-up 1: F0 alone (first forward), then F1 with B0, then B1 alone.
+    expect(Array.from(t.chain, (i) => t.label[i])).toEqual([
+      "F0.0/0",
+      "ep F0.0",
+      "F0.0/1",
+      "F0.1/0",
+      "B0.0/0",
+      "F0.1/1",
+      "B0.0/1",
+      "B0.1/0",
+      "ep B0.1",
+      "B0.1/1",
+      "optimizer",
+    ]);
+    const offChain = Array.from({ length: t.size }, (_, i) => i).filter(
+      (i) => t.kind[i] === TaskKind.Collective && (t.chainPos[i] as number) < 0,
+    );
+    expect(offChain.map((i) => t.label[i])).toEqual(["ep F0.1", "ep B0.0"]);
+  });
+
+  it("hand-computed step: each all-to-all hides behind the other pass's piece (1.55 s saved)", () => {
+    // Pieces: F halves 0.55 s (compute 0.5 + TP 0.05), B halves 1.1 s; every all-to-all 1 s.
+    // Without overlap: F0 2.1 + F1 2.1 + B0 3.2 + B1 3.2 + optimizer 0.5 = 11.1 s.
+    expect(stepEndS().endS).toBeCloseTo(11.1, 12);
+    // With: F0 [0, 2.1]; F1/0 [2.1, 2.65], its all-to-all to 3.65; B0/0 [2.65, 3.75], its all-to-all to
+    // 4.75; F1/1 [3.75, 4.3]; B0/1 waits for its all-to-all: [4.75, 5.85]; B1 3.2 and the optimizer 0.5.
+    expect(stepEndS({ commComputeShare: 0, predictS: () => 1 }).endS).toBeCloseTo(9.55, 12);
+  });
+
+  it("the all-to-all kernels' share of the card slows the piece that runs beside them", () => {
+    // Share 0.1 of a 2 s predicted all-to-all: +0.2 s on B0/0 (beside F1's) and on F1/1 (beside B0's).
+    // B0/0 [2.65, 3.95], its all-to-all to 4.95; F1/1 [3.95, 4.7]; B0/1 [4.95, 6.05]; then 3.7 s.
+    expect(stepEndS({ commComputeShare: 0.1, predictS: () => 2 }).endS).toBeCloseTo(9.75, 12);
   });
 });
 

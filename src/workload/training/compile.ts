@@ -8,6 +8,7 @@ import { dataParallelWork, optimizerOps } from "../optimizer.js";
 import { pipelineSchedule } from "../pipeline-schedule.js";
 import { type ResolvedPlan, rankOf, stageLayerIndices } from "../plan-spec.js";
 import { pipelineMessageBytes, stageExtras } from "../stage-ops.js";
+import { DEFAULT_EP_COMM_COMPUTE_SHARE, expertDispatchTraffic } from "./expert-dispatch.js";
 import type { Bucket, EpSegment, PassCost, PassItem, StepProgram } from "./step-program.js";
 
 /**
@@ -351,6 +352,34 @@ export function compileStep(
     return p;
   };
   const hasEp = plan.ep > 1 && [...passes.values()].some((p) => p.segments.length > 0);
+  const traffic = hasEp ? expertDispatchTraffic(model, plan, cluster) : undefined;
+  // Expert all-to-all overlap pairs passes of the non-interleaved 1F1B schedule (plan-check warns otherwise).
+  const overlapEp = hasEp && plan.expertCommOverlap && !simulated && v === 1 && plan.schedule === "1f1b";
+  // The executor's first all-to-all of replica 0's EP group on a rank: TP position 0 of each member's cards.
+  const epCards = Array.from({ length: pp }, (_, r) =>
+    Array.from({ length: plan.ep / cp }, (_, g) => actorCards(g * pp + r).filter((_, pos) => pos % tp === 0)).flat(),
+  );
+  const a2aPredicted = new Map<string, number>();
+  const predictA2aS = (rank: number, bytesPerCard: number): number => {
+    const key = `${rank}:${bytesPerCard}`;
+    let t = a2aPredicted.get(key);
+    if (t === undefined) {
+      const cards = epCards[rank] as number[];
+      const matrix = traffic?.(cards, bytesPerCard);
+      t =
+        cards.length < 2
+          ? 0
+          : predictS({
+              op: "alltoall",
+              cards,
+              sizeBytes: bytesPerCard,
+              label: "ep all-to-all",
+              ...(matrix ? { sendBytesMatrix: matrix } : {}),
+            });
+      a2aPredicted.set(key, t);
+    }
+    return t;
+  };
 
   return {
     pp,
@@ -360,7 +389,14 @@ export function compileStep(
     cardsPerActor: tp * cp,
     tp,
     schedule: Array.from({ length: pp }, (_, r) =>
-      pipelineSchedule(v > 1 ? "interleaved-1f1b" : plan.schedule === "gpipe" ? "gpipe" : "1f1b", pp, r, m, v),
+      pipelineSchedule(
+        v > 1 ? "interleaved-1f1b" : plan.schedule === "gpipe" ? "gpipe" : "1f1b",
+        pp,
+        r,
+        m,
+        v,
+        overlapEp,
+      ),
     ),
     passCost: (rank, chunk, kind) => pass(rank, chunk, kind).cost,
     ...(simulated
@@ -376,6 +412,15 @@ export function compileStep(
             // (plan-check): ep / cp whole replicas, each with all its cp positions.
             groupActors: plan.ep / plan.cp,
             segments: (rank: number, chunk: number, kind: "F" | "B") => pass(rank, chunk, kind).segments,
+            ...(traffic ? { traffic } : {}),
+            ...(overlapEp
+              ? {
+                  overlap: {
+                    commComputeShare: plan.expertCommComputeShare ?? DEFAULT_EP_COMM_COMPUTE_SHARE,
+                    predictS: predictA2aS,
+                  },
+                }
+              : {}),
           },
         }
       : {}),

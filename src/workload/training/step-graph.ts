@@ -1,7 +1,8 @@
 import { TIME_CATEGORIES, type TimeCategory } from "../../system/ports.js";
 import { finishTaskLists, NO_CATEGORY, type Program, TaskKind, TaskListBuilder } from "../../system/program.js";
-import type { PassKind } from "../pipeline-schedule.js";
-import type { PassItem, StepProgram } from "./step-program.js";
+import type { Pass, PassKind } from "../pipeline-schedule.js";
+import { addOverlappedPair, type OverlapPass, overlappedPairs } from "./overlapped-passes.js";
+import type { PassCost, PassItem, StepProgram } from "./step-program.js";
 
 const cat = (c: TimeCategory): number => TIME_CATEGORIES.indexOf(c);
 const IN_LAYER = ["tpComm", "cpComm", "zero3Comm"] as const;
@@ -193,7 +194,88 @@ export function trainingStepGraph(p: StepProgram): Program {
     const gatherBytes = p.dataParallel.paramGatherBytes(rank);
     const hasGather = gatherBytes > 0 && p.replicas * (p.cardsPerActor / p.tp) !== 1;
     const prefetch = prefetchParamGather(b, p, rank, hasGather ? gatherBytes : 0);
-    for (const pass of p.schedule[rank] ?? []) {
+    /**
+     * A pass's bookkeeping once its tasks exist: where it starts (for the sends into it), the gradient
+     * buckets after the last micro-batch's backward of a chunk, and the send of its output (off the chain
+     * from `passLast` when `sendOffChain`, else appended to the chain).
+     */
+    const finishPass = (pass: Pass, cost: PassCost, first: number, passLast: number, sendOffChain: boolean): void => {
+      passStart[rank]?.set(passKey(pass.kind, pass.chunk, pass.microBatch), first);
+      if (pass.kind === "B" && pass.microBatch === p.microBatches - 1) {
+        const buckets = p.dataParallel.buckets(rank, pass.chunk);
+        const tasks = buckets.map((bucket, k) => {
+          const collective = b.add({
+            kind: TaskKind.Collective,
+            label: `dp grad r${rank} c${pass.chunk} b${k}`,
+            chain: false,
+            op: p.dataParallel.gradOp,
+            bytes: bucket.sizeBytes,
+            groupReplicas: p.replicas,
+            positionModulo: p.tp,
+            stream: rank,
+          });
+          if (p.dataParallel.overlap) {
+            const timer = b.add({
+              kind: TaskKind.Delay,
+              label: "bucket-ready",
+              chain: false,
+              slowS: cost.computeS,
+              fixedS: cost.tpCommS,
+              fraction: bucket.readyAtFraction,
+            });
+            b.edge(first, timer, { onStart: true });
+            b.edge(timer, collective);
+          }
+          return collective;
+        });
+        bucketTasks.push(...tasks);
+        if (!p.dataParallel.overlap) lateBuckets.push({ chunk: pass.chunk, tasks });
+      }
+      const stage = pass.chunk * p.pp + rank;
+      const target = pass.kind === "F" ? stage + 1 : stage - 1;
+      if (p.pp > 1 && target >= 0 && target < stages) {
+        const toRank = target % p.pp;
+        const toChunk = Math.floor(target / p.pp);
+        const send = b.add({
+          kind: TaskKind.Send,
+          label: "pp",
+          chain: !sendOffChain,
+          bytes: p.ppSendBytesPerCard,
+          peerRank: toRank,
+          runCat: cat("ppComm"),
+        });
+        // Overlapped: the send leaves when the pass ends and the rank goes on; only the receiver waits.
+        if (sendOffChain) b.edge(passLast, send);
+        else lastPassTask = send;
+        sends.push({ rank, task: send, toRank, key: passKey(pass.kind, toChunk, pass.microBatch) });
+      }
+    };
+    const schedule = p.schedule[rank] ?? [];
+    const ep = p.expertParallel;
+    const epOverlap = p.passItems === undefined ? ep?.overlap : undefined;
+    const pairs =
+      ep && epOverlap ? overlappedPairs(schedule, (x) => ep.segments(rank, x.chunk, x.kind).length > 0) : [];
+    for (let passIndex = 0; passIndex < schedule.length; passIndex++) {
+      const pass = schedule[passIndex] as Pass;
+      if (pairs[passIndex] && ep && epOverlap) {
+        const second = schedule[passIndex + 1] as Pass;
+        const both = [pass, second].map((x) => ({
+          pass: x,
+          cost: p.passCost(rank, x.chunk, x.kind),
+          segments: ep.segments(rank, x.chunk, x.kind),
+          firstWaitCat: cat("bubble"),
+        }));
+        const r = addOverlappedPair(b, [both[0] as OverlapPass, both[1] as OverlapPass], p.tp, ep.groupActors, {
+          commComputeShare: epOverlap.commComputeShare,
+          predictS: (bytes) => epOverlap.predictS(rank, bytes),
+        });
+        lastPassTask = r.chainLast;
+        both.forEach((x, k) => {
+          finishPass(x.pass, x.cost, r.first[k] as number, r.last[k] as number, true);
+        });
+        passIndex++;
+        continue;
+      }
       const cost = p.passCost(rank, pass.chunk, pass.kind);
       const segs = p.expertParallel?.segments(rank, pass.chunk, pass.kind) ?? [];
       const items = p.passItems?.(rank, pass.chunk, pass.kind);
@@ -249,55 +331,7 @@ export function trainingStepGraph(p: StepProgram): Program {
           });
         }
       }
-      passStart[rank]?.set(passKey(pass.kind, pass.chunk, pass.microBatch), first);
-      if (pass.kind === "B" && pass.microBatch === p.microBatches - 1) {
-        const buckets = p.dataParallel.buckets(rank, pass.chunk);
-        const tasks = buckets.map((bucket, k) => {
-          const collective = b.add({
-            kind: TaskKind.Collective,
-            label: `dp grad r${rank} c${pass.chunk} b${k}`,
-            chain: false,
-            op: p.dataParallel.gradOp,
-            bytes: bucket.sizeBytes,
-            groupReplicas: p.replicas,
-            positionModulo: p.tp,
-            stream: rank,
-          });
-          if (p.dataParallel.overlap) {
-            const timer = b.add({
-              kind: TaskKind.Delay,
-              label: "bucket-ready",
-              chain: false,
-              slowS: cost.computeS,
-              fixedS: cost.tpCommS,
-              fraction: bucket.readyAtFraction,
-            });
-            b.edge(first, timer, { onStart: true });
-            b.edge(timer, collective);
-          }
-          return collective;
-        });
-        bucketTasks.push(...tasks);
-        if (!p.dataParallel.overlap) lateBuckets.push({ chunk: pass.chunk, tasks });
-      }
-      const stage = pass.chunk * p.pp + rank;
-      const target = pass.kind === "F" ? stage + 1 : stage - 1;
-      if (p.pp > 1 && target >= 0 && target < stages) {
-        const toRank = target % p.pp;
-        const toChunk = Math.floor(target / p.pp);
-        const send = b.add({
-          kind: TaskKind.Send,
-          label: "pp",
-          chain: !p.overlapPipelineSends,
-          bytes: p.ppSendBytesPerCard,
-          peerRank: toRank,
-          runCat: cat("ppComm"),
-        });
-        // Overlapped: the send leaves when the pass ends and the rank goes on; only the receiver waits.
-        if (p.overlapPipelineSends) b.edge(lastPassTask, send);
-        else lastPassTask = send;
-        sends.push({ rank, task: send, toRank, key: passKey(pass.kind, toChunk, pass.microBatch) });
-      }
+      finishPass(pass, cost, first, lastPassTask, p.overlapPipelineSends);
     }
     // Without overlap, every bucket is ready when the last pass ends: chunks last to first, as filled.
     lateBuckets.sort((x, y) => y.chunk - x.chunk);
@@ -339,5 +373,6 @@ export function trainingStepGraph(p: StepProgram): Program {
     actorCards: (a) => p.actorCards(a),
     categories: TIME_CATEGORIES,
     noiseCategory: cat("straggler"),
+    ...(p.expertParallel?.traffic ? { alltoallTraffic: p.expertParallel.traffic } : {}),
   };
 }

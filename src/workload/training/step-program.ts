@@ -1,5 +1,6 @@
 import type { CollectiveOp } from "../../collectives/types.js";
 import type { Pass } from "../pipeline-schedule.js";
+import type { AlltoallTraffic } from "./expert-dispatch.js";
 
 /**
  * A training step compiled for the executor. Ranks that run the same program
@@ -103,6 +104,14 @@ export interface ExpertParallelProgram {
    * all-to-all, and the bytes per card of each all-to-all.
    */
   segments(rank: number, chunk: number, kind: "F" | "B"): readonly EpSegment[];
+  /** Card-to-card bytes of an all-to-all (parallel.expertDispatch); absent: uniform. */
+  traffic?: AlltoallTraffic;
+  /**
+   * Overlap the all-to-alls of a forward pass and the backward pass after it
+   * (parallel.expertCommOverlap), compute slowed by `commComputeShare` of the
+   * overlapped all-to-alls' predicted seconds.
+   */
+  overlap?: { commComputeShare: number; predictS(rank: number, bytesPerCard: number): number };
 }
 
 export interface EpSegment {

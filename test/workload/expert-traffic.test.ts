@@ -1,10 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  type ExpertTrafficShape,
-  expertTrafficMatrix,
-  nodesPerToken,
-} from "../../../src/workload/serving/expert-traffic.js";
+import { type ExpertTrafficShape, expertTrafficMatrix, nodesPerToken } from "../../src/workload/expert-traffic.js";
 
 const nodesOf = (nodes: number, perNode: number) =>
   Array.from({ length: nodes }, (_, a) => Array.from({ length: perNode }, (_, r) => a * perNode + r));

@@ -1,4 +1,4 @@
-import type { ExpertParallelSpec } from "./serving-spec.js";
+import type { Cluster } from "../cluster/types.js";
 
 /**
  * The traffic of one MoE layer's dispatch all-to-all in an expert-parallel
@@ -32,7 +32,27 @@ export interface ExpertTrafficShape {
   /** The instance's cards grouped by scale-up domain (node), in card order. */
   nodes: number[][];
   topK: number;
-  spec: Pick<ExpertParallelSpec, "maxNodesPerToken" | "dispatchMode" | "nodeSelection">;
+  spec: {
+    /** Node-limited routing: a token's experts lie on at most this many nodes (none: no limit). */
+    maxNodesPerToken?: number | undefined;
+    dispatchMode: "per-node" | "per-expert";
+    nodeSelection: "by-score" | "local-first";
+  };
+}
+
+/** Cards grouped by scale-up domain (a node of ExpertTrafficShape), in the order given. */
+export function cardsByNode(cluster: Pick<Cluster, "scaleUpDomainOf">, cards: readonly number[]): number[][] {
+  const nodes = new Map<number, number[]>();
+  for (const c of cards) {
+    const d = cluster.scaleUpDomainOf(c);
+    let list = nodes.get(d);
+    if (list === undefined) {
+      list = [];
+      nodes.set(d, list);
+    }
+    list.push(c);
+  }
+  return [...nodes.values()];
 }
 
 /** Expected nodes a token's experts lie on (see ExpertTrafficShape). */
