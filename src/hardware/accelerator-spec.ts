@@ -53,6 +53,9 @@ export const EfficiencySpecSchema = z
       "Fraction of the dense FP8 peak that large FP8 GEMMs reach, where it differs from matmul (an ASSUMPTION; see docs/model.md)",
     ).optional(),
     memory: fraction("Fraction of HBM peak bandwidth that streaming kernels reach (an ASSUMPTION; see docs/model.md)"),
+    elementwise: fraction(
+      "Fraction of HBM peak bandwidth that a training framework's memory-bound elementwise kernels reach (norms, residual adds, casts and quantization, activations, copies, permutations), where it differs from memory; serving keeps memory (see docs/model.md)",
+    ).optional(),
     scaleUp: fraction(
       "Fraction of the scale-up link rate that collectives' data reaches (protocol efficiency); default: the network's",
     ).optional(),

@@ -54,6 +54,7 @@ export function toAccelerator(name: string, spec: AcceleratorSpec, sources: Reco
       matmul: spec.efficiency.matmul,
       memory: spec.efficiency.memory,
       ...(spec.efficiency.matmulFp8 === undefined ? {} : { matmulFp8: spec.efficiency.matmulFp8 }),
+      ...(spec.efficiency.elementwise === undefined ? {} : { elementwise: spec.efficiency.elementwise }),
       ...(spec.efficiency.scaleUp === undefined ? {} : { scaleUp: spec.efficiency.scaleUp }),
       ...(spec.efficiency.attentionForward === undefined ? {} : { attentionForward: spec.efficiency.attentionForward }),
       ...(spec.efficiency.attentionBackward === undefined

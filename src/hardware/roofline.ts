@@ -63,12 +63,20 @@ export function attentionEfficiency(accelerator: Accelerator, pass: "forward" | 
   return (curve[curve.length - 1] as readonly [number, number])[1];
 }
 
+/**
+ * Bytes per second a training framework's memory-bound elementwise kernels move (efficiency.elementwise,
+ * else memory). The serving model (iteration-cost.ts) prices its elementwise bytes at efficiency.memory.
+ */
+export function elementwiseBytesPerS(accelerator: Accelerator): number {
+  return accelerator.hbmBytesPerS * (accelerator.efficiency.elementwise ?? accelerator.efficiency.memory);
+}
+
 export function opTimeS(op: RooflineOp, accelerator: Accelerator, precision: MatmulPrecision): number {
-  const memoryS = op.bytes / (accelerator.hbmBytesPerS * accelerator.efficiency.memory);
   if (op.kind === "memory") {
     const vectorPeak = accelerator.peakFlopsPerS.fp32 ?? accelerator.peakFlopsPerS.bf16;
-    return Math.max(memoryS, op.flops / vectorPeak);
+    return Math.max(op.bytes / elementwiseBytesPerS(accelerator), op.flops / vectorPeak);
   }
+  const memoryS = op.bytes / (accelerator.hbmBytesPerS * accelerator.efficiency.memory);
   const p = op.precision ?? precision;
   const efficiency = op.attention
     ? attentionEfficiency(accelerator, op.attention.pass, op.attention.keyTokens)

@@ -19,6 +19,11 @@ export interface Accelerator {
     matmul: number;
     matmulFp8?: number;
     memory: number;
+    /**
+     * A training framework's memory-bound elementwise kernels (norms, casts, activations, copies) vs HBM
+     * peak; absent: memory. Serving keeps memory (docs/model.md, "Hardware").
+     */
+    elementwise?: number;
     scaleUp?: number;
     /**
      * Fused attention kernels, fraction of the BF16 peak by key tokens: [keyTokens, fraction] ascending,

@@ -46,11 +46,11 @@ const ROWS: Record<string, { model: string; release: string }> = {
 };
 
 /** Rows outside ±15% today, with the error band they are held to (so a regression still fails). */
+// Nemotron 8B/22B and Qwen3 30B-A3B were here (+21-32%) until the Hopper elementwise efficiency
+// (0.42, from DeepSeek's published kernel profile; docs/model.md "Hardware") replaced the streaming
+// 0.85 for training's memory-bound kernels (2026-11-28).
 const KNOWN_MISSES: Record<string, { low: number; high: number; why: string }> = {
-  "nemotron-8b-64.yaml": { low: 0.15, high: 0.4, why: "NeMo 24.07 software; over-predicted" },
-  "nemotron-22b-64.yaml": { low: 0.15, high: 0.3, why: "NeMo 24.07 software; over-predicted" },
-  "qwen3-30b-a3b-16.yaml": { low: 0.15, high: 0.3, why: "small MoE: routing and permutation kernels" },
-  "gpt-oss-120b-64.yaml": { low: 0.5, high: 1.2, why: "16% MFU published; attention sinks, windows" },
+  "gpt-oss-120b-64.yaml": { low: 0.5, high: 1.0, why: "16% MFU published; attention sinks, windows" },
 };
 
 /** Rows whose run fails (out of memory in clustersim's memory model). */
@@ -125,9 +125,9 @@ describe("NeMo / Megatron-Bridge DGX-H100 pre-training throughput (reference/tra
     });
   }
 
-  it("mean absolute error over the rows that run is at most 30% (the issue's target is 10%: not met today)", () => {
+  it("mean absolute error over the rows that run is at most 20% (the issue's target is 10%: not met, 15.2% today)", () => {
     expect(errors.length).toBe(Object.keys(ROWS).length - Object.keys(DOES_NOT_RUN).length);
     const mae = errors.reduce((a, b) => a + b, 0) / errors.length;
-    expect(mae).toBeLessThanOrEqual(0.3);
+    expect(mae).toBeLessThanOrEqual(0.2);
   });
 });

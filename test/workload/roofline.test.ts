@@ -18,6 +18,15 @@ describe("roofline", () => {
     const noFp32 = { ...A100, peakFlopsPerS: { bf16: 312e12 } };
     expect(opTimeS({ kind: "memory", flops: 1e12, bytes: 1 }, noFp32, "bf16")).toBeCloseTo(1e12 / 312e12, 12);
   });
+  it("memory ops use the elementwise efficiency where the card has one; matmuls' bytes keep the streaming one", () => {
+    const withElementwise = { ...A100, efficiency: { ...A100.efficiency, elementwise: 0.42 } };
+    expect(opTimeS({ kind: "memory", flops: 0, bytes: 1e9 }, withElementwise, "bf16")).toBeCloseTo(
+      1e9 / (2.039e12 * 0.42),
+      12,
+    );
+    const skinny = { kind: "matmul" as const, flops: 2 * 8192 * 8192, bytes: 8192 * 8192 * 2 };
+    expect(opTimeS(skinny, withElementwise, "bf16")).toBe(opTimeS(skinny, A100, "bf16"));
+  });
   it("fp8 on a card without an fp8 peak is an error naming the card", () => {
     expect(() => opTimeS({ kind: "matmul", flops: 1, bytes: 1 }, A100, "fp8")).toThrow(
       /A100-SXM4-80GB has no fp8 peak/,
