@@ -195,6 +195,42 @@ function expertParallelServing(): FidelitySet {
   };
 }
 
+function nemoGB200(): FidelitySet {
+  const table = csv("training-nemo.csv");
+  const rows: [string, string, string][] = [
+    ["llama3-70b-64-fp8", "LLAMA3_70B", "FP8"],
+    ["llama3-70b-64-mxfp8", "LLAMA3_70B", "MXFP8"],
+    ["llama3.1-405b-256-fp8", "LLAMA3.1_405B", "FP8"],
+    ["deepseek-v3-256-mxfp8", "DeepSeekV3", "MXFP8"],
+    ["gpt-oss-120b-64-bf16", "GPT OSS 120B", "BF16"],
+    ["qwen3-30b-a3b-8-mxfp8", "Qwen3_30B_a3B", "MXFP8"],
+    ["qwen3-235b-a22b-256-mxfp8", "Qwen3_235B_a22B", "MXFP8"],
+  ];
+  return {
+    title: "NVIDIA Megatron-Bridge, DGX-GB200 (training; no bound: the GB200 figures are secondary, its constants assumptions)",
+    unit: "tokens/s per GPU",
+    test: "(none: reported only, docs/model.md)",
+    rows: rows.map(([file, model, precision]) => {
+      const row = table.find(
+        (r) =>
+          r.system === "DGX-GB200" &&
+          r.model === model &&
+          r.precision === precision &&
+          r.container_release === "26.04.01",
+      );
+      const gpus = Number(row?.gpus);
+      return {
+        name: `${file} (${row?.precision})`,
+        published: Number(row?.tokens_per_s_per_gpu),
+        simulated: simulate(
+          `topologies/published/nemo-gb200/${file}.yaml`,
+          (m) => (m.tokensPerSecond as number) / gpus,
+        ),
+      };
+    }),
+  };
+}
+
 function deepseekTraining(): FidelitySet {
   return {
     title: "DeepSeek-V3 pre-training, 2,048 H800 (training)",
@@ -251,6 +287,14 @@ function render(sets: FidelitySet[]): string {
   return `${[...out, ...sections].join("\n")}\n`;
 }
 
-const sets = [megatron2021(), nemoH100(), nemoB200(), deepseekTraining(), trtllm(), expertParallelServing()];
+const sets = [
+  megatron2021(),
+  nemoH100(),
+  nemoB200(),
+  nemoGB200(),
+  deepseekTraining(),
+  trtllm(),
+  expertParallelServing(),
+];
 writeFileAtomic(`${ROOT}docs/fidelity.md`, render(sets));
 process.stdout.write(`wrote docs/fidelity.md (${sets.length} sets)\n`);

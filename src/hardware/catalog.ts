@@ -208,6 +208,19 @@ export const ACCELERATOR_CATALOG = {
     },
     "NVIDIA HGX B200 datasheet (NVLink5 1.8 TB/s total bidirectional); GB200 NVL72 per-GPU figures differ (~2500 TF / 8 TB/s / 186 GB); conflicting sources",
   ),
+  "GB200-NVL72": entry(
+    {
+      // ASSUMPTION: TF32 and FP8 in the B200's ratios to BF16 (1:2 and 2:1); the GB200's BF16 is sourced below.
+      peakTf32Tflops: 1250,
+      peakBf16Tflops: 2500,
+      peakFp8Tflops: 5000,
+      hbmGB: 186,
+      hbmTBps: 8,
+      scaleUpGBps: 900, // NVLink5, as B200-HGX: 900 GB/s per direction; the NVLink domain is 72 GPUs (the topology's).
+      efficiency: EFFICIENCY_B200,
+    },
+    "the B200-HGX row's note: GB200 NVL72 per-GPU figures ~2500 TF (BF16 dense) / 8 TB/s / 186 GB; secondary, conflicting sources",
+  ),
   "Ascend-910B": entry(
     {
       peakBf16Tflops: 376,
