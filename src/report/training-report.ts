@@ -16,7 +16,7 @@ const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
 export function trainingRunText(r: RunOk, summary: SeedSummary | undefined): string[] {
   const m = r.metrics;
   const d = r.details;
-  const plan = d.plan as Record<string, number | string>;
+  const plan = d.plan as Record<string, number | string | boolean>;
   const mem = d.memory as Record<string, number>;
   const b = d.breakdownSeconds as Record<string, number>;
   const step = m.stepTimeSeconds as number;
@@ -33,7 +33,10 @@ export function trainingRunText(r: RunOk, summary: SeedSummary | undefined): str
     `${d.scenario}: ${d.model} on ${(m.cards as number).toLocaleString("en-US")} x ${d.accelerator} (${d.cluster})`,
     `plan: TP ${plan.tp} PP ${plan.pp} DP ${plan.dp} CP ${plan.cp} EP ${plan.ep}, virtual stages ${plan.virtualStages}, ` +
       `micro-batch ${plan.microBatchSize} x ${plan.microBatchesPerStep} per replica, global batch ${plan.globalBatchSize}, ` +
-      `recompute ${plan.recompute}, ZeRO ${plan.zeroStage}`,
+      `recompute ${plan.recompute}, ZeRO ${plan.zeroStage}` +
+      (plan.expertDispatch === undefined
+        ? ""
+        : `, experts ${plan.expertDispatch}${plan.maxNodesPerToken === undefined ? "" : ` to <= ${plan.maxNodesPerToken} nodes`}${plan.expertCommOverlap ? " with all-to-alls overlapped" : ""}`),
     `step time        ${ci("stepTimeSeconds", (x) => `${x.toFixed(3)} s`)}`,
   ];
   if ((m.steps as number) > 1) {

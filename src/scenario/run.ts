@@ -185,6 +185,15 @@ export function runLoadedScenario(
         microBatchesPerStep: plan.microBatchesPerStep,
         recompute: plan.recompute,
         zeroStage: plan.zeroStage,
+        ...(plan.ep > 1
+          ? {
+              expertDispatch: plan.expertDispatch?.mode ?? "all-to-all",
+              ...(plan.expertDispatch?.maxNodesPerToken === undefined
+                ? {}
+                : { maxNodesPerToken: plan.expertDispatch.maxNodesPerToken }),
+              expertCommOverlap: plan.expertCommOverlap,
+            }
+          : {}),
       },
       breakdownSeconds: result.breakdownS,
       stepTimesSeconds: result.stepTimes,
