@@ -25,6 +25,22 @@ const COLUMNS = {
  */
 const HBM_IN_GIB = ["A100-SXM4-80GB", "H100-SXM5-80GB", "H800-SXM5-80GB"];
 
+/**
+ * Catalog cards that are not a row of hardware.csv but are read from another row's source note, with
+ * the figures that note gives (the rest of their spec is derived and marked ASSUMPTION in the catalog).
+ */
+const FROM_NOTES: Record<
+  string,
+  { row: string; figures: Partial<Record<keyof typeof COLUMNS, number>>; text: RegExp }
+> = {
+  "GB200-NVL72": {
+    row: "B200-HGX",
+    figures: { peakBf16Tflops: 2500, hbmTBps: 8, hbmGB: 186 },
+    text: /GB200 NVL72 per-GPU figures differ \(~2500 TF \/ 8 TB\/s \/ 186 GB\)/,
+  },
+};
+const CSV_CARDS = CATALOG_NAMES.filter((name) => !(name in FROM_NOTES));
+
 /** A source that cites: a committed reference CSV or a file of a public repository (owner/repo path/file.ext). */
 const CITATION = /reference\/[\w-]+\.csv|\b[\w.-]+\/[\w.-]+ [\w./-]+\.\w+|\barXiv \d{4}\.\d{4,5}/;
 
@@ -50,11 +66,21 @@ describe("accelerator catalog", () => {
     }
   });
 
-  it("has exactly the accelerators of the committed hardware.csv", () => {
-    expect([...CATALOG_NAMES].sort()).toEqual(HARDWARE.map((r) => r.accelerator).sort());
+  it("has exactly the accelerators of the committed hardware.csv, and the cards read from its notes", () => {
+    expect([...CSV_CARDS].sort()).toEqual(HARDWARE.map((r) => r.accelerator).sort());
   });
 
-  for (const name of CATALOG_NAMES) {
+  for (const [name, from] of Object.entries(FROM_NOTES)) {
+    it(`${name}: the figures its hardware.csv note gives (row ${from.row}) equal the catalog's`, () => {
+      const row = referenceRow(HARDWARE, "accelerator", from.row, "hardware.csv");
+      expect(row.source, `the ${from.row} row's note`).toMatch(from.text);
+      const spec: AcceleratorSpec = ACCELERATOR_CATALOG[name as keyof typeof ACCELERATOR_CATALOG].spec;
+      for (const [field, value] of Object.entries(from.figures))
+        expect(spec[field as keyof typeof COLUMNS], field).toBe(value);
+    });
+  }
+
+  for (const name of CSV_CARDS) {
     it(`${name}: every figure equals its hardware.csv cell, and every CSV figure is in the catalog`, () => {
       const row = referenceRow(HARDWARE, "accelerator", name, "hardware.csv");
       const spec: AcceleratorSpec = ACCELERATOR_CATALOG[name].spec;
@@ -80,7 +106,7 @@ describe("accelerator catalog", () => {
   }
 
   it("stores HBM as 80 GiB only for the three 80GB cards; the Ascend-910B scale-up figure is per peer", () => {
-    for (const name of CATALOG_NAMES) {
+    for (const name of CSV_CARDS) {
       const csv = numberCell(referenceRow(HARDWARE, "accelerator", name, "hardware.csv"), "hbm_gigabytes");
       expect(ACCELERATOR_CATALOG[name].spec.hbmGB === csv, name).toBe(!HBM_IN_GIB.includes(name));
     }
