@@ -1,4 +1,5 @@
 import { buildCluster } from "../cluster/build.js";
+import { LINK_KINDS } from "../cluster/types.js";
 import { CollectiveRunner } from "../collectives/runner.js";
 import { RandomStreams, Simulator } from "../engine/index.js";
 import { servingConstants } from "../hardware/serving-constants.js";
@@ -6,6 +7,7 @@ import { InputError } from "../input/issues.js";
 import { classMetrics, servingMetrics } from "../metrics/serving-metrics.js";
 import { clusterNetwork } from "../network/cluster-network.js";
 import { NoisyComputeTiming } from "../stragglers/compute-timing.js";
+import { degradeLinksInPlace } from "../stragglers/degrade-links.js";
 import { noiseCardsError } from "../stragglers/noise-cards.js";
 import { isQuiet } from "../stragglers/noise-spec.js";
 import type { ResolvedDeployment } from "../workload/serving/deployment-checks.js";
@@ -91,6 +93,10 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
   const cluster = buildCluster(spec.topology);
   const noiseError = noiseCardsError(spec.noise, cluster.cards);
   if (noiseError !== undefined) return { ok: false, kind: "invalid-input", error: noiseError };
+  const streams = new RandomStreams(seed);
+  // Degraded links (noise.degradedLinks) act on everything priced or simulated on this cluster: the KV
+  // transfers and the expert all-to-alls (flows), and the closed forms fitted on instance 0's cards.
+  degradeLinksInPlace(cluster, spec.noise, streams, LINK_KINDS);
   const prefillCount = d.instances;
   /** Cards of instance i: the prefill (or only) pool first, then the decode pool. */
   const instanceCards = (i: number) =>
@@ -160,7 +166,6 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
     dp && dec ? costOf(dp.tp, dp.pp, dec, poolCards(prefillCount, dp.instances), dp.expertParallel) : undefined;
   const costFor = (i: number) => (decodeCost && i >= prefillCount ? decodeCost : cost);
 
-  const streams = new RandomStreams(seed);
   const timing = isQuiet(spec.noise)
     ? undefined
     : new NoisyComputeTiming(spec.noise, instanceCards, d.instances + (dp?.instances ?? 0), streams);

@@ -15,7 +15,7 @@ const fields = {
     .describe("Overrides applied to the merged tree before the command line's --set ones, same syntax"),
   serving: ServingSpecSchema,
   noise: NoiseSpecSchema.default(NoiseSpecSchema.parse({})).describe(
-    "Stragglers: persistent slow cards, per-iteration jitter, pauses and throttling slow the instance whose cards they hit (an instance runs in lock step); degraded links do not apply to serving yet",
+    "Stragglers: persistent slow cards, per-iteration jitter, pauses and throttling slow the instance whose cards they hit (an instance runs in lock step); degraded links slow the KV transfers and expert all-to-alls that cross them (TP collectives are priced on instance 0's cards)",
   ),
 };
 

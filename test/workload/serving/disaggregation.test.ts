@@ -47,6 +47,16 @@ describe("prefill/decode disaggregation", () => {
     expect(m(half, "ttftMeanSeconds")).toBeCloseTo(m(full, "ttftMeanSeconds"), 12);
   });
 
+  it("a degraded NIC on the prefill card (noise.degradedLinks) slows its transfers as half the NIC speed does", () => {
+    const full = run();
+    const degraded = run(["noise.degradedLinks.bandwidthFactor=0.5", "noise.degradedLinks.nicOfCards=[0]"]);
+    const half = run(["topology.scaleOut.nicGbps=100"]);
+    // Card 0's NIC is the transfers' source: at half speed it is their bottleneck, as a 100 Gb/s fabric is.
+    expect(m(degraded, "kvTransferMeanSeconds")).toBeGreaterThan(1.9 * m(full, "kvTransferMeanSeconds"));
+    expect(m(degraded, "kvTransferMeanSeconds")).toBeLessThanOrEqual(m(half, "kvTransferMeanSeconds") * (1 + 1e-9));
+    expect(m(degraded, "ttftMeanSeconds")).toBeCloseTo(m(full, "ttftMeanSeconds"), 12);
+  });
+
   it("eight prefill instances into one decode card: transfers share its NIC and take longer", () => {
     const idle = run();
     const busy = run([
