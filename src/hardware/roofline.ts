@@ -22,6 +22,8 @@ export interface RooflineOp {
   precision?: MatmulPrecision;
   /** A fused attention kernel: timed on the card's attention curve (by pass and key tokens) where it has one. */
   attention?: { pass: "forward" | "backward"; keyTokens: number };
+  /** A memory op that streams whole buffers (the optimizer's multi-tensor kernels): efficiency.memory, not elementwise. */
+  streaming?: boolean;
 }
 
 export type MatmulPrecision = "bf16" | "fp8";
@@ -74,7 +76,10 @@ export function elementwiseBytesPerS(accelerator: Accelerator): number {
 export function opTimeS(op: RooflineOp, accelerator: Accelerator, precision: MatmulPrecision): number {
   if (op.kind === "memory") {
     const vectorPeak = accelerator.peakFlopsPerS.fp32 ?? accelerator.peakFlopsPerS.bf16;
-    return Math.max(op.bytes / elementwiseBytesPerS(accelerator), op.flops / vectorPeak);
+    const bytesPerS = op.streaming
+      ? accelerator.hbmBytesPerS * accelerator.efficiency.memory
+      : elementwiseBytesPerS(accelerator);
+    return Math.max(op.bytes / bytesPerS, op.flops / vectorPeak);
   }
   const memoryS = op.bytes / (accelerator.hbmBytesPerS * accelerator.efficiency.memory);
   const p = op.precision ?? precision;

@@ -6,7 +6,7 @@ import type { CollectiveOp } from "../collectives/types.js";
  */
 export interface Op {
   name: string;
-  /** matmul: tensor-core bound when large; memory: streaming, bandwidth bound. */
+  /** matmul: tensor-core bound when large; memory: bandwidth bound (efficiency.elementwise unless streaming). */
   kind: "matmul" | "memory";
   flops: number;
   bytes: number;
@@ -14,6 +14,8 @@ export interface Op {
   precision?: "bf16" | "fp8";
   /** A fused attention kernel: timed on the card's attention curve by pass and key tokens (src/hardware/roofline.ts). */
   attention?: { pass: "forward" | "backward"; keyTokens: number };
+  /** A memory op streaming whole buffers (the optimizer's multi-tensor kernels): priced at efficiency.memory. */
+  streaming?: boolean;
 }
 
 /**

@@ -41,12 +41,20 @@ export function optimizerOps(m: Model, plan: ParallelPlan, stage: number): Op[] 
   const held = params.dense + params.expert;
   const gb = gradientBytesPerParam(plan);
   const gradsHeld = plan.zeroStage >= 2 ? updated : held;
+  // Multi-tensor kernels over whole buffers: priced at the streaming efficiency, not the per-token
+  // elementwise one (ASSUMPTION: no profile of them; docs/model.md "Hardware").
   return [
     // Global gradient norm for clipping: read every local gradient once (+ a scalar all-reduce).
-    memoryOp("grad-norm", updated * gb, updated),
-    { name: "adam", kind: "memory", flops: ADAM_FLOPS_PER_PARAM * updated, bytes: ADAM_BYTES_PER_PARAM * updated },
+    { ...memoryOp("grad-norm", updated * gb, updated), streaming: true },
+    {
+      name: "adam",
+      kind: "memory",
+      flops: ADAM_FLOPS_PER_PARAM * updated,
+      bytes: ADAM_BYTES_PER_PARAM * updated,
+      streaming: true,
+    },
     // Zero the gradient buffer for the next step.
-    memoryOp("zero-grad", gradsHeld * gb, gradsHeld),
+    { ...memoryOp("zero-grad", gradsHeld * gb, gradsHeld), streaming: true },
   ];
 }
 

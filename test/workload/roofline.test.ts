@@ -24,6 +24,11 @@ describe("roofline", () => {
       1e9 / (2.039e12 * 0.42),
       12,
     );
+    // The optimizer's multi-tensor kernels stream whole buffers: the streaming efficiency.
+    expect(opTimeS({ kind: "memory", flops: 0, bytes: 1e9, streaming: true }, withElementwise, "bf16")).toBeCloseTo(
+      1e9 / (2.039e12 * 0.8),
+      12,
+    );
     const skinny = { kind: "matmul" as const, flops: 2 * 8192 * 8192, bytes: 8192 * 8192 * 2 };
     expect(opTimeS(skinny, withElementwise, "bf16")).toBe(opTimeS(skinny, A100, "bf16"));
   });
