@@ -54,7 +54,7 @@ describe("estimateProgram: the closed-form tier evaluates the executor's rules w
     // Rank 1: F (1 s) after rank 0's send, then B (1.5 s), then its send back to rank 0's B.
     const r1 = new TaskListBuilder();
     const f1 = r1.add({ kind: TaskKind.Compute, label: "F", chain: true, slowS: 1, runCat: 0 });
-    const b1 = r1.add({ kind: TaskKind.Compute, label: "B", chain: true, slowS: 1.5, runCat: 0 });
+    r1.add({ kind: TaskKind.Compute, label: "B", chain: true, slowS: 1.5, runCat: 0 });
     const s1 = r1.add({ kind: TaskKind.Send, label: "pp", chain: true, bytes: 100, peerRank: 0, runCat: 1 });
     r0.edge(s0, f1, { rank: 1 });
     r1.edge(s1, b0, { rank: 0 });
