@@ -50,7 +50,7 @@ export function stepLowerBoundS(
   });
   const layerS = (kind: LayerKind, rank: number) => {
     const groups = groupKeys[rank] as string;
-    const key = `${kind}:${plan.tp}:${plan.cp}:${plan.ep}:${plan.microBatchSize}:${plan.recompute}:${plan.sequenceParallel}:${plan.expertCommOverlap}:${JSON.stringify(plan.expertDispatch ?? {})}:${groups}`;
+    const key = `${kind}:${plan.tp}:${plan.cp}:${plan.ep}:${plan.microBatchSize}:${plan.recompute}:${plan.sequenceParallel}:${plan.expertCommOverlap}:${plan.expertImbalance}:${JSON.stringify(plan.expertDispatch ?? {})}:${groups}`;
     let s = cache.get(key);
     if (s === undefined) {
       const w = layerWorkByKind(model, plan, kind);

@@ -36,7 +36,7 @@ export function trainingRunText(r: RunOk, summary: SeedSummary | undefined): str
       `recompute ${plan.recompute}, ZeRO ${plan.zeroStage}` +
       (plan.expertDispatch === undefined
         ? ""
-        : `, experts ${plan.expertDispatch}${plan.maxNodesPerToken === undefined ? "" : ` to <= ${plan.maxNodesPerToken} nodes`}${plan.expertCommOverlap ? " with all-to-alls overlapped" : ""}`),
+        : `, experts ${plan.expertDispatch}${plan.maxNodesPerToken === undefined ? "" : ` to <= ${plan.maxNodesPerToken} nodes`}${plan.expertCommOverlap ? " with all-to-alls overlapped" : ""}${plan.expertImbalance !== undefined && plan.expertImbalance !== 1 ? `, busiest card ${plan.expertImbalance}x the mean load` : ""}`),
     `step time        ${ci("stepTimeSeconds", (x) => `${x.toFixed(3)} s`)}`,
   ];
   if ((m.steps as number) > 1) {

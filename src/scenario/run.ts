@@ -192,6 +192,7 @@ export function runLoadedScenario(
                 ? {}
                 : { maxNodesPerToken: plan.expertDispatch.maxNodesPerToken }),
               expertCommOverlap: plan.expertCommOverlap,
+              expertImbalance: plan.expertImbalance,
             }
           : {}),
       },

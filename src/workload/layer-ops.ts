@@ -272,20 +272,24 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
   };
   if (kind === "moe" && m.moe) {
     const { experts: E, topK, expertFfnHiddenSize: fe, sharedExperts: ns, sharedExpertFfnHiddenSize: fs } = m.moe;
-    const R = Tn * topK; // token-expert pairs computed on this card (balanced routing)
+    const R = Tn * topK; // token-expert pairs leaving this card
+    // Token-expert pairs the busiest card computes (parallel.expertImbalance; 1 = balanced): every card of the
+    // EP group waits for it at the next all-to-all, so the step runs at its pace.
+    const received = p.ep > 1 ? R * p.expertImbalance : R;
     const localExperts = E / p.ep;
     mm("router", Tn, h, E);
     mem("router-topk", Tn * E * 4 + Tn * topK * 8, Tn * E);
     mem("dispatch-permute", Tn * h * A + R * h * ein, R * h);
-    mm("experts-up", R, h, upMats * fe, localExperts);
-    mem("experts-activation", (upMats + 1) * R * fe * A, upMats * R * fe);
-    mm("experts-down", R, fe, h, localExperts);
+    mm("experts-up", received, h, upMats * fe, localExperts);
+    mem("experts-activation", (upMats + 1) * received * fe * A, upMats * received * fe);
+    mm("experts-down", received, fe, h, localExperts);
     mem("combine-unpermute", R * h * A + Tn * h * A, R * h);
     if (p.ep > 1) {
       comm({
         group: "ep",
         op: "alltoall",
-        sizeBytes: R * h * ein,
+        // Priced as if every card carried the busiest card's load: the most loaded port sets the time.
+        sizeBytes: received * h * ein,
         afterOp: "dispatch-permute",
         beforeOp: "experts-up",
         label: "ep dispatch all-to-all",
@@ -293,7 +297,7 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
       comm({
         group: "ep",
         op: "alltoall",
-        sizeBytes: R * h * A,
+        sizeBytes: received * h * A,
         afterOp: "experts-down",
         beforeOp: "combine-unpermute",
         label: "ep combine all-to-all",

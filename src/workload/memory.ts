@@ -84,7 +84,8 @@ export function layerActivationBytes(m: Model, plan: ResolvedPlan, kind: LayerKi
     // Router logits (fp32) per routed token; per token-expert pair: its permuted input (a GEMM
     // input), up-projection outputs (activation inputs) and activation output (a GEMM input).
     shardable += 4 * E;
-    routed = topK * (G * h + A * g * fe + G * fe);
+    // The busiest card (parallel.expertImbalance) holds that many times the balanced share.
+    routed = topK * (G * h + A * g * fe + G * fe) * (p.ep > 1 ? p.expertImbalance : 1);
     tpSharded += ns * (A * g * fs + G * fs);
   } else {
     tpSharded += A * g * m.ffnHiddenSize + G * m.ffnHiddenSize;

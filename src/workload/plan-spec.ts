@@ -59,6 +59,14 @@ export const ParallelPlanSchema = z
       .describe(
         "Overlap the expert all-to-alls of a forward and the backward that follows it in the pipeline schedule (1F1B steady state): one pass's dispatch and combine run while the other computes (DeepSeek-V3's DualPipe overlap of a forward and a backward chunk, report §3.2.1; Megatron-Core --overlap-moe-expert-parallel-comm). Default false",
       ),
+    expertImbalance: z
+      .number()
+      .min(1)
+      .max(100)
+      .default(1)
+      .describe(
+        "Expert load of the busiest card over the mean (MoE with ep > 1): its experts compute and receive that many times the balanced share, and every card waits for it at each all-to-all. Default 1: balanced (NVIDIA's MoE benchmarks force-balance routing; DeepSeek-V3 balances without an auxiliary loss)",
+      ),
     expertCommComputeShare: z
       .number()
       .min(0)
