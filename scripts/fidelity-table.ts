@@ -104,32 +104,68 @@ function nemoH100(): FidelitySet {
   };
 }
 
-function nemoB200(): FidelitySet {
+/**
+ * Megatron-Bridge 26.04.01 rows of one Blackwell system, reported without a bound: scenario file (under
+ * topologies/published/<dir>/), the CSV's model name and, where a model has rows in several precisions,
+ * the precision.
+ */
+function nemoBlackwell(
+  system: "DGX-B200" | "DGX-GB200",
+  dir: string,
+  title: string,
+  rows: readonly (readonly [file: string, model: string, precision?: string])[],
+): FidelitySet {
   const table = csv("training-nemo.csv");
-  const rows: [string, string][] = [
-    ["deepseek-v3-256", "DeepSeekV3"],
-    ["gpt-oss-120b-64", "GPT OSS 120B"],
-    ["qwen3-30b-a3b-8", "Qwen3_30B_a3B"],
-    ["qwen3-235b-a22b-256", "Qwen3_235B_a22B"],
-  ];
   return {
-    title: "NVIDIA Megatron-Bridge, DGX-B200 (training; no bound: the B200 constants are assumptions)",
+    title,
     unit: "tokens/s per GPU",
     test: "(none: reported only, docs/model.md)",
-    rows: rows.map(([file, model]) => {
-      const row = table.find((r) => r.system === "DGX-B200" && r.model === model && r.container_release === "26.04.01");
+    rows: rows.map(([file, model, precision]) => {
+      const row = table.find(
+        (r) =>
+          r.system === system &&
+          r.model === model &&
+          (precision === undefined || r.precision === precision) &&
+          r.container_release === "26.04.01",
+      );
       const gpus = Number(row?.gpus);
       return {
         name: `${file} (${row?.precision})`,
         published: Number(row?.tokens_per_s_per_gpu),
-        simulated: simulate(
-          `topologies/published/nemo-b200/${file}.yaml`,
-          (m) => (m.tokensPerSecond as number) / gpus,
-        ),
+        simulated: simulate(`topologies/published/${dir}/${file}.yaml`, (m) => (m.tokensPerSecond as number) / gpus),
       };
     }),
   };
 }
+
+const nemoB200 = () =>
+  nemoBlackwell(
+    "DGX-B200",
+    "nemo-b200",
+    "NVIDIA Megatron-Bridge, DGX-B200 (training; no bound: the B200 constants are assumptions)",
+    [
+      ["deepseek-v3-256", "DeepSeekV3"],
+      ["gpt-oss-120b-64", "GPT OSS 120B"],
+      ["qwen3-30b-a3b-8", "Qwen3_30B_a3B"],
+      ["qwen3-235b-a22b-256", "Qwen3_235B_a22B"],
+    ],
+  );
+
+const nemoGB200 = () =>
+  nemoBlackwell(
+    "DGX-GB200",
+    "nemo-gb200",
+    "NVIDIA Megatron-Bridge, DGX-GB200 (training; no bound: the GB200 figures are secondary, its constants assumptions)",
+    [
+      ["llama3-70b-64-fp8", "LLAMA3_70B", "FP8"],
+      ["llama3-70b-64-mxfp8", "LLAMA3_70B", "MXFP8"],
+      ["llama3.1-405b-256-fp8", "LLAMA3.1_405B", "FP8"],
+      ["deepseek-v3-256-mxfp8", "DeepSeekV3", "MXFP8"],
+      ["gpt-oss-120b-64-bf16", "GPT OSS 120B", "BF16"],
+      ["qwen3-30b-a3b-8-mxfp8", "Qwen3_30B_a3B", "MXFP8"],
+      ["qwen3-235b-a22b-256-mxfp8", "Qwen3_235B_a22B", "MXFP8"],
+    ],
+  );
 
 function trtllm(): FidelitySet {
   const table = csv("inference.csv");
@@ -192,42 +228,6 @@ function expertParallelServing(): FidelitySet {
         (m) => m.decodeOutputTokensPerSecondPerCard as number,
       ),
     ],
-  };
-}
-
-function nemoGB200(): FidelitySet {
-  const table = csv("training-nemo.csv");
-  const rows: [string, string, string][] = [
-    ["llama3-70b-64-fp8", "LLAMA3_70B", "FP8"],
-    ["llama3-70b-64-mxfp8", "LLAMA3_70B", "MXFP8"],
-    ["llama3.1-405b-256-fp8", "LLAMA3.1_405B", "FP8"],
-    ["deepseek-v3-256-mxfp8", "DeepSeekV3", "MXFP8"],
-    ["gpt-oss-120b-64-bf16", "GPT OSS 120B", "BF16"],
-    ["qwen3-30b-a3b-8-mxfp8", "Qwen3_30B_a3B", "MXFP8"],
-    ["qwen3-235b-a22b-256-mxfp8", "Qwen3_235B_a22B", "MXFP8"],
-  ];
-  return {
-    title: "NVIDIA Megatron-Bridge, DGX-GB200 (training; no bound: the GB200 figures are secondary, its constants assumptions)",
-    unit: "tokens/s per GPU",
-    test: "(none: reported only, docs/model.md)",
-    rows: rows.map(([file, model, precision]) => {
-      const row = table.find(
-        (r) =>
-          r.system === "DGX-GB200" &&
-          r.model === model &&
-          r.precision === precision &&
-          r.container_release === "26.04.01",
-      );
-      const gpus = Number(row?.gpus);
-      return {
-        name: `${file} (${row?.precision})`,
-        published: Number(row?.tokens_per_s_per_gpu),
-        simulated: simulate(
-          `topologies/published/nemo-gb200/${file}.yaml`,
-          (m) => (m.tokensPerSecond as number) / gpus,
-        ),
-      };
-    }),
   };
 }
 

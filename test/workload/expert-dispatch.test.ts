@@ -12,6 +12,14 @@ const cluster = { scaleUpDomainOf: (card: number) => Math.floor(card / 8) };
 const cards = Array.from({ length: 64 }, (_, i) => i); // EP 64 over 8 nodes of 8
 const sizeBytes = 8 * 7168 * 1000; // 1,000 tokens per card, 7,168 bytes per copy
 
+/** EP 64 over 8 nodes, per-node dispatch to at most 4 nodes (DeepSeek-V3's routing), a fresh memo each call. */
+const perNodeTraffic = () =>
+  expertDispatchTraffic(
+    model,
+    { ep: 64, expertDispatch: { mode: "per-node", maxNodesPerToken: 4, nodeSelection: "by-score" } },
+    cluster,
+  );
+
 function sums(matrix: ArrayLike<number>, list: readonly number[]) {
   let cross = 0;
   let intra = 0;
@@ -42,11 +50,7 @@ describe("training expert dispatch traffic", () => {
   });
 
   it("per-node with 4 nodes per token: each card sends each token to 4 of 8 nodes once (by score), hand-computed", () => {
-    const traffic = expertDispatchTraffic(
-      model,
-      { ep: 64, expertDispatch: { mode: "per-node", maxNodesPerToken: 4, nodeSelection: "by-score" } },
-      cluster,
-    );
+    const traffic = perNodeTraffic();
     const matrix = traffic?.(cards, sizeBytes) as Float64Array;
     // m = min(4, 8, 8·(1 − (7/8)^8)) = 4 nodes; another node is hit with probability 4/8: 7 × 0.5 copies
     // of 7,168 bytes per token leave the node, per card: 64 × 1,000 × 3.5 × 7,168 in all.
@@ -57,11 +61,7 @@ describe("training expert dispatch traffic", () => {
   });
 
   it("is given in the caller's card order, whatever it is", () => {
-    const traffic = expertDispatchTraffic(
-      model,
-      { ep: 64, expertDispatch: { mode: "per-node", maxNodesPerToken: 4, nodeSelection: "by-score" } },
-      cluster,
-    );
+    const traffic = perNodeTraffic();
     const ordered = traffic?.(cards, sizeBytes) as Float64Array;
     const shuffled = [...cards].reverse();
     const other = traffic?.(shuffled, sizeBytes) as Float64Array;

@@ -355,10 +355,15 @@ export function compileStep(
   const traffic = hasEp ? expertDispatchTraffic(model, plan, cluster) : undefined;
   // Expert all-to-all overlap pairs passes of the non-interleaved 1F1B schedule (plan-check warns otherwise).
   const overlapEp = hasEp && plan.expertCommOverlap && !simulated && v === 1 && plan.schedule === "1f1b";
-  // The executor's first all-to-all of replica 0's EP group on a rank: TP position 0 of each member's cards.
-  const epCards = Array.from({ length: pp }, (_, r) =>
-    Array.from({ length: plan.ep / cp }, (_, g) => actorCards(g * pp + r).filter((_, pos) => pos % tp === 0)).flat(),
-  );
+  // The executor's first all-to-all of replica 0's EP group on a rank: TP position 0 of each member's cards
+  // (only the overlap prices all-to-alls here).
+  const epCards = overlapEp
+    ? Array.from({ length: pp }, (_, r) =>
+        Array.from({ length: plan.ep / cp }, (_, g) =>
+          actorCards(g * pp + r).filter((_, pos) => pos % tp === 0),
+        ).flat(),
+      )
+    : [];
   const a2aPredicted = new Map<string, number>();
   const predictA2aS = (rank: number, bytesPerCard: number): number => {
     const key = `${rank}:${bytesPerCard}`;
