@@ -204,3 +204,27 @@ describe("rank placement (tp-inner)", () => {
     );
   });
 });
+
+describe("expert settings that do nothing are warnings naming the field", () => {
+  const warnings = (p: Parameters<typeof plan>[0]) =>
+    checkPlan(ds, plan(p), 64, 8)
+      .filter((i) => i.severity === "warning")
+      .map(formatPlanIssue);
+
+  it("expertDispatch and expertCommOverlap with ep 1", () => {
+    const w = warnings({
+      dp: 64,
+      globalBatchSize: 64,
+      expertDispatch: { mode: "per-node" },
+      expertCommOverlap: true,
+    });
+    expect(w).toContain("parallel.expertDispatch: has no effect with ep 1 (no expert all-to-alls)");
+    expect(w).toContain("parallel.expertCommOverlap: has no effect with ep 1 (no expert all-to-alls)");
+  });
+
+  it("expertCommOverlap with GPipe or interleaving is not applied", () => {
+    expect(warnings({ dp: 64, ep: 64, globalBatchSize: 128, schedule: "gpipe", expertCommOverlap: true })).toContain(
+      "parallel.expertCommOverlap: not applied: it pairs the forward and backward passes of the non-interleaved 1f1b schedule, found schedule gpipe",
+    );
+  });
+});
