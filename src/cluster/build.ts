@@ -78,6 +78,12 @@ export function buildCluster(topology: TopologySpec): Cluster {
   }
   const links = g.finish();
   const nicsPerCard = nicsPerNode / cardsPerNode;
+  // Where scale-up.ts, scale-out.ts and torus.ts call ecmpHash on the flow id.
+  const routesUseFlowId =
+    so.kind === "torus" ||
+    su?.kind === "ring" ||
+    nicsPerCard > 1 ||
+    (so.kind !== "single-switch" && "routing" in so && so.routing === "ecmp-hash");
 
   const check = (card: number, what: string) => {
     if (!(Number.isInteger(card) && card >= 0 && card < cards)) {
@@ -118,6 +124,7 @@ export function buildCluster(topology: TopologySpec): Cluster {
     scaleUpDomainCards: domainCards,
     links,
     nicsPerNode,
+    routesUseFlowId,
     scaleUpMessageOverheadS: (su?.messageOverheadUs ?? 0) * US,
     scaleOutMessageOverheadS: (so.messageOverheadUs ?? 0) * US,
     nodeOf: (card) => Math.floor(card / cardsPerNode),

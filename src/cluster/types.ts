@@ -110,5 +110,12 @@ export interface Cluster {
   readonly scaleOutMessageOverheadS: number;
   /** NICs per node (0 for a torus, whose cards link directly). */
   readonly nicsPerNode: number;
+  /**
+   * Whether a route can depend on its flow id (an ECMP hash: `ecmp-hash`
+   * routing, several NICs per card, ties on a ring or torus). Absent: unknown,
+   * taken as true. Symmetric simulation (src/network/symmetric-network.ts)
+   * needs routes that do not.
+   */
+  readonly routesUseFlowId?: boolean;
   summary(): ClusterSummary;
 }

@@ -141,6 +141,21 @@ export class FlowNetwork implements NetworkModel, FlowGraphView {
     this.scheduleRecompute();
   }
 
+  /**
+   * Multiplies a link's usable bandwidth by `factor` (> 0) before any flow
+   * uses it (the canonical link of an orbit in SymmetricNetwork carries a
+   * share of one link); throws if a flow is on it.
+   */
+  scaleLinkCapacity(link: number, factor: number): void {
+    if (!(factor > 0) || !Number.isFinite(factor)) {
+      throw new RangeError(`link capacity factor must be > 0, found ${factor} (${this.links.name(link)})`);
+    }
+    if ((this.linkFlows[link]?.length ?? 0) > 0) {
+      throw new Error(`network: scaleLinkCapacity on ${this.links.name(link)}, which carries flows`);
+    }
+    this.capacity[link] = (this.capacity[link] as number) * factor;
+  }
+
   rateOf(flow: FlowId): number {
     return this.state[flow] === ACTIVE ? (this.rate[flow] as number) : 0;
   }

@@ -1,12 +1,12 @@
 import { buildCluster } from "../cluster/build.js";
 import { mixedCardKinds, nodeGroupLayouts } from "../cluster/node-groups.js";
+import type { Cluster } from "../cluster/types.js";
 import { LINK_KINDS } from "../cluster/types.js";
-import { CollectiveRunner } from "../collectives/runner.js";
-import type { CollectiveRequest } from "../collectives/types.js";
 import { RandomStreams, Simulator } from "../engine/index.js";
 import { InputError } from "../input/issues.js";
 import { stepMetrics } from "../metrics/step-metrics.js";
 import { clusterNetwork } from "../network/cluster-network.js";
+import { SymmetryBroken } from "../network/symmetric-network.js";
 import { NoisyComputeTiming } from "../stragglers/compute-timing.js";
 import { degradeLinksInPlace } from "../stragglers/degrade-links.js";
 import { noiseCardsError } from "../stragglers/noise-cards.js";
@@ -24,6 +24,7 @@ import { type AnyScenario, loadAnyScenario } from "./load-scenario.js";
 import { type NoiseFreeCache, noiseFreeKey } from "./noise-free-cache.js";
 import { runServingScenario } from "./run-serving.js";
 import type { ScenarioSpec } from "./scenario-spec.js";
+import { trainingComm } from "./training-comm.js";
 import type { RunFailed, RunResult, RunSpec } from "./types.js";
 
 /** Fraction of HBM kept free for the CUDA/CANN context and allocator fragmentation (ASSUMPTION; docs/model.md). */
@@ -44,7 +45,9 @@ export function runScenario(spec: RunSpec, control?: StepControl, noiseFree?: No
     throw err;
   }
   if (scenario.kind === "serving") return runServingScenario(scenario.spec, spec.seed);
-  return runLoadedScenario(scenario.spec, spec.seed, spec.steps, control, noiseFree);
+  return runLoadedScenario(scenario.spec, spec.seed, spec.steps, control, noiseFree, {
+    ...(spec.symmetry === undefined ? {} : { symmetry: spec.symmetry }),
+  });
 }
 
 /**
@@ -63,6 +66,7 @@ export function runLoadedScenario(
   steps: number,
   control?: StepControl,
   noiseFree?: NoiseFreeCache,
+  options: SimulationOptions = {},
 ): RunResult {
   if (!(Number.isInteger(steps) && steps >= 1)) {
     return { ok: false, kind: "invalid-input", error: `steps: expected an integer >= 1, found ${steps}` };
@@ -89,26 +93,25 @@ export function runLoadedScenario(
   if (peak.breakdown.totalBytes > usable) return outOfMemory(peak, hbm, usable);
 
   const quiet = isQuiet(scenario.noise);
-  const simulate = (withNoise: boolean, stepsToRun: number, ctl?: StepControl) => {
+  const simulate = (withNoise: boolean, stepsToRun: number, symmetric: boolean, ctl?: StepControl) => {
     const streams = new RandomStreams(seed);
     const c = withNoise ? cluster : buildCluster(scenario.topology);
-    if (withNoise) degradeLinksInPlace(c, scenario.noise, streams, LINK_KINDS);
+    const degraded = withNoise ? degradeLinksInPlace(c, scenario.noise, streams, LINK_KINDS) : [];
     const sim = new Simulator();
     const network = clusterNetwork(sim, c);
-    const runner = new CollectiveRunner(sim, c, network, { granularity: scenario.collectives.granularity });
-    const algo = scenario.collectives.algo;
-    const comm = {
-      run: (req: CollectiveRequest, onDone: () => void) => {
-        if (req.op === "alltoall" && scenario.collectives.expertAllToAll === "predicted") {
-          sim.callAfter(runner.predict(req).timeS, req.label ?? "alltoall", onDone);
-          return;
-        }
-        runner.run(algo === "auto" || req.op === "sendrecv" || req.op === "alltoall" ? req : { ...req, algo }, onDone);
-      },
-      send: (src: number, dst: number, bytes: number, onDone: () => void, label?: string) =>
-        runner.send(src, dst, bytes, onDone, label),
-    };
-    const program = compileStep(model, plan, c, (req) => runner.predict(req).timeS, {
+    const hook = ctl?.taskHook;
+    const tracesLinks = hook?.onLinkLoad !== undefined;
+    const symmetry =
+      symmetric && degraded.length === 0 && !tracesLinks
+        ? cardSymmetry(c, plan.tp >= 2 ? plan.tp : plan.cp)
+        : undefined;
+    const comm = trainingComm(sim, c, network, {
+      granularity: scenario.collectives.granularity,
+      algo: scenario.collectives.algo,
+      expertAllToAll: scenario.collectives.expertAllToAll,
+      ...(symmetry ? { symmetry } : {}),
+    });
+    const program = compileStep(model, plan, c, (req) => comm.predict(req).timeS, {
       inLayer: scenario.collectives.inLayer,
     });
     const actors = program.replicas * program.pp;
@@ -116,7 +119,6 @@ export function runLoadedScenario(
       ? new NoisyComputeTiming(scenario.noise, (a) => program.actorCards(a), actors, streams)
       : undefined;
     const graph = trainingStepGraph(program);
-    const hook = ctl?.taskHook;
     const watchCards = hook?.cardsToWatch?.(graph);
     if (hook?.onLinkLoad && watchCards && watchCards.length > 0) {
       // The links at the traced cards (their NICs and scale-up ports), for the trace's counter tracks.
@@ -127,16 +129,49 @@ export function runLoadedScenario(
       network.watchLinks(links, (t, l, u) => hook.onLinkLoad?.(t, c.links.name(l), u));
     }
     const records = new TaskExecutor(sim, graph, comm, timing).run(stepsToRun, ctl ?? {});
+    const symmetryReport = comm.symmetry();
     return {
       records,
       events: sim.eventsProcessed,
-      collectives: runner.count,
-      sends: runner.sends,
-      network: network.stats(),
+      collectives: comm.collectives(),
+      sends: comm.sends(),
+      network: comm.network(),
+      ...(symmetryReport ? { symmetry: symmetryReport } : {}),
     };
   };
 
-  const noisy = simulate(!quiet, steps, control);
+  /**
+   * Simulates with symmetry where the run allows it (a traced run never: its slices and link loads
+   * are per card); if the symmetry breaks on the way (SymmetricNetwork checks every flow), runs
+   * again without it, reporting to `ctl` only the steps not reported yet.
+   */
+  let symmetryFallback: string | undefined;
+  const simulateOnce = (withNoise: boolean, stepsToRun: number, ctl?: StepControl) => {
+    const symmetric = options.symmetry !== false && ctl?.taskHook === undefined;
+    if (!symmetric) return simulate(withNoise, stepsToRun, false, ctl);
+    let reported = 0;
+    const counting: StepControl | undefined = ctl && {
+      ...ctl,
+      onStepEnd: (done, planned) => {
+        reported = Math.max(reported, done);
+        ctl.onStepEnd?.(done, planned);
+      },
+    };
+    try {
+      return simulate(withNoise, stepsToRun, true, counting);
+    } catch (err) {
+      if (!(err instanceof SymmetryBroken)) throw err;
+      symmetryFallback = err.message;
+      const rest: StepControl | undefined = ctl && {
+        ...ctl,
+        onStepEnd: (done, planned) => {
+          if (done > reported) ctl.onStepEnd?.(done, planned);
+        },
+      };
+      return simulate(withNoise, stepsToRun, false, rest);
+    }
+  };
+  const noisy = simulateOnce(!quiet, steps, control);
   const stepsRun = noisy.records.length;
   const tokensPerStep = plan.globalBatchSize * model.seqLength;
   const result = stepMetrics({
@@ -156,7 +191,7 @@ export function runLoadedScenario(
   // A quiet run is its own twin (unless a budget stopped it early: a run planned longer may differ).
   if (quiet && stepsRun === steps) noiseFree?.set(twinKey, meanStepS(noisy.records));
   if (!quiet) {
-    const baseMean = noiseFree?.get(twinKey) ?? meanStepS(simulate(false, stepsRun).records);
+    const baseMean = noiseFree?.get(twinKey) ?? meanStepS(simulateOnce(false, stepsRun).records);
     noiseFree?.set(twinKey, baseMean);
     const mean = result.metrics.stepTimeSeconds as number;
     stragglerShare = Math.max(0, (mean - baseMean) / mean);
@@ -203,6 +238,36 @@ export function runLoadedScenario(
       collectives: noisy.collectives,
       sends: noisy.sends,
       network: noisy.network,
+      ...(noisy.symmetry ? { symmetry: noisy.symmetry } : {}),
+      ...(symmetryFallback ? { symmetry: { fallback: symmetryFallback } } : {}),
+    },
+  };
+}
+
+/** How to simulate (not what): results agree either way (to rounding). */
+export interface SimulationOptions {
+  /**
+   * Simulate one card position of each TP (x CP) group and copy it to the others where the run is
+   * symmetric (default true; SymmetricNetwork, docs/model.md "Symmetry"). false: every flow.
+   */
+  symmetry?: boolean;
+}
+
+/**
+ * The card permutation of a run whose actors are groups of `width` cards: each card to the next
+ * position of its aligned block of `width` (a TP group's card i to card i + 1, the last to the
+ * first). Undefined where routes may hash the flow id (each copy would draw its own route).
+ */
+function cardSymmetry(
+  cluster: Cluster,
+  width: number,
+): { copies: number; image: (card: number) => number } | undefined {
+  if (width < 2 || cluster.cards % width !== 0 || cluster.routesUseFlowId !== false) return undefined;
+  return {
+    copies: width,
+    image: (card) => {
+      const pos = card % width;
+      return card - pos + (pos + 1 === width ? 0 : pos + 1);
     },
   };
 }

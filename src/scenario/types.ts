@@ -12,6 +12,11 @@ export interface RunSpec {
   seed: number;
   /** Consecutive training steps to simulate. */
   steps: number;
+  /**
+   * Training: simulate one card position of each symmetric group and copy it (default true;
+   * results agree to rounding, docs/model.md "Symmetry"). false: every flow (`run --no-symmetry`).
+   */
+  symmetry?: boolean;
 }
 
 /**

@@ -12,6 +12,14 @@ export interface CollectiveRunner {
   run(req: CollectiveRequest, onDone: () => void): void;
   /** Point-to-point send of `sizeBytes` from card `src` to card `dst`, starting now. */
   send(src: number, dst: number, sizeBytes: number, onDone: () => void, label?: string): void;
+  /**
+   * Optional: several collectives that start together (one per card position of a group), with one
+   * callback when the last has finished. Without it the executor runs each with `run`. A runner may
+   * simulate fewer than all of them when they are copies of one another (a symmetry it has checked).
+   */
+  runAll?(reqs: readonly CollectiveRequest[], onDone: () => void): void;
+  /** Optional: sends from `src[i]` to `dst[i]` for every i, starting together; one callback when all have arrived. */
+  sendAll?(src: readonly number[], dst: readonly number[], sizeBytes: number, onDone: () => void, label?: string): void;
 }
 
 /** Per-actor compute speed: persistent slowdowns, jitter and pauses (see src/stragglers/). */

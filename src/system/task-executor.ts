@@ -322,17 +322,22 @@ export class TaskExecutor {
       this.sim.callAfter(0, label, onDone);
       return;
     }
-    let remaining = lists.length;
-    const done = () => {
-      if (--remaining === 0) onDone();
-    };
     const op = t.op[task] as CollectiveRequest["op"];
     const sizeBytes = t.bytes[task] as number;
     const traffic = op === "alltoall" ? this.program.alltoallTraffic : undefined;
-    for (const cards of lists) {
+    const requests = lists.map((cards): CollectiveRequest => {
       const matrix = traffic?.(cards, sizeBytes);
-      this.comm.run({ op, cards, sizeBytes, label, ...(matrix ? { sendBytesMatrix: matrix } : {}) }, done);
+      return { op, cards, sizeBytes, label, ...(matrix ? { sendBytesMatrix: matrix } : {}) };
+    });
+    if (this.comm.runAll) {
+      this.comm.runAll(requests, onDone);
+      return;
     }
+    let remaining = requests.length;
+    const done = () => {
+      if (--remaining === 0) onDone();
+    };
+    for (const req of requests) this.comm.run(req, done);
   }
 
   private groupCards(members: readonly number[], modulo: number, block: number): number[][] {
@@ -361,7 +366,7 @@ export class TaskExecutor {
     const startS = this.sim.now;
     const step = this.step[a] as number;
     const onChain = (t.chainPos[task] as number) >= 0;
-    let remaining = from.length;
+    let remaining = this.comm.sendAll ? 1 : from.length;
     const done = () => {
       if (--remaining > 0) return;
       if (!onChain) {
@@ -374,6 +379,10 @@ export class TaskExecutor {
     };
     const bytes = t.bytes[task] as number;
     const label = t.label[task] as string;
+    if (this.comm.sendAll) {
+      this.comm.sendAll(from, dest, bytes, done, label);
+      return;
+    }
     for (let i = 0; i < from.length; i++) this.comm.send(from[i] as number, dest[i] as number, bytes, done, label);
   }
 
