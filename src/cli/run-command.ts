@@ -49,6 +49,8 @@ interface RunOptions {
   trace?: string;
   traceActors?: string;
   report?: string;
+  /** Commander's `--no-symmetry`: false when given. */
+  symmetry: boolean;
 }
 
 /** `clustersim run SCENARIO`: one training or serving scenario, one or several seeds. */
@@ -105,6 +107,10 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
     .option(
       "--trace-actors <all|list>",
       "with --trace: the actors to trace, 'all' or indices like '0,1,7' (actor = replica x PP + stage); default: replica 0's pipeline",
+    )
+    .option(
+      "--no-symmetry",
+      "training: simulate every card position's traffic instead of one per TP group copied to the others (same results to rounding; slower)",
     )
     .option(...REPORT_OPTION)
     .option("--json", "one JSON object (keys documented in the README and docs/serving.md)")
@@ -172,7 +178,13 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
         }
       }
       const seeds = Array.from({ length: seedCount }, (_, i) => seed + i);
-      const specs: RunSpec[] = seeds.map((s) => ({ scenarioPath: scenario, sets: opts.set, seed: s, steps }));
+      const specs: RunSpec[] = seeds.map((s) => ({
+        scenarioPath: scenario,
+        sets: opts.set,
+        seed: s,
+        steps,
+        ...(opts.symmetry ? {} : { symmetry: false }),
+      }));
       // Progress counts seeds when there are several, else the steps of the one run.
       const progress =
         seedCount > 1
@@ -228,6 +240,7 @@ export function addRunCommand(program: Command, out: (line: string) => void): vo
         memory: first.details.memory,
         plan: first.details.plan,
         warnings: first.details.warnings,
+        symmetry: first.details.symmetry,
         ...(summary ? { seeds: summary } : {}),
         ...(job ? { job } : {}),
         ...(budget ? { budget: budgetJson(budget, steps, stepsRun, seedCount, seedsRun.length) } : {}),

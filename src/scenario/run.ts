@@ -6,7 +6,7 @@ import { RandomStreams, Simulator } from "../engine/index.js";
 import { InputError } from "../input/issues.js";
 import { stepMetrics } from "../metrics/step-metrics.js";
 import { clusterNetwork } from "../network/cluster-network.js";
-import { SymmetryBroken } from "../network/symmetric-network.js";
+import { SymmetricNetwork, SymmetryBroken } from "../network/symmetric-network.js";
 import { NoisyComputeTiming } from "../stragglers/compute-timing.js";
 import { degradeLinksInPlace } from "../stragglers/degrade-links.js";
 import { noiseCardsError } from "../stragglers/noise-cards.js";
@@ -93,18 +93,20 @@ export function runLoadedScenario(
   if (peak.breakdown.totalBytes > usable) return outOfMemory(peak, hbm, usable);
 
   const quiet = isQuiet(scenario.noise);
-  const simulate = (withNoise: boolean, stepsToRun: number, symmetric: boolean, ctl?: StepControl) => {
+  /** `symmetryOff`: why this run simulates every flow (undefined: use symmetry where it holds). */
+  const simulate = (withNoise: boolean, stepsToRun: number, symmetryOff: string | undefined, ctl?: StepControl) => {
     const streams = new RandomStreams(seed);
     const c = withNoise ? cluster : buildCluster(scenario.topology);
     const degraded = withNoise ? degradeLinksInPlace(c, scenario.noise, streams, LINK_KINDS) : [];
     const sim = new Simulator();
     const network = clusterNetwork(sim, c);
     const hook = ctl?.taskHook;
-    const tracesLinks = hook?.onLinkLoad !== undefined;
-    const symmetry =
-      symmetric && degraded.length === 0 && !tracesLinks
-        ? cardSymmetry(c, plan.tp >= 2 ? plan.tp : plan.cp)
-        : undefined;
+    const found =
+      symmetryOff ??
+      (degraded.length > 0
+        ? "degraded links (noise.degradedLinks)"
+        : cardSymmetry(c, plan.tp >= 2 ? plan.tp : plan.cp));
+    const symmetry = typeof found === "string" ? undefined : found;
     const comm = trainingComm(sim, c, network, {
       granularity: scenario.collectives.granularity,
       algo: scenario.collectives.algo,
@@ -129,14 +131,14 @@ export function runLoadedScenario(
       network.watchLinks(links, (t, l, u) => hook.onLinkLoad?.(t, c.links.name(l), u));
     }
     const records = new TaskExecutor(sim, graph, comm, timing).run(stepsToRun, ctl ?? {});
-    const symmetryReport = comm.symmetry();
+    const symmetryReport = comm.symmetry() ?? { off: found as string };
     return {
       records,
       events: sim.eventsProcessed,
       collectives: comm.collectives(),
       sends: comm.sends(),
       network: comm.network(),
-      ...(symmetryReport ? { symmetry: symmetryReport } : {}),
+      symmetry: symmetryReport,
     };
   };
 
@@ -145,10 +147,11 @@ export function runLoadedScenario(
    * are per card); if the symmetry breaks on the way (SymmetricNetwork checks every flow), runs
    * again without it, reporting to `ctl` only the steps not reported yet.
    */
-  let symmetryFallback: string | undefined;
   const simulateOnce = (withNoise: boolean, stepsToRun: number, ctl?: StepControl) => {
-    const symmetric = options.symmetry !== false && ctl?.taskHook === undefined;
-    if (!symmetric) return simulate(withNoise, stepsToRun, false, ctl);
+    if (options.symmetry === false) return simulate(withNoise, stepsToRun, "asked not to (--no-symmetry)", ctl);
+    if (ctl?.taskHook !== undefined) {
+      return simulate(withNoise, stepsToRun, "a traced run (per-card slices and link loads)", ctl);
+    }
     let reported = 0;
     const counting: StepControl | undefined = ctl && {
       ...ctl,
@@ -158,17 +161,16 @@ export function runLoadedScenario(
       },
     };
     try {
-      return simulate(withNoise, stepsToRun, true, counting);
+      return simulate(withNoise, stepsToRun, undefined, counting);
     } catch (err) {
       if (!(err instanceof SymmetryBroken)) throw err;
-      symmetryFallback = err.message;
       const rest: StepControl | undefined = ctl && {
         ...ctl,
         onStepEnd: (done, planned) => {
           if (done > reported) ctl.onStepEnd?.(done, planned);
         },
       };
-      return simulate(withNoise, stepsToRun, false, rest);
+      return simulate(withNoise, stepsToRun, `asymmetric during the run: ${err.message}`, rest);
     }
   };
   const noisy = simulateOnce(!quiet, steps, control);
@@ -238,8 +240,7 @@ export function runLoadedScenario(
       collectives: noisy.collectives,
       sends: noisy.sends,
       network: noisy.network,
-      ...(noisy.symmetry ? { symmetry: noisy.symmetry } : {}),
-      ...(symmetryFallback ? { symmetry: { fallback: symmetryFallback } } : {}),
+      symmetry: noisy.symmetry,
     },
   };
 }
@@ -254,15 +255,38 @@ export interface SimulationOptions {
 }
 
 /**
+ * Whether a scenario's noise-free run would use symmetry, found without simulating: the card
+ * permutation and SymmetricNetwork's preflight on the topology (a run may still find an
+ * asymmetry on the way and rerun without). Its copies, or the reason it would not.
+ */
+export function trainingSymmetry(scenario: ScenarioSpec): { copies: number } | string {
+  const plan = resolvePlan(scenario.parallel);
+  const cluster = buildCluster(scenario.topology);
+  const found = cardSymmetry(cluster, plan.tp >= 2 ? plan.tp : plan.cp);
+  if (typeof found === "string") return found;
+  try {
+    new SymmetricNetwork(clusterNetwork(new Simulator(), cluster), found.copies, found.image).preflight(
+      cluster,
+      found.copies,
+    );
+  } catch (err) {
+    if (err instanceof SymmetryBroken) return `asymmetric topology: ${err.message}`;
+    throw err;
+  }
+  return { copies: found.copies };
+}
+
+/**
  * The card permutation of a run whose actors are groups of `width` cards: each card to the next
  * position of its aligned block of `width` (a TP group's card i to card i + 1, the last to the
- * first). Undefined where routes may hash the flow id (each copy would draw its own route).
+ * first). A reason instead where there is none to use.
  */
-function cardSymmetry(
-  cluster: Cluster,
-  width: number,
-): { copies: number; image: (card: number) => number } | undefined {
-  if (width < 2 || cluster.cards % width !== 0 || cluster.routesUseFlowId !== false) return undefined;
+function cardSymmetry(cluster: Cluster, width: number): { copies: number; image: (card: number) => number } | string {
+  if (width < 2) return "no TP or CP group to copy (tp = cp = 1)";
+  if (cluster.cards % width !== 0) return `${cluster.cards} cards are not whole groups of ${width}`;
+  if (cluster.routesUseFlowId !== false) {
+    return "routes hash the flow id (ecmp-hash routing, several NICs per card, or a ring or torus), so each copy would draw its own";
+  }
   return {
     copies: width,
     image: (card) => {

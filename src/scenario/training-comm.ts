@@ -21,9 +21,9 @@ export interface TrainingCommOptions {
 
 /**
  * What a symmetric run did (`details.symmetry`), or why the run was not symmetric after all
- * (`fallback`: the first asymmetry found, before or during the run).
+ * (`off`: the reason, e.g. the first asymmetry found before or during the run).
  */
-export type SymmetryReport = SymmetryCounts | { fallback: string };
+export type SymmetryReport = SymmetryCounts | { off: string };
 
 export interface SymmetryCounts {
   copies: number;
@@ -176,7 +176,7 @@ export function trainingComm(
     sends: () => full.sends + (rep ? rep.sends * copies : 0),
     network: () => network.stats(),
     symmetry: () => {
-      if (preflightFailure !== undefined) return { fallback: preflightFailure };
+      if (preflightFailure !== undefined) return { off: `asymmetric topology: ${preflightFailure}` };
       return sym ? { copies, replicatedCollectives, replicatedSends, ...sym.counts() } : undefined;
     },
   };
