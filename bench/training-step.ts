@@ -8,8 +8,12 @@ export interface TrainingBenchResult {
   cards: number;
   events: number;
   seconds: number;
+  /** CPU seconds of this thread's process during the run (user + system). */
+  cpuSeconds: number;
   rssBytes: number;
   simulatedStepSeconds: number;
+  /** Whether the run used symmetry (one card position per TP group; `details.symmetry`). */
+  symmetry: boolean;
 }
 
 const SCENARIO = fileURLToPath(new URL("../topologies/scenarios/gpt3-175b-h100-8192.yaml", import.meta.url));
@@ -23,18 +27,24 @@ const DEEPSEEK = fileURLToPath(
  * cluster (DP = cards / 64). Wall seconds of runScenario (load, compile,
  * simulate), engine events and resident memory after the run. Then one step
  * of DeepSeek-V3 on 2,048 H800 (PP 16, EP 64, 120 micro-batches per pipeline).
+ * Each GPT-3 size runs twice in a row, every flow simulated (`symmetry: false`)
+ * and then with symmetry (the default), so the two compare within one run.
  */
-export function runTrainingBench(sizes: readonly number[] = [1024, 2048, 4096, 8192]): TrainingBenchResult[] {
+export function runTrainingBench(sizes: readonly number[] = [1024, 2048, 4096, 8192, 32768]): TrainingBenchResult[] {
   // Warm-up so the JIT has compiled the hot paths before the first timed size.
   runScenario({ scenarioPath: SCENARIO, sets: setsFor(512), seed: 1, steps: 1 });
   const runs = [
-    ...sizes.map((cards) => ({ path: SCENARIO, sets: setsFor(cards), cards })),
-    { path: DEEPSEEK, sets: [] as string[], cards: 2048 },
+    ...sizes.flatMap((cards) =>
+      [false, true].map((symmetry) => ({ path: SCENARIO, sets: setsFor(cards), cards, symmetry })),
+    ),
+    { path: DEEPSEEK, sets: [] as string[], cards: 2048, symmetry: true },
   ];
-  return runs.map(({ path, sets, cards }) => {
+  return runs.map(({ path, sets, cards, symmetry }) => {
+    const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
-    const r = runScenario({ scenarioPath: path, sets, seed: 1, steps: 1 });
+    const r = runScenario({ scenarioPath: path, sets, seed: 1, steps: 1, symmetry });
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu = process.cpuUsage(cpu0);
     if (!r.ok) throw new Error(`training bench at ${cards} cards: ${r.error}`);
     return {
       benchmark: "training-step",
@@ -42,8 +52,10 @@ export function runTrainingBench(sizes: readonly number[] = [1024, 2048, 4096, 8
       cards,
       events: r.metrics.events as number,
       seconds: Math.round(seconds * 1e4) / 1e4,
+      cpuSeconds: Math.round(((cpu.user + cpu.system) / 1e6) * 1e4) / 1e4,
       rssBytes: process.memoryUsage().rss,
       simulatedStepSeconds: r.metrics.stepTimeSeconds as number,
+      symmetry: "copies" in ((r.details.symmetry ?? {}) as object),
     };
   });
 }

@@ -26,7 +26,7 @@ export function addBenchCommand(program: Command, out: (line: string) => void): 
   program
     .command("bench")
     .description(
-      "run a benchmark: engine (hold model at 10k, 100k and 1M pending events); heap-baseline (the engine's hold model at 100k pending next to a bare 4-ary typed-array heap and a CPU loop of the same random draws, interleaved, --repeats rounds); cluster (16,384-card fat-tree build + routes); network (1 GiB all-reduce on 512..8,192 cards); training (GPT-3 175B step on 1,024..8,192 cards, then a DeepSeek-V3 step on 2,048 H800); serving (10^4..10^6 requests through 100 instances of 8 H100); serving-fleet (a prefill/decode-disaggregated Llama 3.3 70B fleet on 1,024..8,192 H100 cards, 60 simulated seconds); serving-deepseek (a DeepSeek-V3 fleet of 280 H800 nodes, prefill units EP 32 and decode units EP 144, 10 simulated minutes at 250..1,000 requests/s); sweep (the 64-point example sweep on 1 and 2 workers); sweep-8192 (64 points of 8,192-card GPT-3 runs, 3 steps, jitter on, 2 workers); plan (the plan search for GPT-3 175B on 1,024 H100: candidates, screens, pruning, top 20 by DES on 2 workers, rank correlation); startup (whole CLI processes, --version, --help and a validate, from the bundle and from the sources, CPU and wall, --repeats rounds); parse (parse + validate the worst-shaped topology files under the parse bounds)",
+      "run a benchmark: engine (hold model at 10k, 100k and 1M pending events); heap-baseline (the engine's hold model at 100k pending next to a bare 4-ary typed-array heap and a CPU loop of the same random draws, interleaved, --repeats rounds); cluster (16,384-card fat-tree build + routes); network (1 GiB all-reduce on 512..8,192 cards); training (GPT-3 175B step on 1,024..32,768 cards, every flow and then with symmetry, then a DeepSeek-V3 step on 2,048 H800); serving (10^4..10^6 requests through 100 instances of 8 H100); serving-fleet (a prefill/decode-disaggregated Llama 3.3 70B fleet on 1,024..8,192 H100 cards, 60 simulated seconds); serving-deepseek (a DeepSeek-V3 fleet of 280 H800 nodes, prefill units EP 32 and decode units EP 144, 10 simulated minutes at 250..1,000 requests/s); sweep (the 64-point example sweep on 1 and 2 workers); sweep-8192 (64 points of 8,192-card GPT-3 runs, 3 steps, jitter on, 2 workers); plan (the plan search for GPT-3 175B on 1,024 H100: candidates, screens, pruning, top 20 by DES on 2 workers, rank correlation); startup (whole CLI processes, --version, --help and a validate, from the bundle and from the sources, CPU and wall, --repeats rounds); parse (parse + validate the worst-shaped topology files under the parse bounds)",
     )
     .argument(
       "<name>",
@@ -85,7 +85,7 @@ export function addBenchCommand(program: Command, out: (line: string) => void): 
           out(
             opts.json
               ? JSON.stringify(r)
-              : `training step ${r.scenario === "gpt3-175b-h100-8192" ? "175B" : "DeepSeek-V3"}  cards ${pad(r.cards)}  events ${pad(r.events)}  ${r.seconds.toFixed(3)} s  rss ${(r.rssBytes / 1e6).toFixed(0)} MB  simulated step ${r.simulatedStepSeconds.toFixed(3)} s`,
+              : `training step ${r.scenario === "gpt3-175b-h100-8192" ? "175B" : "DeepSeek-V3"}  cards ${pad(r.cards)}  ${r.symmetry ? "symmetry   " : "every flow "}  events ${pad(r.events)}  ${r.seconds.toFixed(3)} s  cpu ${r.cpuSeconds.toFixed(3)} s  rss ${(r.rssBytes / 1e6).toFixed(0)} MB  simulated step ${r.simulatedStepSeconds.toFixed(3)} s`,
           );
         }
         return;
