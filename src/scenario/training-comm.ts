@@ -130,6 +130,15 @@ export function trainingComm(
     return found;
   };
 
+  /** Whether send j is send 0 moved j times by the permutation, for every j. */
+  const isOneOrbit = (src: readonly number[], dst: readonly number[]): boolean => {
+    const image = (sym as SymmetricNetwork).image;
+    for (let j = 1; j < src.length; j++) {
+      if (src[j] !== image(src[j - 1] as number) || dst[j] !== image(dst[j - 1] as number)) return false;
+    }
+    return image(src[src.length - 1] as number) === src[0];
+  };
+
   return {
     run: (req, onDone) => runOn(full, req, onDone),
     send: (src, dst, bytes, onDone, label) => full.send(src, dst, bytes, onDone, label),
@@ -152,6 +161,12 @@ export function trainingComm(
       for (const i of found.rest) runOn(full, reqs[i] as CollectiveRequest, done);
     },
     sendAll(src, dst, bytes, onDone, label) {
+      if (rep && src.length === copies && isOneOrbit(src, dst)) {
+        // The common case, one orbit in position order: no search, no allocation.
+        replicatedSends++;
+        rep.send(src[0] as number, dst[0] as number, bytes, onDone, label);
+        return;
+      }
       const imageOfSend = (i: number) => {
         const s = sym?.image(src[i] as number);
         const d = sym?.image(dst[i] as number);
