@@ -1,6 +1,6 @@
 import type { Cluster } from "../cluster/types.js";
 import type { FlowNetwork } from "./flow-network.js";
-import type { FlowDone, FlowId, FlowOptions, NetworkModel, NetworkStats } from "./types.js";
+import type { FlowId, NetworkModel, NetworkStats } from "./types.js";
 
 /**
  * A symmetry of the traffic was assumed and the run showed it does not
@@ -214,13 +214,7 @@ export class SymmetricNetwork {
     this.orbitSize[rep] = -Math.abs(this.orbitSize[rep] as number);
   }
 
-  private startReplicated(
-    path: ArrayLike<number>,
-    sizeBytes: number,
-    onDone: FlowDone,
-    tag: number,
-    options?: FlowOptions,
-  ): FlowId {
+  private readonly startReplicated: NetworkModel["startFlow"] = (path, sizeBytes, onDone, tag, options) => {
     const canonical = this.scratchPath;
     canonical.length = 0;
     const epoch = ++this.epoch;
@@ -242,15 +236,9 @@ export class SymmetricNetwork {
     }
     this.representativeFlows++;
     return this.inner.startFlow(canonical, sizeBytes, onDone, tag, options);
-  }
+  };
 
-  private startFull(
-    path: ArrayLike<number>,
-    sizeBytes: number,
-    onDone: FlowDone,
-    tag: number,
-    options?: FlowOptions,
-  ): FlowId {
+  private readonly startFull: NetworkModel["startFlow"] = (path, sizeBytes, onDone, tag, options) => {
     for (let i = 0; i < path.length; i++) {
       const l = path[i] as number;
       this.fullUsed[l] = 1;
@@ -259,12 +247,12 @@ export class SymmetricNetwork {
     }
     this.fullFlows++;
     return this.inner.startFlow(path, sizeBytes, onDone, tag, options);
-  }
+  };
 
   private view(replicated: boolean): NetworkModel {
     const inner = this.inner;
     const base = this.baseCapacity;
-    const start = replicated ? this.startReplicated.bind(this) : this.startFull.bind(this);
+    const start = replicated ? this.startReplicated : this.startFull;
     const linkCount = this.linkCount;
     return {
       links: inner.links,
