@@ -283,7 +283,12 @@ export function trainingSymmetry(scenario: ScenarioSpec): { copies: number } | s
  */
 function cardSymmetry(cluster: Cluster, width: number): { copies: number; image: (card: number) => number } | string {
   if (width < 2) return "no TP or CP group to copy (tp = cp = 1)";
-  if (cluster.cards % width !== 0) return `${cluster.cards} cards are not whole groups of ${width}`;
+  // Blocks inside a node and a scale-up domain: σ keeps every card in its node and domain, and the
+  // collectives' plans depend only on the order of their cards and on which node and domain each is
+  // in, so a collective over σ(cards) is σ of the one over the cards (its routes are checked apart).
+  if (cluster.cardsPerNode % width !== 0 || cluster.scaleUpDomainCards % width !== 0) {
+    return `groups of ${width} cards do not tile nodes of ${cluster.cardsPerNode} and scale-up domains of ${cluster.scaleUpDomainCards}`;
+  }
   if (cluster.routesUseFlowId !== false) {
     return "routes hash the flow id (ecmp-hash routing, several NICs per card, or a ring or torus), so each copy would draw its own";
   }
