@@ -2,6 +2,7 @@ import { buildCluster } from "../cluster/build.js";
 import { mixedCardKinds, nodeGroupLayouts } from "../cluster/node-groups.js";
 import type { Cluster } from "../cluster/types.js";
 import { LINK_KINDS } from "../cluster/types.js";
+import { CollectiveError } from "../collectives/errors.js";
 import { RandomStreams, Simulator } from "../engine/index.js";
 import { InputError } from "../input/issues.js";
 import { stepMetrics } from "../metrics/step-metrics.js";
@@ -173,7 +174,19 @@ export function runLoadedScenario(
       return simulate(withNoise, stepsToRun, `asymmetric during the run: ${err.message}`, rest);
     }
   };
-  const noisy = simulateOnce(!quiet, steps, control);
+  let noisy: ReturnType<typeof simulateOnce>;
+  try {
+    noisy = simulateOnce(!quiet, steps, control);
+  } catch (err) {
+    // A forced algorithm that does not run one of the plan's collectives (a tree reduce-scatter) is
+    // the input's problem; any other CollectiveError is clustersim's.
+    if (!(err instanceof CollectiveError) || scenario.collectives.algo === "auto") throw err;
+    return {
+      ok: false,
+      kind: "invalid-input",
+      error: `collectives.algo: expected an algorithm that runs every collective of this plan (or auto), found '${scenario.collectives.algo}': ${err.message}`,
+    };
+  }
   const stepsRun = noisy.records.length;
   const tokensPerStep = plan.globalBatchSize * model.seqLength;
   const result = stepMetrics({
