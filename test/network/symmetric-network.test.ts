@@ -199,3 +199,48 @@ describe("symmetric training runs", () => {
     expect(sym.metrics.stragglerShare).toBe(full.metrics.stragglerShare);
   });
 });
+
+describe("symmetric training runs, property", () => {
+  const scenario = fixture("gpt-tp4.yaml");
+
+  it("equal the every-flow run on random plans, noise, oversubscription and routing of the 16-card fat-tree", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          tp: fc.constantFrom(2, 4),
+          pp: fc.constantFrom(1, 2),
+          zero: fc.constantFrom(0, 1),
+          overlap: fc.boolean(),
+          sigma: fc.constantFrom(0, 0.05),
+          oversubscription: fc.constantFrom(1, 2),
+          routing: fc.constantFrom("ecmp", "destination"),
+          seed: fc.integer({ min: 1, max: 1000 }),
+        }),
+        (c) => {
+          const dp = 16 / (c.tp * c.pp);
+          const sets = [
+            `parallel.tp=${c.tp}`,
+            `parallel.pp=${c.pp}`,
+            `parallel.dp=${dp}`,
+            `parallel.globalBatchSize=${dp * 4}`,
+            `parallel.zeroStage=${c.zero}`,
+            `parallel.overlapGradReduce=${c.overlap}`,
+            `noise.jitter.sigma=${c.sigma}`,
+            `topology.scaleOut.tiers.0.oversubscription=${c.oversubscription}`,
+            `topology.scaleOut.routing=${c.routing}`,
+          ];
+          const full = runScenario({ scenarioPath: scenario, sets, seed: c.seed, steps: 2, symmetry: false });
+          const sym = runScenario({ scenarioPath: scenario, sets, seed: c.seed, steps: 2 });
+          expect(sym.ok, sym.ok ? "" : sym.error).toBe(true);
+          if (!full.ok || !sym.ok) return;
+          expect(sym.details.symmetry).toMatchObject({ copies: c.tp });
+          for (const [key, value] of Object.entries(full.metrics)) {
+            if (key === "events") continue;
+            expect(Math.abs((sym.metrics[key] as number) - value), key).toBeLessThanOrEqual(1e-9 * Math.abs(value));
+          }
+        },
+      ),
+      { numRuns: 24, seed: 18 },
+    );
+  });
+});
