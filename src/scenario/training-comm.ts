@@ -77,7 +77,7 @@ export function trainingComm(
   const full = new CollectiveRunner(sim, cluster, sym ? sym.full : network, runnerOptions);
   const copies = sym ? sym.copies : 1;
   const rep = sym ? new CollectiveRunner(sim, sym.checkedCluster(cluster), sym.replicated, runnerOptions) : undefined;
-  const orbitMemo = new WeakMap<readonly number[], Map<number, Orbits>>();
+  const orbitMemo = new WeakMap<readonly number[], Map<string, Orbits>>();
   let replicatedCollectives = 0;
   let replicatedSends = 0;
 
@@ -115,18 +115,22 @@ export function trainingComm(
     return -1;
   };
 
-  /** Requests in orbits (one representative each) and the rest, memoised by the group's first cards array and size. */
+  /**
+   * Requests in orbits (one representative each) and the rest, memoised by the group's first cards
+   * array (the executor reuses its arrays), the operation and the size (which fix the traffic).
+   */
   const split = (reqs: readonly CollectiveRequest[]): Orbits => {
     const first = reqs[0] as CollectiveRequest;
-    let bySize = orbitMemo.get(first.cards);
-    const known = bySize?.get(first.sizeBytes);
+    const key = `${first.op}:${first.sizeBytes}`;
+    let byKey = orbitMemo.get(first.cards);
+    const known = byKey?.get(key);
     if (known !== undefined && known.size === reqs.length) return known;
     const found = orbits(reqs.length, copies, (i) => imageOf(reqs, i));
-    if (bySize === undefined) {
-      bySize = new Map();
-      orbitMemo.set(first.cards, bySize);
+    if (byKey === undefined) {
+      byKey = new Map();
+      orbitMemo.set(first.cards, byKey);
     }
-    bySize.set(first.sizeBytes, found);
+    byKey.set(key, found);
     return found;
   };
 
