@@ -1,13 +1,12 @@
 import { buildCluster } from "../cluster/build.js";
 import { mixedCardKinds, nodeGroupLayouts } from "../cluster/node-groups.js";
-import type { Cluster } from "../cluster/types.js";
 import { LINK_KINDS } from "../cluster/types.js";
 import { CollectiveError } from "../collectives/errors.js";
 import { RandomStreams, Simulator } from "../engine/index.js";
 import { InputError } from "../input/issues.js";
 import { stepMetrics } from "../metrics/step-metrics.js";
 import { clusterNetwork } from "../network/cluster-network.js";
-import { SymmetricNetwork, SymmetryBroken } from "../network/symmetric-network.js";
+import { SymmetryBroken } from "../network/symmetric-network.js";
 import { NoisyComputeTiming } from "../stragglers/compute-timing.js";
 import { degradeLinksInPlace } from "../stragglers/degrade-links.js";
 import { noiseCardsError } from "../stragglers/noise-cards.js";
@@ -26,6 +25,7 @@ import { type NoiseFreeCache, noiseFreeKey } from "./noise-free-cache.js";
 import { runServingScenario } from "./run-serving.js";
 import type { ScenarioSpec } from "./scenario-spec.js";
 import { trainingComm } from "./training-comm.js";
+import { planSymmetry } from "./training-symmetry.js";
 import type { RunFailed, RunResult, RunSpec } from "./types.js";
 
 /** Fraction of HBM kept free for the CUDA/CANN context and allocator fragmentation (ASSUMPTION; docs/model.md). */
@@ -102,11 +102,7 @@ export function runLoadedScenario(
     const sim = new Simulator();
     const network = clusterNetwork(sim, c);
     const hook = ctl?.taskHook;
-    const found =
-      symmetryOff ??
-      (degraded.length > 0
-        ? "degraded links (noise.degradedLinks)"
-        : cardSymmetry(c, plan.tp >= 2 ? plan.tp : plan.cp));
+    const found = symmetryOff ?? (degraded.length > 0 ? "degraded links (noise.degradedLinks)" : planSymmetry(c, plan));
     const symmetry = typeof found === "string" ? undefined : found;
     const comm = trainingComm(sim, c, network, {
       granularity: scenario.collectives.granularity,
@@ -265,53 +261,6 @@ export interface SimulationOptions {
    * symmetric (default true; SymmetricNetwork, docs/model.md "Symmetry"). false: every flow.
    */
   symmetry?: boolean;
-}
-
-/**
- * Whether a scenario's noise-free run would use symmetry, found without simulating: the card
- * permutation and SymmetricNetwork's preflight on the topology (a run may still find an
- * asymmetry on the way and rerun without). Its copies, or the reason it would not.
- */
-export function trainingSymmetry(scenario: ScenarioSpec): { copies: number } | string {
-  const plan = resolvePlan(scenario.parallel);
-  const cluster = buildCluster(scenario.topology);
-  const found = cardSymmetry(cluster, plan.tp >= 2 ? plan.tp : plan.cp);
-  if (typeof found === "string") return found;
-  try {
-    new SymmetricNetwork(clusterNetwork(new Simulator(), cluster), found.copies, found.image).preflight(
-      cluster,
-      found.copies,
-    );
-  } catch (err) {
-    if (err instanceof SymmetryBroken) return `asymmetric topology: ${err.message}`;
-    throw err;
-  }
-  return { copies: found.copies };
-}
-
-/**
- * The card permutation of a run whose actors are groups of `width` cards: each card to the next
- * position of its aligned block of `width` (a TP group's card i to card i + 1, the last to the
- * first). A reason instead where there is none to use.
- */
-function cardSymmetry(cluster: Cluster, width: number): { copies: number; image: (card: number) => number } | string {
-  if (width < 2) return "no TP or CP group to copy (tp = cp = 1)";
-  // Blocks inside a node and a scale-up domain: σ keeps every card in its node and domain, and the
-  // collectives' plans depend only on the order of their cards and on which node and domain each is
-  // in, so a collective over σ(cards) is σ of the one over the cards (its routes are checked apart).
-  if (cluster.cardsPerNode % width !== 0 || cluster.scaleUpDomainCards % width !== 0) {
-    return `groups of ${width} cards do not tile nodes of ${cluster.cardsPerNode} and scale-up domains of ${cluster.scaleUpDomainCards}`;
-  }
-  if (cluster.routesUseFlowId !== false) {
-    return "routes hash the flow id (ecmp-hash routing, several NICs per card, or a ring or torus), so each copy would draw its own";
-  }
-  return {
-    copies: width,
-    image: (card) => {
-      const pos = card % width;
-      return card - pos + (pos + 1 === width ? 0 : pos + 1);
-    },
-  };
 }
 
 /** Mean time per step of a run's step records (the noise-free twin's figure). */

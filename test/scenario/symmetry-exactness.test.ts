@@ -3,7 +3,8 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { loadAnyScenario } from "../../src/scenario/load-scenario.js";
-import { runScenario, trainingSymmetry } from "../../src/scenario/run.js";
+import { runScenario } from "../../src/scenario/run.js";
+import { trainingSymmetry } from "../../src/scenario/training-symmetry.js";
 
 /**
  * Issue 18 item 1: on every shipped and published training scenario, the metrics with symmetry
