@@ -150,6 +150,7 @@ const END = 1;
 function taskDurations(p: Program, predict: PredictRequestS): Float64Array {
   const out = new Float64Array(p.tasks.reduce((s, t) => s + t.size, 0));
   const memo = new Map<string, number>();
+  const sendMemo = new Map<number, Map<number, number>>();
   let g = 0;
   p.tasks.forEach((t, rank) => {
     for (let i = 0; i < t.size; i++, g++) {
@@ -159,24 +160,36 @@ function taskDurations(p: Program, predict: PredictRequestS): Float64Array {
       if (kind === TaskKind.Compute) out[g] = slow + fixed;
       else if (kind === TaskKind.Scaled) out[g] = slow;
       else if (kind === TaskKind.Delay) out[g] = (slow + fixed) * (t.fraction[i] as number);
-      else if (kind === TaskKind.Send) out[g] = sendS(p, t, i, rank, predict, memo);
+      else if (kind === TaskKind.Send) out[g] = sendS(p, t, i, rank, predict, sendMemo);
       else out[g] = collectiveS(p, t, i, rank, predict, memo);
     }
   });
   return out;
 }
 
-function sendS(p: Program, t: TaskList, i: number, rank: number, predict: PredictRequestS, memo: Map<string, number>) {
+/** Replica 0's send from rank to its peer, predicted; memoised by (rank, peer) and bytes (a pipeline repeats them). */
+function sendS(
+  p: Program,
+  t: TaskList,
+  i: number,
+  rank: number,
+  predict: PredictRequestS,
+  memo: Map<number, Map<number, number>>,
+) {
   const bytes = t.bytes[i] as number;
   const peer = t.peerRank[i] as number;
-  const from = p.actorCards(rank)[0] as number;
-  const to = p.actorCards(peer)[0] as number;
-  if (!(bytes > 0) || from === to) return 0;
-  const key = `s:${from}:${to}:${bytes}`;
-  let s = memo.get(key);
+  const pair = rank * p.ranks + peer;
+  let byBytes = memo.get(pair);
+  if (byBytes === undefined) {
+    byBytes = new Map();
+    memo.set(pair, byBytes);
+  }
+  let s = byBytes.get(bytes);
   if (s === undefined) {
-    s = predict({ op: "sendrecv", cards: [from, to], sizeBytes: bytes });
-    memo.set(key, s);
+    const from = p.actorCards(rank)[0] as number;
+    const to = p.actorCards(peer)[0] as number;
+    s = !(bytes > 0) || from === to ? 0 : predict({ op: "sendrecv", cards: [from, to], sizeBytes: bytes });
+    byBytes.set(bytes, s);
   }
   return s;
 }

@@ -127,7 +127,18 @@ export function compileStep(
   const groupCards = (rank: number, g: CommNeed["group"]): number[] => group(rank, g).cards;
   // Predictions repeat for every layer of a rank: memoise by (group, op, size).
   const predicted = new Map<string, number>();
+  // Layers of a kind share their CommNeed objects: a rank asks for the same ones layer after layer.
+  const byNeed: Array<Map<CommNeed, number>> = Array.from({ length: plan.pp }, () => new Map());
   const commS = (rank: number, c: CommNeed): number => {
+    const mine = byNeed[rank] as Map<CommNeed, number>;
+    let s = mine.get(c);
+    if (s === undefined) {
+      s = commSOf(rank, c);
+      mine.set(c, s);
+    }
+    return s;
+  };
+  const commSOf = (rank: number, c: CommNeed): number => {
     const { cards, key: cardsKey } = group(rank, c.group);
     if (cards.length < 2) return 0;
     const key = `${c.op}:${c.sizeBytes}:${cardsKey}`;
@@ -169,6 +180,57 @@ export function compileStep(
     return w;
   };
 
+  /**
+   * What a layer of one kind contributes to a pass, the same for every such layer: its ops in
+   * order, its EP and on-network needs, the other needs of the pass's first layer and of the rest,
+   * and the ops' seconds; built once per (layer kind, phases) and replayed per layer.
+   */
+  interface LayerPlan {
+    ops: Op[];
+    opNames: Set<string>;
+    epNeeds: CommNeed[];
+    netNeeds: CommNeed[];
+    prefetchedNeeds: CommNeed[];
+    firstNeeds: CommNeed[];
+    restNeeds: CommNeed[];
+    opS: ReadonlyMap<string, { s: number; matmul: boolean }> | undefined;
+    layerS: number;
+  }
+  const onNetwork = (n: CommNeed) => simulated && (n.group === "tp" || n.group === "cp");
+  const layerPlans = new Map<LayerWork, Map<string, LayerPlan>>();
+  const layerPlan = (w: LayerWork, phaseOps: Op[][], phases: CommNeed["phase"][]): LayerPlan => {
+    let byPhases = layerPlans.get(w);
+    if (byPhases === undefined) {
+      byPhases = new Map();
+      layerPlans.set(w, byPhases);
+    }
+    const key = phases.join("+");
+    let lp = byPhases.get(key);
+    if (lp === undefined) {
+      const ops = phaseOps.flat();
+      // ZeRO-3 with prefetch: the layer's gathers and reduce-scatters run beside the compute of the
+      // layers next to it (taken as this layer's), all but the pass's first layer.
+      const prefetched = (n: CommNeed) =>
+        plan.zero3Prefetch && (n.group === "dp" || n.group === "expert-dp") && phases.includes(n.phase);
+      const other = w.comms.filter((n) => n.group !== "ep" && !onNetwork(n));
+      lp = {
+        ops,
+        opNames: new Set(ops.map((o) => o.name)),
+        epNeeds: w.comms.filter((n) => n.group === "ep" && phases.includes(n.phase)),
+        netNeeds: w.comms.filter((n) => onNetwork(n) && phases.includes(n.phase)),
+        prefetchedNeeds: w.comms.filter(prefetched),
+        firstNeeds: other,
+        restNeeds: simulated ? other : other.filter((n) => !prefetched(n)),
+        opS: plan.tpCommOverlap
+          ? new Map(ops.map((o) => [o.name, { s: opSeconds(o), matmul: o.kind === "matmul" }]))
+          : undefined,
+        layerS: ops.reduce((sum, o) => sum + opSeconds(o), 0),
+      };
+      byPhases.set(key, lp);
+    }
+    return lp;
+  };
+
   interface CompiledPass {
     cost: PassCost;
     segments: EpSegment[];
@@ -199,7 +261,6 @@ export function compileStep(
         };
         const openComms: number[] = [];
         let nextComm = 0;
-        const onNetwork = (n: CommNeed) => simulated && (n.group === "tp" || n.group === "cp");
         const startComm = (n: CommNeed): number => {
           const id = nextComm++;
           const cards = groupCards(rank, n.group);
@@ -251,10 +312,8 @@ export function compileStep(
             steps.push({ s: 0, tp: 0, a2aBytes: n.sizeBytes });
             item({ kind: "a2a", bytes: n.sizeBytes, label: n.label });
           };
-          const ops = phaseOps.flat();
-          const names = new Set(ops.map((o) => o.name));
-          const epNeeds = w.comms.filter((n) => n.group === "ep" && phases.includes(n.phase));
-          const netNeeds = w.comms.filter((n) => onNetwork(n) && phases.includes(n.phase));
+          const lp = layerPlan(w, phaseOps, phases);
+          const { ops, epNeeds, netNeeds } = lp;
           const ids = new Map<CommNeed, number>();
           for (const n of netNeeds) if (n.afterOp === null) ids.set(n, startComm(n));
           for (const n of epNeeds) if (n.afterOp === null) a2a(n);
@@ -266,26 +325,13 @@ export function compileStep(
             for (const n of epNeeds) if (n.afterOp === op.name) a2a(n);
             for (const n of netNeeds) if (n.afterOp === op.name) ids.set(n, startComm(n));
           }
-          for (const n of epNeeds) if (n.afterOp !== null && !names.has(n.afterOp)) a2a(n);
+          for (const n of epNeeds) if (n.afterOp !== null && !lp.opNames.has(n.afterOp)) a2a(n);
           for (const n of netNeeds) if (!ids.has(n)) ids.set(n, startComm(n));
-          // ZeRO-3 with prefetch: the layer's gathers and reduce-scatters run beside the compute of the
-          // layers next to it (taken as this layer's), all but the pass's first layer.
-          const prefetched = (n: CommNeed) =>
-            plan.zero3Prefetch && (n.group === "dp" || n.group === "expert-dp") && phases.includes(n.phase);
           if (layersInPass++ > 0 && !simulated) {
-            const zero3S = w.comms.filter(prefetched).reduce((s, n) => s + commS(rank, n), 0);
-            const layerS = ops.reduce((s, o) => s + opSeconds(o), 0);
-            if (zero3S > 0) steps.push({ s: 0, tp: Math.max(0, zero3S - layerS), cat: "zero3Comm" });
+            const zero3S = lp.prefetchedNeeds.reduce((s, n) => s + commS(rank, n), 0);
+            if (zero3S > 0) steps.push({ s: 0, tp: Math.max(0, zero3S - lp.layerS), cat: "zero3Comm" });
           }
-          addComms(
-            w.comms.filter(
-              (n) => n.group !== "ep" && !onNetwork(n) && (layersInPass === 1 || simulated || !prefetched(n)),
-            ),
-            phases,
-            plan.tpCommOverlap
-              ? new Map(ops.map((o) => [o.name, { s: opSeconds(o), matmul: o.kind === "matmul" }]))
-              : undefined,
-          );
+          addComms(layersInPass === 1 ? lp.firstNeeds : lp.restNeeds, phases, lp.opS);
         };
         if (kind === "F") {
           if (first) addOps(extras.forwardHead);
