@@ -48,9 +48,20 @@ export function stepLowerBoundS(
       : `${inLayerGroupCards(plan, rank, "tp").join(",")}|${inLayerGroupCards(plan, rank, "cp").join(",")}`;
     return `${tpcp}|${plan.ep > 1 ? epGroupCards(plan, rank).join(",") : ""}`;
   });
+  const planKey = `${plan.tp}:${plan.cp}:${plan.ep}:${plan.microBatchSize}:${plan.recompute}:${plan.sequenceParallel}:${plan.expertCommOverlap}:${plan.expertImbalance}:${JSON.stringify(plan.expertDispatch ?? {})}`;
+  // Every layer of a kind on a rank has the same cost: look it up once per (kind, rank) here.
+  const byRank = Array.from({ length: plan.pp }, () => new Map<LayerKind, { forwardS: number; backwardS: number }>());
   const layerS = (kind: LayerKind, rank: number) => {
+    const mine = byRank[rank] as Map<LayerKind, { forwardS: number; backwardS: number }>;
+    const known = mine.get(kind);
+    if (known !== undefined) return known;
+    const s = cachedLayerS(kind, rank);
+    mine.set(kind, s);
+    return s;
+  };
+  const cachedLayerS = (kind: LayerKind, rank: number) => {
     const groups = groupKeys[rank] as string;
-    const key = `${kind}:${plan.tp}:${plan.cp}:${plan.ep}:${plan.microBatchSize}:${plan.recompute}:${plan.sequenceParallel}:${plan.expertCommOverlap}:${plan.expertImbalance}:${JSON.stringify(plan.expertDispatch ?? {})}:${groups}`;
+    const key = `${kind}:${planKey}:${groups}`;
     let s = cache.get(key);
     if (s === undefined) {
       const w = layerWorkByKind(model, plan, kind);
