@@ -58,6 +58,8 @@ export class SymmetricNetwork {
   private readonly orbitSize: Int32Array;
   /** 1 at the canonical link of an orbit that carries representative flows (its capacity is scaled). */
   private readonly orbitUsed: Uint8Array;
+  /** 1 at the canonical link of an orbit one of whose links carries a flow standing for itself. */
+  private readonly orbitHasFull: Uint8Array;
   /** 1 at a link that carries a flow standing for itself. */
   private readonly fullUsed: Uint8Array;
   private readonly baseCapacity: Float64Array;
@@ -83,6 +85,7 @@ export class SymmetricNetwork {
     this.repOf = new Int32Array(n).fill(NO_ORBIT);
     this.orbitSize = new Int32Array(n);
     this.orbitUsed = new Uint8Array(n);
+    this.orbitHasFull = new Uint8Array(n);
     this.fullUsed = new Uint8Array(n);
     this.markEpoch = new Int32Array(n);
     this.baseCapacity = new Float64Array(n);
@@ -211,7 +214,7 @@ export class SymmetricNetwork {
   private markFullOrbit(rep: number): void {
     if (this.orbitUsed[rep] === 1)
       throw new SymmetryBroken(`link ${rep}: replicated and unreplicated traffic share an orbit`);
-    this.orbitSize[rep] = -Math.abs(this.orbitSize[rep] as number);
+    this.orbitHasFull[rep] = 1;
   }
 
   private readonly startReplicated: NetworkModel["startFlow"] = (path, sizeBytes, onDone, tag, options) => {
@@ -224,7 +227,8 @@ export class SymmetricNetwork {
       if (rep === NO_ORBIT)
         throw new SymmetryBroken(`link ${l}: a replicated flow on a link whose images were not checked`);
       const size = this.orbitSize[rep] as number;
-      if (size < 0) throw new SymmetryBroken(`link ${l}: replicated and unreplicated traffic share an orbit`);
+      if (this.orbitHasFull[rep] === 1)
+        throw new SymmetryBroken(`link ${l}: replicated and unreplicated traffic share an orbit`);
       if (this.markEpoch[rep] === epoch) throw new SymmetryBroken(`link ${l}: a route crosses one orbit twice`);
       this.markEpoch[rep] = epoch;
       if (this.orbitUsed[rep] === 0) {

@@ -149,25 +149,21 @@ export function runLoadedScenario(
     if (ctl?.taskHook !== undefined) {
       return simulate(withNoise, stepsToRun, "a traced run (per-card slices and link loads)", ctl);
     }
+    // Progress once per step, even when the run starts again without symmetry.
     let reported = 0;
-    const counting: StepControl | undefined = ctl && {
+    const once: StepControl | undefined = ctl && {
       ...ctl,
       onStepEnd: (done, planned) => {
-        reported = Math.max(reported, done);
+        if (done <= reported) return;
+        reported = done;
         ctl.onStepEnd?.(done, planned);
       },
     };
     try {
-      return simulate(withNoise, stepsToRun, undefined, counting);
+      return simulate(withNoise, stepsToRun, undefined, once);
     } catch (err) {
       if (!(err instanceof SymmetryBroken)) throw err;
-      const rest: StepControl | undefined = ctl && {
-        ...ctl,
-        onStepEnd: (done, planned) => {
-          if (done > reported) ctl.onStepEnd?.(done, planned);
-        },
-      };
-      return simulate(withNoise, stepsToRun, `asymmetric during the run: ${err.message}`, rest);
+      return simulate(withNoise, stepsToRun, `asymmetric during the run: ${err.message}`, once);
     }
   };
   let noisy: ReturnType<typeof simulateOnce>;

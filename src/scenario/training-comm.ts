@@ -149,17 +149,11 @@ export function trainingComm(
     runAll(reqs, onDone) {
       const found = rep && reqs.length >= copies ? split(reqs) : undefined;
       if (rep === undefined || found === undefined || found.representatives.length === 0) {
-        let remaining = reqs.length;
-        const done = () => {
-          if (--remaining === 0) onDone();
-        };
+        const done = countdown(reqs.length, onDone);
         for (const req of reqs) runOn(full, req, done);
         return;
       }
-      let remaining = found.representatives.length + found.rest.length;
-      const done = () => {
-        if (--remaining === 0) onDone();
-      };
+      const done = countdown(found.representatives.length + found.rest.length, onDone);
       replicatedCollectives += found.representatives.length;
       for (const i of found.representatives) runOn(rep, reqs[i] as CollectiveRequest, done);
       for (const i of found.rest) runOn(full, reqs[i] as CollectiveRequest, done);
@@ -178,10 +172,7 @@ export function trainingComm(
         return -1;
       };
       const found = rep && src.length >= copies ? orbits(src.length, copies, imageOfSend) : undefined;
-      let remaining = found ? found.representatives.length + found.rest.length : src.length;
-      const done = () => {
-        if (--remaining === 0) onDone();
-      };
+      const done = countdown(found ? found.representatives.length + found.rest.length : src.length, onDone);
       if (rep === undefined || found === undefined) {
         for (let i = 0; i < src.length; i++) full.send(src[i] as number, dst[i] as number, bytes, done, label);
         return;
@@ -198,6 +189,14 @@ export function trainingComm(
       if (preflightFailure !== undefined) return { off: `asymmetric topology: ${preflightFailure}` };
       return sym ? { copies, replicatedCollectives, replicatedSends, ...sym.counts() } : undefined;
     },
+  };
+}
+
+/** A callback that calls `onDone` on its n-th call. */
+function countdown(n: number, onDone: () => void): () => void {
+  let remaining = n;
+  return () => {
+    if (--remaining === 0) onDone();
   };
 }
 
