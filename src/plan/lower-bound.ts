@@ -48,7 +48,7 @@ export function stepLowerBoundS(
       : `${inLayerGroupCards(plan, rank, "tp").join(",")}|${inLayerGroupCards(plan, rank, "cp").join(",")}`;
     return `${tpcp}|${plan.ep > 1 ? epGroupCards(plan, rank).join(",") : ""}`;
   });
-  const planKey = `${plan.tp}:${plan.cp}:${plan.ep}:${plan.microBatchSize}:${plan.recompute}:${plan.sequenceParallel}:${plan.expertCommOverlap}:${plan.expertImbalance}:${JSON.stringify(plan.expertDispatch ?? {})}`;
+  const planKey = `${plan.tp}:${plan.cp}:${plan.ep}:${plan.microBatchSize}:${plan.recompute}:${plan.recomputeModules ?? ""}:${plan.sequenceParallel}:${plan.expertCommOverlap}:${plan.expertImbalance}:${JSON.stringify(plan.expertDispatch ?? {})}`;
   // Every layer of a kind on a rank has the same cost: look it up once per (kind, rank) here.
   const byRank = Array.from({ length: plan.pp }, () => new Map<LayerKind, { forwardS: number; backwardS: number }>());
   const layerS = (kind: LayerKind, rank: number) => {

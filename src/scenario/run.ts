@@ -187,7 +187,7 @@ export function runLoadedScenario(
     cards: cluster.cards,
     tokensPerStep,
     modelFlopsPerStep: modelFlopsPerToken(model) * tokensPerStep,
-    hardwareFlopsPerStep: hardwareFlopsPerToken(model, plan.recompute) * tokensPerStep,
+    hardwareFlopsPerStep: hardwareFlopsPerToken(model, plan.recompute, plan.recomputeModules) * tokensPerStep,
     megatronFlopsPerStep: megatronFlopsPerIteration(model, plan.globalBatchSize, {
       recompute: plan.recompute === "full",
     }),

@@ -1,5 +1,6 @@
 import type { LayerKind, Model } from "./model-spec.js";
 import { attentionMatrixParams, ffnMatrices } from "./params.js";
+import type { RecomputeModule } from "./plan-spec.js";
 
 /**
  * FLOP counts. A matmul of (m×k)·(k×n) is 2·m·k·n FLOPs. Backward = 2×
@@ -89,15 +90,36 @@ export function modelFlopsPerToken(m: Model): number {
  * Hardware FLOPs per token, the HFU numerator: model FLOPs plus the
  * recomputed forward. full: every layer's forward once more (not the logits:
  * Megatron does not recompute the output layer); selective: the attention
- * core (QKᵀ and AV) once more (Korthikanti et al. 2022 §5). With full
- * recomputation this equals the Megatron 96-formula for GPT-style models.
+ * core (QKᵀ and AV) once more (Korthikanti et al. 2022 §5), or the matmuls of
+ * the listed recompute modules (mlp: dense layers' FFN; shared_experts: the
+ * shared experts; mla_up_proj: MLA's Q and KV up-projections; layernorm and
+ * moe_act re-run no matmul). With full recomputation this equals the Megatron
+ * 96-formula for GPT-style models.
  */
-export function hardwareFlopsPerToken(m: Model, recompute: "none" | "selective" | "full"): number {
-  const extra =
-    recompute === "full"
-      ? sumLayers(m, (f) => f.attentionProjections + f.attentionCore + f.ffn)
-      : recompute === "selective"
-        ? sumLayers(m, (f) => f.attentionCore)
-        : 0;
+export function hardwareFlopsPerToken(
+  m: Model,
+  recompute: "none" | "selective" | "full",
+  modules: readonly RecomputeModule[] = ["core_attn"],
+): number {
+  if (recompute === "none") return modelFlopsPerToken(m);
+  if (recompute === "full") {
+    return modelFlopsPerToken(m) + sumLayers(m, (f) => f.attentionProjections + f.attentionCore + f.ffn);
+  }
+  const h = m.hiddenSize;
+  const g = ffnMatrices(m);
+  let extra = 0;
+  if (modules.includes("core_attn")) extra += sumLayers(m, (f) => f.attentionCore);
+  if (modules.includes("mlp")) {
+    extra += m.layerKinds.filter((k) => k !== "moe").length * 2 * g * h * m.ffnHiddenSize;
+  }
+  if (modules.includes("shared_experts") && m.moe) {
+    const moeLayers = m.layerKinds.filter((k) => k === "moe").length;
+    extra += moeLayers * m.moe.sharedExperts * 2 * g * h * m.moe.sharedExpertFfnHiddenSize;
+  }
+  if (modules.includes("mla_up_proj") && m.mla) {
+    const { qLoraRank: qr, kvLoraRank: kvr, qkNopeHeadDim: nope, qkRopeHeadDim: rope, vHeadDim: dv } = m.mla;
+    const a = m.attentionHeads;
+    extra += m.layers * 2 * ((qr > 0 ? qr * a * (nope + rope) : 0) + kvr * a * (nope + dv));
+  }
   return modelFlopsPerToken(m) + extra;
 }

@@ -9,7 +9,7 @@ import {
   operandBytes,
 } from "./ops.js";
 import { ffnMatrices, kvHeadsPerRank, kvReplicaParams, layerParams } from "./params.js";
-import type { ResolvedPlan, resolvePlan } from "./plan-spec.js";
+import { type RecomputeModule, type ResolvedPlan, recomputes, type resolvePlan } from "./plan-spec.js";
 
 /**
  * The work of one transformer layer on one card (its TP rank, CP shard and
@@ -62,8 +62,8 @@ interface Item {
   op: Op;
   mm?: MatmulShape;
   flash?: { qBytes: number; kvBytes: number; oBytes: number; lseBytes: number };
-  /** Part of the attention core, re-run by selective recomputation. */
-  core?: boolean;
+  /** The Megatron-Core recompute module the op belongs to (core_attn: the attention core), if any. */
+  module?: RecomputeModule;
   /** FP8: the output gradient is quantized before the backward GEMMs, moving this many bytes per element. */
   quantizeGradBytes?: number;
   /** No backward kernel (an FP8 quantization: the gradient's own is backwardOf's quantize-grad). */
@@ -92,7 +92,9 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
 
   const fp8 = p.precision === "fp8";
   const quantizeBytes = FP8_QUANTIZE_BYTES_PER_ELEMENT[p.fp8Scaling];
-  const mm = (name: string, M: number, K: number, N: number, weightGroups = 1, batch = 1, core = false) => {
+  // The recompute module the ops being added belong to (Megatron-Core's --recompute-modules).
+  let module: RecomputeModule | undefined;
+  const mm = (name: string, M: number, K: number, N: number, weightGroups = 1, batch = 1) => {
     if (weightGroups === 0) {
       // Activation x activation products (the unfused attention core): BF16 whatever the run's precision
       // (Transformer Engine keeps dot-product attention in BF16 unless fp8_dpa is set).
@@ -103,7 +105,7 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
         bytes: batch * (M * K * A + K * N * A + M * N * A),
         precision: "bf16",
       };
-      items.push({ op, mm: { M, K, N, batch, weightGroups }, core });
+      items.push({ op, mm: { M, K, N, batch, weightGroups }, module });
       return;
     }
     // FP8: the BF16 input is quantized first (its gradient before the backward GEMMs: backwardOf).
@@ -111,7 +113,7 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
       const elements = M * K * batch;
       items.push({
         op: memoryOp(`${name}.quantize`, quantizeBytes * elements, elements),
-        core,
+        module,
         forwardOnly: true,
       });
     }
@@ -124,18 +126,23 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
     items.push({
       op,
       mm: { M, K, N, batch, weightGroups },
-      core,
+      module,
       ...(fp8 ? { quantizeGradBytes: quantizeBytes } : {}),
     });
   };
-  const mem = (name: string, bytes: number, elements: number, core = false) => {
-    items.push({ op: memoryOp(name, bytes, elements), core });
+  const mem = (name: string, bytes: number, elements: number) => {
+    items.push({ op: memoryOp(name, bytes, elements), module });
+  };
+  const inModule = (m: RecomputeModule, add: () => void) => {
+    module = m;
+    add();
+    module = undefined;
   };
   const comm = (c: Omit<CommNeed, "phase"> & { phase?: CommNeed["phase"] }) => comms.push({ phase: "forward", ...c });
   const tpActBytes = T * h * A;
 
   // ---- attention block ----
-  mem("input-norm", 2 * Tn * h * A, Tn * h);
+  inModule("layernorm", () => mem("input-norm", 2 * Tn * h * A, Tn * h));
   let firstAttnOp: string;
   let kvOp: string;
   if (m.mla) {
@@ -143,7 +150,7 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
     if (qr > 0) {
       mm("q-down", T, h, qr);
       mem("q-norm", 2 * T * qr * A, T * qr);
-      mm("q-up", T, qr, ah * (nope + rope));
+      inModule("mla_up_proj", () => mm("q-up", T, qr, ah * (nope + rope)));
       firstAttnOp = "q-down";
     } else {
       mm("q-proj", T, h, ah * (nope + rope));
@@ -151,9 +158,11 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
     }
     mm("kv-down", T, h, kvr + rope);
     mem("kv-norm", 2 * T * kvr * A, T * kvr);
-    mm("kv-up", T, kvr, ah * (nope + dv));
+    inModule("mla_up_proj", () => {
+      mm("kv-up", T, kvr, ah * (nope + dv));
+      mem("rotary", 2 * T * (ah + 1) * rope * A, T * (ah + 1) * rope);
+    });
     kvOp = "kv-up";
-    mem("rotary", 2 * T * (ah + 1) * rope * A, T * (ah + 1) * rope);
   } else {
     mm("qkv", T, h, (ah + kvh) * m.qkHeadDim + kvh * m.vHeadDim);
     firstAttnOp = "qkv";
@@ -187,6 +196,7 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
       label: "cp key/value all-gather",
     });
   }
+  module = "core_attn";
   if (p.flashAttention) {
     const flops = 2 * b * ah * sq * skv * (dqk + dv) * FLASH_CAUSAL_WORK_FRACTION;
     // BF16 operands whatever the run's precision (Transformer Engine's fp8_dpa is off by default).
@@ -206,15 +216,16 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
         attention: { pass: "forward", keyTokens },
       },
       flash: { qBytes, kvBytes, oBytes, lseBytes },
-      core: true,
+      module,
     });
   } else {
     const scores = b * ah * sq * skv;
-    mm("attn-scores", sq, dqk, skv, 0, b * ah, true);
-    mem("softmax", 2 * scores * A, scores, true);
-    if (m.dropout) mem("attn-dropout", scores * (2 * A + 1), scores, true);
-    mm("attn-context", sq, skv, dv, 0, b * ah, true);
+    mm("attn-scores", sq, dqk, skv, 0, b * ah);
+    mem("softmax", 2 * scores * A, scores);
+    if (m.dropout) mem("attn-dropout", scores * (2 * A + 1), scores);
+    mm("attn-context", sq, skv, dv, 0, b * ah);
   }
+  module = undefined;
   mm("attn-out", T, ah * dv, h);
   const residualBytes = 3 * Tn * h * A + (m.dropout ? Tn * h : 0);
   if (tp > 1) {
@@ -241,14 +252,16 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
   mem("attn-residual", residualBytes, Tn * h);
 
   // ---- FFN / MoE block ----
-  mem("mlp-norm", 2 * Tn * h * A, Tn * h);
+  inModule("layernorm", () => mem("mlp-norm", 2 * Tn * h * A, Tn * h));
   const g = ffnMatrices(m);
   const upMats = g - 1;
-  const denseFfn = (prefix: string, f: number) => {
+  const denseFfn = (prefix: "mlp" | "shared", f: number) => {
     const fl = f / tp;
-    mm(`${prefix}-up`, T, h, upMats * fl);
-    mem(`${prefix}-activation`, (upMats + 1) * T * fl * A, upMats * T * fl);
-    mm(`${prefix}-down`, T, fl, h);
+    inModule(prefix === "mlp" ? "mlp" : "shared_experts", () => {
+      mm(`${prefix}-up`, T, h, upMats * fl);
+      mem(`${prefix}-activation`, (upMats + 1) * T * fl * A, upMats * T * fl);
+      mm(`${prefix}-down`, T, fl, h);
+    });
     if (tp > 1) {
       if (sp) {
         comm({
@@ -281,7 +294,7 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
     mem("router-topk", Tn * E * 4 + Tn * topK * 8, Tn * E);
     mem("dispatch-permute", Tn * h * A + R * h * ein, R * h);
     mm("experts-up", received, h, upMats * fe, localExperts);
-    mem("experts-activation", (upMats + 1) * received * fe * A, upMats * received * fe);
+    inModule("moe_act", () => mem("experts-activation", (upMats + 1) * received * fe * A, upMats * received * fe));
     mm("experts-down", received, fe, h, localExperts);
     mem("combine-unpermute", R * h * A + Tn * h * A, R * h);
     if (p.ep > 1) {
@@ -316,9 +329,14 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
     const it = items[k];
     if (it) backward.push(...backwardOf(it, ein));
   }
+  // Full: every op once more. Selective: the listed modules' ops (the attention core only without flash
+  // attention, whose fused kernel keeps no s×s tensors to drop).
   const recomputeItems =
-    p.recompute === "full" ? items : p.recompute === "selective" ? items.filter((i) => i.core && !i.flash) : [];
+    p.recompute === "full"
+      ? items
+      : items.filter((i) => i.module !== undefined && recomputes(p, i.module) && !(i.module === "core_attn" && i.flash));
   const recompute = recomputeItems.map((i) => ({ ...i.op, name: `recompute:${i.op.name}` }));
+  const recomputed = new Set(recomputeItems.map((i) => i.op.name));
 
   // Backward collectives mirror the forward ones (the backward of an all-gather is a
   // reduce-scatter and vice versa; of an all-reduce, an all-reduce; of an all-to-all, an all-to-all).
@@ -345,16 +363,19 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
       });
     }
   }
-  if (p.recompute === "full") {
-    for (const c of forwardComms) {
-      comms.push({
-        ...c,
-        phase: "recompute",
-        afterOp: c.afterOp && `recompute:${c.afterOp}`,
-        beforeOp: c.beforeOp && `recompute:${c.beforeOp}`,
-        label: `${c.label} (recompute)`,
-      });
-    }
+  // A recomputed module re-runs the collectives inside it: those next to one of its ops (the dense MLP's
+  // TP all-gather and reduce-scatter with recompute mlp); anchors outside the recomputed ops are dropped.
+  for (const c of forwardComms) {
+    const after = c.afterOp !== null && recomputed.has(c.afterOp);
+    const before = c.beforeOp !== null && recomputed.has(c.beforeOp);
+    if (!after && !before) continue;
+    comms.push({
+      ...c,
+      phase: "recompute",
+      afterOp: after ? `recompute:${c.afterOp}` : null,
+      beforeOp: before ? `recompute:${c.beforeOp}` : null,
+      label: `${c.label} (recompute)`,
+    });
   }
   if (p.zeroStage === 3) comms.push(...zero3Comms(m, p, kind));
   return { kind, forward, backward, recompute, comms };

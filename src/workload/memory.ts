@@ -4,12 +4,17 @@ import {
   bucketBytes,
   dataParallelGroups,
   gradientBytesPerParam,
-  OPTIMIZER_STATE_BYTES_PER_PARAM,
+  optimizerStateBytesPerParam,
   weightBytesPerParam,
 } from "./optimizer.js";
 import { kvHeadsPerRank, paramsPerCard } from "./params.js";
-import { type ParallelPlan, type ResolvedPlan, stageLayerIndices } from "./plan-spec.js";
-import { CROSS_ENTROPY_BYTES_PER_LOGIT } from "./stage-ops.js";
+import {
+  type ParallelPlan,
+  type RecomputeModule,
+  type ResolvedPlan,
+  recomputes,
+  stageLayerIndices,
+} from "./plan-spec.js";
 
 /**
  * Per-card memory of a pipeline stage, bytes. Activations follow Korthikanti
@@ -34,17 +39,41 @@ export interface MemoryBreakdown {
  */
 export const NCCL_BYTES_PER_COMMUNICATOR = 128 * 1024 * 1024;
 
+/**
+ * Peak bytes per logit of the vocabulary-parallel loss: the output layer's bf16 logits (2) and the
+ * fp32 copy the cross-entropy makes of them (4), whose exponentials it keeps for the backward
+ * (Megatron-Core tensor_parallel/cross_entropy.py: `vocab_parallel_logits.float()`, then
+ * `ctx.save_for_backward(exp_logits, ...)`). Before 2026-12-07 this counted 8 (the logits plus
+ * the 6 bytes of traffic per logit, CROSS_ENTROPY_BYTES_PER_LOGIT, taken as memory).
+ */
+export const LOSS_PEAK_BYTES_PER_LOGIT = 2 + 4;
+
 /** Activation bytes of one layer for one micro-batch on one card, by recomputation mode. */
 export interface LayerActivationBytes {
   /** Everything the backward needs (no recomputation). */
   none: number;
-  /** Without the attention-core s×s tensors (selective recomputation). */
+  /**
+   * Selective recomputation: without what the plan's recomputeModules drop (by default core_attn:
+   * the attention-core s×s tensors).
+   */
   selective: number;
   /** The layer input only (full recomputation). */
   full: number;
 }
 
 export function layerActivationBytes(m: Model, plan: ResolvedPlan, kind: LayerKind): LayerActivationBytes {
+  // Each field as under that recomputation mode (the modules list matters to selective only).
+  const selectiveDrops = (module: RecomputeModule) =>
+    recomputes({ recompute: "selective", recomputeModules: plan.recomputeModules }, module);
+  const none = keptBytes(m, plan, kind, () => false);
+  const selective = keptBytes(m, plan, kind, selectiveDrops);
+  const sp = plan.sequenceParallel && plan.tp > 1;
+  const full = (((plan.microBatchSize * m.seqLength) / plan.cp) * ACTIVATION_BYTES * m.hiddenSize) / (sp ? plan.tp : 1);
+  return { none, selective, full };
+}
+
+/** Activation bytes of one layer and micro-batch on one card, without what `drops` says is recomputed. */
+function keptBytes(m: Model, plan: ResolvedPlan, kind: LayerKind, drops: (module: RecomputeModule) => boolean): number {
   const p = plan;
   const A = ACTIVATION_BYTES;
   const tp = p.tp;
@@ -57,9 +86,17 @@ export function layerActivationBytes(m: Model, plan: ResolvedPlan, kind: LayerKi
   // Transformer Engine keeps the quantized (1-byte) copy it made for the forward GEMM, not the BF16
   // tensor. Norm inputs, attention operands (BF16 attention) and activation-function inputs stay BF16.
   const G = operandBytes(p.precision);
-  // Per token. Sequence-parallel-shardable: the two norm inputs (2 × h, BF16), the QKV and MLP inputs
-  // (the norm outputs, 2 × h, GEMM inputs), the residual dropout masks (2 × 1 byte × h).
-  let shardable = A * 2 * h + G * 2 * h + (m.dropout ? 2 * h : 0);
+  // Per token, by how it divides over TP: sequence-parallel-shardable, TP-sharded, replicated; and what
+  // selective recomputation of the plan's modules drops (output-discarding or module checkpointing,
+  // Megatron-Core recompute_modules: the module's input is kept, its internals and output rebuilt).
+  const dropLayernorm = drops("layernorm");
+  const dropUpProj = drops("mla_up_proj") && m.mla !== undefined;
+  const dropMoeAct = drops("moe_act");
+  const dropMlp = drops("mlp");
+  const dropShared = drops("shared_experts");
+  // Sequence-parallel-shardable: the two norm inputs (2 × h, BF16), the QKV and MLP inputs (the norm
+  // outputs, 2 × h, GEMM inputs; dropped with layernorm), the residual dropout masks (2 × 1 byte × h).
+  let shardable = A * 2 * h + (dropLayernorm ? 0 : G * 2 * h) + (m.dropout ? 2 * h : 0);
   let tpSharded = 0;
   let replicated = 0;
   if (m.mla) {
@@ -70,8 +107,10 @@ export function layerActivationBytes(m: Model, plan: ResolvedPlan, kind: LayerKi
   }
   // Q and K kept for QKᵀ, V for AV (BF16), the context for the output projection (a GEMM input; K and
   // V: the rank's own KV heads, replicated when tp exceeds them).
-  tpSharded += A * a * m.qkHeadDim + G * a * m.vHeadDim;
-  replicated += A * kvHeadsPerRank(m, tp) * (m.qkHeadDim + m.vHeadDim);
+  // With mla_up_proj, Q, K and V (the up-projections' outputs after RoPE) are rebuilt from the kept
+  // compressed latents.
+  tpSharded += (dropUpProj ? 0 : A * a * m.qkHeadDim) + G * a * m.vHeadDim;
+  replicated += dropUpProj ? 0 : A * kvHeadsPerRank(m, tp) * (m.qkHeadDim + m.vHeadDim);
   // Attention core: unfused keeps softmax output (2), dropout mask (1) and output (2) per score: 5·a·s;
   // flash keeps only the fp32 log-sum-exp per head.
   const scoresPerToken = p.flashAttention ? 0 : a * m.seqLength * (A + (m.dropout ? 1 + A : 0));
@@ -85,16 +124,16 @@ export function layerActivationBytes(m: Model, plan: ResolvedPlan, kind: LayerKi
     // input), up-projection outputs (activation inputs) and activation output (a GEMM input).
     shardable += 4 * E;
     // The busiest card (parallel.expertImbalance) holds that many times the balanced share.
-    routed = topK * (G * h + A * g * fe + G * fe) * (p.ep > 1 ? p.expertImbalance : 1);
-    tpSharded += ns * (A * g * fs + G * fs);
+    // moe_act drops the activation output (rebuilt from the kept up-projection outputs).
+    routed = topK * (G * h + A * g * fe + (dropMoeAct ? 0 : G * fe)) * (p.ep > 1 ? p.expertImbalance : 1);
+    tpSharded += dropShared ? 0 : ns * (A * g * fs + G * fs);
   } else {
-    tpSharded += A * g * m.ffnHiddenSize + G * m.ffnHiddenSize;
+    // mlp checkpoints the dense FFN: only its input (the norm output, above) is kept.
+    tpSharded += dropMlp ? 0 : A * g * m.ffnHiddenSize + G * m.ffnHiddenSize;
   }
   // Routed tokens are the card's sequence shard (Tn = T/tp with SP): divide like the shardable part.
-  const selective = T * ((shardable + routed) / spDiv + tpSharded / tp + replicated);
-  const none = selective + (T * scoresPerToken) / tp;
-  const full = (T * A * h) / spDiv;
-  return { none, selective, full };
+  const kept = T * ((shardable + routed) / spDiv + tpSharded / tp + replicated);
+  return kept + (drops("core_attn") ? 0 : (T * scoresPerToken) / tp);
 }
 
 /** Layer-chunks (of layersPerChunk layers) whose activations a pipeline rank holds at its peak. */
@@ -124,7 +163,7 @@ export function memoryPerCard(m: Model, plan: ResolvedPlan, stage: number): Memo
     p.zeroStage >= stageMin ? dense / groups.dense + expert / groups.expert : dense + expert;
   const weightsBytes = shard(3) * weightBytesPerParam(p);
   const gradientsBytes = shard(2) * gradientBytesPerParam(p);
-  const optimizerBytes = shard(1) * OPTIMIZER_STATE_BYTES_PER_PARAM;
+  const optimizerBytes = shard(1) * optimizerStateBytesPerParam(p);
 
   // Activations.
   const chunks = stageLayerIndices(m.layers, p)[stage] ?? [];
@@ -154,8 +193,8 @@ export function memoryPerCard(m: Model, plan: ResolvedPlan, stage: number): Memo
   if (p.recompute === "full") activationsBytes += worstLayerNone;
   const T = (p.microBatchSize * m.seqLength) / p.cp;
   if (stage === p.pp - 1) {
-    // Logits and the fp32 softmax of the micro-batch in its loss (one at a time).
-    activationsBytes += T * (m.vocabSize / p.tp) * (ACTIVATION_BYTES + CROSS_ENTROPY_BYTES_PER_LOGIT);
+    // The loss of one micro-batch at a time: its bf16 logits and their fp32 copy alive together.
+    activationsBytes += T * (m.vocabSize / p.tp) * LOSS_PEAK_BYTES_PER_LOGIT;
   }
 
   // Buffers: NCCL communicators plus two gradient buckets in flight (ASSUMPTION: double-buffered bucket staging).

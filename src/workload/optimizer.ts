@@ -8,16 +8,34 @@ import { defaultBucketParams, type ParallelPlan, type ResolvedPlan } from "./pla
  * Mixed-precision Adam, per parameter (Micikevicius et al. 2018; Rajbhandari
  * et al. 2020, ZeRO §3: 2 + 2 + 12 bytes): bf16 weights (2), gradients in the
  * reduce dtype (fp32 4 in Megatron-LM with bf16, else 2), fp32 master weights,
- * momentum and variance (12).
+ * momentum and variance (12) by default; `parallel.optimizerPrecision` stores
+ * the master copy or the moments in bf16 (2 bytes each) instead.
  */
 export const WEIGHT_BYTES_PER_PARAM = 2;
-export const OPTIMIZER_STATE_BYTES_PER_PARAM = 12;
+
+const STATE_DTYPE_BYTES = { fp32: 4, bf16: 2 } as const;
+
+/** Bytes of the optimizer's master weights and of each of Adam's two moments, per parameter. */
+function optimizerStateDtypeBytes(plan: Pick<ParallelPlan, "optimizerPrecision">): { master: number; moment: number } {
+  const o = plan.optimizerPrecision;
+  return { master: STATE_DTYPE_BYTES[o?.mainParams ?? "fp32"], moment: STATE_DTYPE_BYTES[o?.moments ?? "fp32"] };
+}
+
+/** Optimizer-state bytes per parameter: master weights + momentum + variance (12 by default). */
+export function optimizerStateBytesPerParam(plan: Pick<ParallelPlan, "optimizerPrecision">): number {
+  const { master, moment } = optimizerStateDtypeBytes(plan);
+  return master + 2 * moment;
+}
+
 /**
- * HBM traffic of one Adam update per parameter: read gradient (4, fp32 after
- * unscaling), master, m, v (4 each); write master, m, v (4 each) and the bf16
- * weight (2): 30 bytes. ASSUMPTION: a fused multi-tensor kernel, no extra passes.
+ * HBM traffic of one Adam update per parameter: read the gradient (4, fp32 after
+ * unscaling), the master weights and both moments, write them back, write the
+ * bf16 weight (2): 30 bytes with fp32 states. ASSUMPTION: a fused multi-tensor
+ * kernel, no extra passes.
  */
-export const ADAM_BYTES_PER_PARAM = 30;
+export function adamBytesPerParam(plan: Pick<ParallelPlan, "optimizerPrecision">): number {
+  return 4 + 2 * optimizerStateBytesPerParam(plan) + WEIGHT_BYTES_PER_PARAM;
+}
 /** ASSUMPTION: ~12 FLOPs per parameter per Adam update (moments, bias correction, sqrt, divide, update). */
 export const ADAM_FLOPS_PER_PARAM = 12;
 
@@ -50,7 +68,7 @@ export function optimizerOps(m: Model, plan: ParallelPlan, stage: number): Op[] 
       name: "adam",
       kind: "memory",
       flops: ADAM_FLOPS_PER_PARAM * updated,
-      bytes: ADAM_BYTES_PER_PARAM * updated,
+      bytes: adamBytesPerParam(plan) * updated,
       streaming: true,
     },
     // Zero the gradient buffer for the next step.

@@ -125,6 +125,30 @@ export function checkPlan(
     err("schedule", "interleaved-1f1b needs pp ≥ 2");
   }
 
+  // Recomputed modules: used with selective recomputation only, and only modules the model has.
+  if (plan.recomputeModules !== undefined) {
+    if (plan.recompute !== "selective") {
+      // Megatron-Core reads recompute_modules only with recompute_granularity selective (a plan search
+      // also varies recompute under a scenario that lists modules).
+      warn(
+        "recomputeModules",
+        `ignored: the modules are re-run only with recompute: selective, found recompute: ${plan.recompute}`,
+      );
+    }
+    const has: Record<string, string | null> = {
+      core_attn: null,
+      layernorm: null,
+      mla_up_proj: m.mla ? null : "the model has no MLA attention (model.mla)",
+      moe_act: m.moe ? null : "the model has no MoE layers (model.moe)",
+      shared_experts: m.moe && m.moe.sharedExperts > 0 ? null : "the model's MoE layers have no shared experts",
+      mlp: m.layerKinds.includes("dense") ? null : "every layer of the model is an MoE layer (no dense FFN)",
+    };
+    plan.recomputeModules.forEach((module, i) => {
+      const why = has[module];
+      if (why) err(`recomputeModules.${i}`, `${module}: ${why}`);
+    });
+  }
+
   // Batch.
   const perStep = plan.microBatchSize * dp;
   if (plan.globalBatchSize % perStep !== 0) {

@@ -24,6 +24,10 @@ export function defaultBucketParams(dataParallelSize: number): number {
   return Math.max(40_000_000, 1_000_000 * dataParallelSize);
 }
 
+/** Megatron-Core's --recompute-modules choices that clustersim models (transformer_config.py, recompute_modules). */
+export const RECOMPUTE_MODULES = ["core_attn", "layernorm", "mla_up_proj", "moe_act", "mlp", "shared_experts"] as const;
+export type RecomputeModule = (typeof RECOMPUTE_MODULES)[number];
+
 export const ParallelPlanSchema = z
   .strictObject({
     tp: posInt("Tensor-parallel size: each layer's matrices are split over tp cards (Megatron-LM)").default(1),
@@ -98,6 +102,30 @@ export const ParallelPlanSchema = z
       .enum(["none", "selective", "full"])
       .default("none")
       .describe("Activation recomputation: none; selective (attention core only); full (whole layer, input kept)"),
+    recomputeModules: z
+      .array(z.enum(RECOMPUTE_MODULES))
+      .min(1)
+      .optional()
+      .describe(
+        "With recompute: selective, the submodules whose activations are dropped after the forward and rebuilt before the backward (Megatron-Core --recompute-modules, default [core_attn]): core_attn = the attention core (only its s×s tensors without flash attention); layernorm = the two norms' outputs; mla_up_proj = MLA's Q/K/V up-projections and RoPE; moe_act = the routed experts' activation function; mlp = the dense FFN of dense layers (with its TP collectives); shared_experts = the MoE layers' shared experts",
+      ),
+    optimizerPrecision: z
+      .strictObject({
+        mainParams: z
+          .enum(["fp32", "bf16"])
+          .default("fp32")
+          .describe(
+            "The optimizer's copy of the weights: fp32 master weights (default), or bf16 (no fp32 master: Apex DistributedFusedAdam with dtype bf16, NeMo 1.x's optim.dtype)",
+          ),
+        moments: z
+          .enum(["fp32", "bf16"])
+          .default("fp32")
+          .describe(
+            "Adam's first and second moments: fp32 (default) or bf16 (Megatron-Core --use-precision-aware-optimizer --exp-avg-dtype bf16 --exp-avg-sq-dtype bf16; DeepSeek-V3 report §3.3.2)",
+          ),
+      })
+      .optional()
+      .describe("Dtypes of the optimizer states; default fp32 master weights and fp32 moments (12 bytes per parameter)"),
     precision: z.enum(["bf16", "fp8"]).default("bf16").describe("Matmul precision (fp8: Transformer Engine style)"),
     fp8Scaling: z
       .enum(["delayed", "current", "blockwise"])
@@ -177,6 +205,16 @@ export interface ResolvedPlan extends ParallelPlan {
   microBatchesPerStep: number;
   /** Cards: tp · pp · dp · cp. */
   cards: number;
+}
+
+/**
+ * Whether recomputation re-runs a module: every module with full recomputation; with selective,
+ * the listed recomputeModules (default core_attn, Megatron-Core's default); none without.
+ */
+export function recomputes(plan: Pick<ParallelPlan, "recompute" | "recomputeModules">, module: RecomputeModule): boolean {
+  if (plan.recompute === "full") return true;
+  if (plan.recompute === "none") return false;
+  return (plan.recomputeModules ?? ["core_attn"]).includes(module);
 }
 
 export function resolvePlan(plan: ParallelPlan): ResolvedPlan {
