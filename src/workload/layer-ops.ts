@@ -334,7 +334,9 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
   const recomputeItems =
     p.recompute === "full"
       ? items
-      : items.filter((i) => i.module !== undefined && recomputes(p, i.module) && !(i.module === "core_attn" && i.flash));
+      : items.filter(
+          (i) => i.module !== undefined && recomputes(p, i.module) && !(i.module === "core_attn" && i.flash),
+        );
   const recompute = recomputeItems.map((i) => ({ ...i.op, name: `recompute:${i.op.name}` }));
   const recomputed = new Set(recomputeItems.map((i) => i.op.name));
 

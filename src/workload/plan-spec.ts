@@ -125,7 +125,9 @@ export const ParallelPlanSchema = z
           ),
       })
       .optional()
-      .describe("Dtypes of the optimizer states; default fp32 master weights and fp32 moments (12 bytes per parameter)"),
+      .describe(
+        "Dtypes of the optimizer states; default fp32 master weights and fp32 moments (12 bytes per parameter)",
+      ),
     precision: z.enum(["bf16", "fp8"]).default("bf16").describe("Matmul precision (fp8: Transformer Engine style)"),
     fp8Scaling: z
       .enum(["delayed", "current", "blockwise"])
@@ -211,7 +213,10 @@ export interface ResolvedPlan extends ParallelPlan {
  * Whether recomputation re-runs a module: every module with full recomputation; with selective,
  * the listed recomputeModules (default core_attn, Megatron-Core's default); none without.
  */
-export function recomputes(plan: Pick<ParallelPlan, "recompute" | "recomputeModules">, module: RecomputeModule): boolean {
+export function recomputes(
+  plan: Pick<ParallelPlan, "recompute" | "recomputeModules">,
+  module: RecomputeModule,
+): boolean {
   if (plan.recompute === "full") return true;
   if (plan.recompute === "none") return false;
   return (plan.recomputeModules ?? ["core_attn"]).includes(module);

@@ -71,7 +71,9 @@ describe("recomputeModules: activation bytes each module drops", () => {
     expect(layerActivationBytes(llama, withList, "dense").none).toBe(
       layerActivationBytes(llama, plan(base), "dense").none,
     );
-    expect(memoryPerCard(llama, withList, 0).activationsBytes).toBe(memoryPerCard(llama, plan(base), 0).activationsBytes);
+    expect(memoryPerCard(llama, withList, 0).activationsBytes).toBe(
+      memoryPerCard(llama, plan(base), 0).activationsBytes,
+    );
   });
 });
 
@@ -100,11 +102,15 @@ describe("recomputeModules: the ops and collectives re-run before the backward",
     expect(names(sel(["layernorm"]))).toEqual(["recompute:input-norm", "recompute:mlp-norm"]);
     const p = { tp: 1, dp: 8, ep: 8, globalBatchSize: 8 };
     expect(names(sel(["moe_act"], p), "moe", ds)).toEqual(["recompute:experts-activation"]);
-    expect(names(sel(["mla_up_proj"], p), "moe", ds)).toEqual(["recompute:q-up", "recompute:kv-up", "recompute:rotary"]);
+    expect(names(sel(["mla_up_proj"], p), "moe", ds)).toEqual([
+      "recompute:q-up",
+      "recompute:kv-up",
+      "recompute:rotary",
+    ]);
     // No collective of the layer is next to these ops.
-    expect(layerWorkByKind(ds, sel(["mla_up_proj", "moe_act"], p), "moe").comms.some((c) => c.phase === "recompute")).toBe(
-      false,
-    );
+    expect(
+      layerWorkByKind(ds, sel(["mla_up_proj", "moe_act"], p), "moe").comms.some((c) => c.phase === "recompute"),
+    ).toBe(false);
   });
   it("with flash attention the default core_attn re-runs nothing (as selective always did)", () => {
     expect(names(sel(undefined))).toEqual([]);
@@ -131,12 +137,12 @@ describe("recomputeModules: plan checks", () => {
     expect(e.map((i) => i.path)).toEqual(["parallel.recomputeModules.1"]);
     expect(e[0]?.message).toMatch(/mla_up_proj: the model has no MLA/);
     expect(errors(llama, sel(["moe_act"]))[0]?.message).toMatch(/no MoE layers/);
-    expect(errors(loadModel("gpt-oss-120b"), sel(["mlp"], { tp: 1, dp: 8, ep: 8, globalBatchSize: 8 }))[0]?.message).toMatch(
-      /every layer of the model is an MoE layer/,
-    );
-    expect(errors(ds, sel(["mla_up_proj", "mlp", "moe_act", "shared_experts"], { tp: 1, dp: 8, ep: 8, globalBatchSize: 8 }))).toEqual(
-      [],
-    );
+    expect(
+      errors(loadModel("gpt-oss-120b"), sel(["mlp"], { tp: 1, dp: 8, ep: 8, globalBatchSize: 8 }))[0]?.message,
+    ).toMatch(/every layer of the model is an MoE layer/);
+    expect(
+      errors(ds, sel(["mla_up_proj", "mlp", "moe_act", "shared_experts"], { tp: 1, dp: 8, ep: 8, globalBatchSize: 8 })),
+    ).toEqual([]);
   });
   it("a list without recompute: selective is a warning (ignored), not an error", () => {
     const issues = checkPlan(llama, plan({ ...base, recomputeModules: ["mlp"] }), 8, 8);
