@@ -125,6 +125,7 @@ export function buildCluster(topology: TopologySpec): Cluster {
     links,
     nicsPerNode,
     routesUseFlowId,
+    scaleUpInSwitchReduction: su?.inSwitchReduction === true,
     scaleUpMessageOverheadS: (su?.messageOverheadUs ?? 0) * US,
     scaleOutMessageOverheadS: (so.messageOverheadUs ?? 0) * US,
     nodeOf: (card) => Math.floor(card / cardsPerNode),

@@ -95,6 +95,12 @@ export function checkTopology(t: TopologyShape, scaleUpGBpsFallback: number | un
         message: `expected at most ${MAX_MESH_DOMAIN} cards in a mesh domain (a mesh has n(n-1) links; use kind: switched), found ${domain}`,
       });
     }
+    if (su.kind !== "switched" && su.inSwitchReduction === true) {
+      problems.push({
+        path: ["scaleUp", "inSwitchReduction"],
+        message: `expected kind: switched (in-switch reduction needs switches), found kind: ${su.kind}`,
+      });
+    }
     if (su.kind === "switched" && su.linkGBps !== undefined) {
       problems.push({
         path: ["scaleUp", "linkGBps"],

@@ -85,6 +85,12 @@ export const ScaleUpSpecSchema = z
       .min(0)
       .optional()
       .describe("Software overhead added per message on scale-up, microseconds (default 0)"),
+    inSwitchReduction: z
+      .boolean()
+      .optional()
+      .describe(
+        "switched only: the switches reduce and multicast (NVLink SHARP on third-generation NVSwitch: HGX/DGX H100, H200, GB200 NVL72), so all-reduces inside one domain may run as NCCL's NVLS algorithm. Default false",
+      ),
   })
   .describe("The scale-up (intra-node or intra-supernode) fabric");
 

@@ -104,6 +104,8 @@ export interface Cluster {
    * Writes into `out` (cleared first) when given, to avoid allocation.
    */
   route(src: number, dst: number, flowId: number, out?: number[]): number[];
+  /** Whether the scale-up switches reduce and multicast (NVLink SHARP: NCCL's NVLS all-reduce; topology scaleUp.inSwitchReduction). */
+  readonly scaleUpInSwitchReduction?: boolean;
   /** Software overhead per message on scale-up links, seconds (0 unless the file says). */
   readonly scaleUpMessageOverheadS: number;
   /** Software overhead per message on scale-out links, seconds (0 unless the file says). */

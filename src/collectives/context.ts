@@ -22,6 +22,8 @@ export class CollectiveContext {
     readonly overheadScaleUpS: number,
     readonly overheadScaleOutS: number,
     readonly chunkBytes: number,
+    /** Whether the automatic choice may pick NVLS (NCCL_NVLS_ENABLE); see CollectiveRunnerOptions.nvls. */
+    readonly nvlsEnabled = true,
   ) {
     this.scaleUpKind = new Uint8Array(LINK_KINDS.length);
     for (let k = 0; k < LINK_KINDS.length; k++) {

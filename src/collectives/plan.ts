@@ -14,6 +14,7 @@ import { CollectiveError } from "./errors.js";
 import { type GroupShape, isPowerOfTwo } from "./group.js";
 import { halvingDistances, hdStage, predictHd } from "./halving-doubling.js";
 import { hierarchicalFits, hierarchicalStage, predictHierarchical } from "./hierarchical.js";
+import { nvlsStage, nvlsUnfit, predictNvls } from "./nvls.js";
 import { buildRings, chainStage, predictChain, predictRing, type RingSet, ringStage } from "./ring.js";
 import { Sequence, type Stage } from "./stage.js";
 import { btreeParents, dtreeParents, predictTreePhase, treeStage, treesOver } from "./tree.js";
@@ -23,7 +24,7 @@ export type ConcreteAlgo = Exclude<CollectiveAlgo, "auto">;
 
 /** Algorithms that implement each operation, in tie-break order for automatic choice. */
 export const ALGOS_FOR: Record<CollectiveOp, readonly ConcreteAlgo[]> = {
-  allreduce: ["ring", "tree", "halving-doubling", "hierarchical", "mesh"],
+  allreduce: ["ring", "tree", "halving-doubling", "hierarchical", "mesh", "nvls"],
   reducescatter: ["ring", "halving-doubling", "mesh"],
   allgather: ["ring", "halving-doubling", "mesh"],
   broadcast: ["ring", "tree"],
@@ -39,10 +40,13 @@ export const ALGOS_FOR: Record<CollectiveOp, readonly ConcreteAlgo[]> = {
  * closed form ignores the spine congestion its long-distance exchanges
  * cause in a multi-tier fabric, so the tuner would pick it where it loses.
  * Mesh (HCCL's algorithm on an HCCS full mesh) fits only groups inside one
- * full-mesh scale-up domain.
+ * full-mesh scale-up domain. NVLS (NVLink SHARP) fits only groups inside one
+ * switched domain whose switches reduce; NCCL enables it there by default
+ * (NCCL_NVLS_ENABLE), for all-reduce (its reduce-scatter and all-gather move
+ * no fewer bytes per port than a ring, so they are not modelled).
  */
 export const AUTO_ALGOS_FOR: Record<CollectiveOp, readonly ConcreteAlgo[]> = {
-  allreduce: ["ring", "tree", "hierarchical", "mesh"],
+  allreduce: ["ring", "tree", "hierarchical", "mesh", "nvls"],
   reducescatter: ["ring", "mesh"],
   allgather: ["ring", "mesh"],
   broadcast: ["ring", "tree"],
@@ -64,6 +68,10 @@ export function unfit(
   }
   if (algo === "mesh" && shape.n > 1) {
     const why = meshUnfit(ctx, shape.cards);
+    if (why) return why;
+  }
+  if (algo === "nvls" && shape.n > 1) {
+    const why = nvlsUnfit(ctx, shape.cards);
     if (why) return why;
   }
   if (algo === "halving-doubling" && !isPowerOfTwo(shape.n)) {
@@ -138,6 +146,8 @@ export function predictPlan(
     }
     case "mesh":
       return { algo, predictedS: predictMesh(ctx, shape.cards, meshPhases(req.op as "allreduce"), S) };
+    case "nvls":
+      return { algo, predictedS: predictNvls(ctx, shape.cards, S) };
     case "direct": {
       if (req.op === "sendrecv") {
         return { algo, predictedS: predictSendRecv(ctx, shape.cards[0] as number, shape.cards[1] as number, S) };
@@ -167,6 +177,7 @@ export function choosePlan(
   }
   let best: Plan | undefined;
   for (const algo of AUTO_ALGOS_FOR[req.op]) {
+    if (algo === "nvls" && !ctx.nvlsEnabled) continue;
     if (unfit(ctx, shape, req.op, algo)) continue;
     const p = predictPlan(ctx, shape, req, algo, maxChannels);
     if (!best || p.predictedS < best.predictedS) best = p;
@@ -217,6 +228,8 @@ export function buildStage(
       return hierarchicalStage(ctx, shape, S, plan.innerAlgo ?? "ring", granularity, label);
     case "mesh":
       return meshStage(ctx, shape.cards, meshPhases(req.op as "allreduce"), S, label);
+    case "nvls":
+      return nvlsStage(ctx, shape.cards, S, label);
     case "direct":
       if (req.op === "sendrecv") {
         return sendRecvStage(ctx, shape.cards[0] as number, shape.cards[1] as number, S, label);

@@ -26,6 +26,11 @@ export interface CollectiveRunnerOptions {
   scaleOutMessageOverheadS?: number;
   /** Paid once per collective before any data moves (default NCCL_LAUNCH_LATENCY_S). */
   launchLatencyS?: number;
+  /**
+   * Whether the automatic choice may run NVLS where the scale-up switches reduce
+   * (NCCL_NVLS_ENABLE; default true, NCCL's default). A forced `algo: nvls` runs it either way.
+   */
+  nvls?: boolean;
 }
 
 /**
@@ -62,6 +67,7 @@ export class CollectiveRunner {
       pick(options.scaleUpMessageOverheadS, cluster.scaleUpMessageOverheadS ?? 0, NCCL_SCALEUP_STEP_LATENCY_S),
       pick(options.scaleOutMessageOverheadS, cluster.scaleOutMessageOverheadS ?? 0, NCCL_SCALEOUT_STEP_LATENCY_S),
       options.chunkBytes ?? NCCL_CHUNK_BYTES,
+      options.nvls ?? true,
     );
     this.granularity = options.granularity ?? "phase";
     this.maxChannels = options.maxChannels ?? MAX_RING_CHANNELS;

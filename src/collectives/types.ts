@@ -11,7 +11,15 @@ export type CollectiveOp =
   | "alltoall"
   | "sendrecv";
 
-export type CollectiveAlgo = "ring" | "tree" | "halving-doubling" | "hierarchical" | "direct" | "mesh" | "auto";
+export type CollectiveAlgo =
+  | "ring"
+  | "tree"
+  | "halving-doubling"
+  | "hierarchical"
+  | "direct"
+  | "mesh"
+  | "nvls"
+  | "auto";
 
 export const COLLECTIVE_OPS: readonly CollectiveOp[] = [
   "allreduce",
@@ -30,6 +38,7 @@ export const COLLECTIVE_ALGOS: readonly CollectiveAlgo[] = [
   "hierarchical",
   "direct",
   "mesh",
+  "nvls",
   "auto",
 ];
 

@@ -90,6 +90,7 @@ export async function searchPlans(
   const sim = new Simulator();
   const runner = new CollectiveRunner(sim, cluster, clusterNetwork(sim, cluster), {
     granularity: scenario.collectives.granularity,
+    nvls: scenario.collectives.nvls,
   });
   const predict = sharedPredictor(runner);
   const usableBytes = cluster.accelerator.hbmBytes * (1 - HBM_RESERVE_FRACTION);

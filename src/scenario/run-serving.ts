@@ -109,7 +109,9 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
 
   // Communication inside an instance, priced by the network's own alpha-beta prediction on instance 0's cards.
   const probeSim = new Simulator();
-  const runner = new CollectiveRunner(probeSim, cluster, clusterNetwork(probeSim, cluster));
+  // NVLS off: serving engines run tensor-parallel all-reduces with kernels of their own (TensorRT-LLM's
+  // custom all-reduce, vLLM's and SGLang's), priced here as NCCL without NVLS (docs/model.md, "NVLS").
+  const runner = new CollectiveRunner(probeSim, cluster, clusterNetwork(probeSim, cluster), { nvls: false });
   const fitLinear = (op: "allreduce" | "sendrecv", cards: number[]): LinearCommS => {
     const t1 = runner.predict({ op, cards, sizeBytes: FIT_SMALL_BYTES }).timeS;
     const t2 = runner.predict({ op, cards, sizeBytes: FIT_LARGE_BYTES }).timeS;

@@ -106,6 +106,7 @@ export function runLoadedScenario(
     const symmetry = typeof found === "string" ? undefined : found;
     const comm = trainingComm(sim, c, network, {
       granularity: scenario.collectives.granularity,
+      nvls: scenario.collectives.nvls,
       algo: scenario.collectives.algo,
       expertAllToAll: scenario.collectives.expertAllToAll,
       ...(symmetry ? { symmetry } : {}),

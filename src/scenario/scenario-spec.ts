@@ -10,9 +10,15 @@ import { ServingScenarioFileSchema } from "./serving-scenario-spec.js";
 const CollectivesSpecSchema = z
   .strictObject({
     algo: z
-      .enum(["auto", "ring", "tree", "halving-doubling", "hierarchical"])
+      .enum(["auto", "ring", "tree", "halving-doubling", "hierarchical", "nvls"])
       .default("auto")
       .describe("Force one collective algorithm for data-parallel and pipeline traffic, or auto (NCCL-like tuner)"),
+    nvls: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Let the automatic choice run all-reduces inside one scale-up domain as NVLS (NVLink SHARP) where the topology's switches reduce (scaleUp.inSwitchReduction): NCCL_NVLS_ENABLE. NCCL turns it on by default; the default here is false because the frameworks the model is checked against run without it (Megatron-Bridge's benchmark recipes set NCCL_NVLS_ENABLE=0)",
+      ),
     granularity: z
       .enum(["phase", "fine"])
       .default("phase")
@@ -46,6 +52,7 @@ const scenarioFields = {
   failures: FailureSpecSchema.optional().describe("Failure rates and checkpointing (used by run --job-days)"),
   collectives: CollectivesSpecSchema.default({
     algo: "auto",
+    nvls: false,
     granularity: "phase",
     inLayer: "predicted",
     expertAllToAll: "simulated",

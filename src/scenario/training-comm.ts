@@ -9,6 +9,8 @@ import type { CollectiveRunner as CollectivePort } from "../system/ports.js";
 
 export interface TrainingCommOptions {
   granularity: Granularity;
+  /** Whether the automatic choice may run NVLS (scenario collectives.nvls; default false). */
+  nvls?: boolean;
   algo: CollectiveAlgo;
   expertAllToAll: "simulated" | "predicted";
   /**
@@ -61,7 +63,7 @@ export function trainingComm(
   network: FlowNetwork,
   options: TrainingCommOptions,
 ): TrainingComm {
-  const runnerOptions = { granularity: options.granularity };
+  const runnerOptions = { granularity: options.granularity, nvls: options.nvls ?? false };
   let preflightFailure: string | undefined;
   let sym: SymmetricNetwork | undefined;
   if (options.symmetry) {
