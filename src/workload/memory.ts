@@ -7,7 +7,7 @@ import {
   optimizerStateBytesPerParam,
   weightBytesPerParam,
 } from "./optimizer.js";
-import { kvHeadsPerRank, paramsPerCard } from "./params.js";
+import { kvHeadsPerRank, kvReplicaParams, layerParams, paramsPerCard } from "./params.js";
 import {
   type ParallelPlan,
   type RecomputeModule,
@@ -199,9 +199,29 @@ export function memoryPerCard(m: Model, plan: ResolvedPlan, stage: number): Memo
 
   // Buffers: NCCL communicators plus two gradient buckets in flight (ASSUMPTION: double-buffered bucket staging).
   const communicators = [p.tp, p.cp, p.dp * p.cp, p.pp > 1 ? 2 : 1, p.ep].filter((n) => n > 1).length;
-  const buffersBytes = communicators * NCCL_BYTES_PER_COMMUNICATOR + (p.dp * p.cp > 1 ? 2 * bucketBytes(p) : 0);
+  const buffersBytes =
+    communicators * NCCL_BYTES_PER_COMMUNICATOR +
+    (p.dp * p.cp > 1 ? 2 * bucketBytes(p) : 0) +
+    (p.zeroStage === 3 ? zero3GatheredBytes(m, p, chunks) : 0);
   const totalBytes = weightsBytes + gradientsBytes + optimizerBytes + activationsBytes + buffersBytes;
   return { weightsBytes, gradientsBytes, optimizerBytes, activationsBytes, buffersBytes, totalBytes };
+}
+
+/**
+ * ZeRO-3 / FSDP: the whole (gathered) weights of two layers, the one computing and the one whose
+ * all-gather is prefetched (PyTorch FSDP's limit_all_gathers: "GPU memory usage from only two
+ * consecutive FSDP instances (the current instance running computation and the next instance whose
+ * all-gather is prefetched)"; Megatron-FSDP's fsdp_double_buffer), in bf16, plus one layer's whole
+ * gradients before their reduce-scatter, in the reduce dtype. The largest layer of the stage counts.
+ */
+function zero3GatheredBytes(m: Model, p: ResolvedPlan, chunks: readonly (readonly number[])[]): number {
+  let largest = 0;
+  for (const kind of new Set(chunks.flat().map((l) => m.layerKinds[l] ?? "dense"))) {
+    const lp = layerParams(m, kind);
+    const params = lp.tpSharded / p.tp + lp.replicated + kvReplicaParams(m, p.tp) + lp.routedExperts / p.ep;
+    largest = Math.max(largest, params);
+  }
+  return largest * (2 * ACTIVATION_BYTES + gradientBytesPerParam(p));
 }
 
 /** The stage with the largest total, and its breakdown. */

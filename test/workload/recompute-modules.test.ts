@@ -185,3 +185,21 @@ describe("the loss's peak memory on the last stage", () => {
     expect(last - layersPerStage * perLayer).toBeCloseTo((llama.seqLength * llama.vocabSize * 6) / 8, 0);
   });
 });
+
+describe("ZeRO-3 / FSDP gathered-layer buffers", () => {
+  it("two layers' whole bf16 weights and one layer's whole gradients, beyond ZeRO-1's buffers", () => {
+    const z3 = plan({ tp: 1, dp: 8, globalBatchSize: 8, zeroStage: 3, gradReducePrecision: "bf16" });
+    const z1 = plan({ tp: 1, dp: 8, globalBatchSize: 8, zeroStage: 1, gradReducePrecision: "bf16" });
+    const h = llama.hiddenSize;
+    const d = llama.qkHeadDim;
+    // Q, K, V, O projections (GQA), gated FFN, two norms.
+    const layer =
+      h * llama.attentionHeads * d +
+      2 * h * llama.kvHeads * d +
+      llama.attentionHeads * d * h +
+      3 * h * llama.ffnHiddenSize +
+      2 * h;
+    const extra = memoryPerCard(llama, z3, 0).buffersBytes - memoryPerCard(llama, z1, 0).buffersBytes;
+    expect(extra).toBeCloseTo(layer * (2 * 2 + 2), -3);
+  });
+});
