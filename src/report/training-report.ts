@@ -33,7 +33,8 @@ export function trainingRunText(r: RunOk, summary: SeedSummary | undefined): str
     `${d.scenario}: ${d.model} on ${(m.cards as number).toLocaleString("en-US")} x ${d.accelerator} (${d.cluster})`,
     `plan: TP ${plan.tp} PP ${plan.pp} DP ${plan.dp} CP ${plan.cp} EP ${plan.ep}, virtual stages ${plan.virtualStages}, ` +
       `micro-batch ${plan.microBatchSize} x ${plan.microBatchesPerStep} per replica, global batch ${plan.globalBatchSize}, ` +
-      `recompute ${plan.recompute}, ZeRO ${plan.zeroStage}` +
+      `recompute ${plan.recompute}${plan.recomputeModules === undefined ? "" : ` (${plan.recomputeModules})`}, ZeRO ${plan.zeroStage}` +
+      (plan.optimizerPrecision === undefined ? "" : `, optimizer states ${plan.optimizerPrecision}`) +
       (plan.expertDispatch === undefined
         ? ""
         : `, experts ${plan.expertDispatch}${plan.maxNodesPerToken === undefined ? "" : ` to <= ${plan.maxNodesPerToken} nodes`}${plan.expertCommOverlap ? " with all-to-alls overlapped" : ""}${plan.expertImbalance !== undefined && plan.expertImbalance !== 1 ? `, busiest card ${plan.expertImbalance}x the mean load` : ""}`),

@@ -227,7 +227,15 @@ export function runLoadedScenario(
         globalBatchSize: plan.globalBatchSize,
         microBatchesPerStep: plan.microBatchesPerStep,
         recompute: plan.recompute,
+        ...(plan.recompute === "selective" && plan.recomputeModules !== undefined
+          ? { recomputeModules: plan.recomputeModules.join(", ") }
+          : {}),
         zeroStage: plan.zeroStage,
+        ...(plan.optimizerPrecision === undefined
+          ? {}
+          : {
+              optimizerPrecision: `master ${plan.optimizerPrecision.mainParams}, moments ${plan.optimizerPrecision.moments}`,
+            }),
         ...(plan.ep > 1
           ? {
               expertDispatch: plan.expertDispatch?.mode ?? "all-to-all",
