@@ -8,7 +8,7 @@ import {
   type Op,
   operandBytes,
 } from "./ops.js";
-import { ffnMatrices, kvHeadsPerRank, kvReplicaParams, layerParams } from "./params.js";
+import { ffnMatrices, kvHeadsPerRank, layerParamsPerCard } from "./params.js";
 import { type RecomputeModule, type ResolvedPlan, recomputes, type resolvePlan } from "./plan-spec.js";
 
 /**
@@ -473,9 +473,7 @@ function mirrorComm(c: CommNeed, firstAttnOp: string): CommNeed | null {
 
 /** ZeRO-3: the layer's weights all-gathered before its forward and backward; gradients reduce-scattered after. */
 function zero3Comms(m: Model, p: ReturnType<typeof resolvePlan>, kind: LayerKind): CommNeed[] {
-  const lp = layerParams(m, kind);
-  const dense = lp.tpSharded / p.tp + lp.replicated + kvReplicaParams(m, p.tp);
-  const expert = lp.routedExperts / p.ep;
+  const { dense, expert } = layerParamsPerCard(m, p, kind);
   const gradBytes = p.gradReducePrecision === "fp32" ? 4 : 2;
   const out: CommNeed[] = [];
   const add = (group: "dp" | "expert-dp", params: number) => {

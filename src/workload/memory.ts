@@ -7,7 +7,7 @@ import {
   optimizerStateBytesPerParam,
   weightBytesPerParam,
 } from "./optimizer.js";
-import { kvHeadsPerRank, kvReplicaParams, layerParams, paramsPerCard } from "./params.js";
+import { kvHeadsPerRank, layerParamsPerCard, paramsPerCard } from "./params.js";
 import {
   type ParallelPlan,
   type RecomputeModule,
@@ -217,9 +217,8 @@ export function memoryPerCard(m: Model, plan: ResolvedPlan, stage: number): Memo
 function zero3GatheredBytes(m: Model, p: ResolvedPlan, chunks: readonly (readonly number[])[]): number {
   let largest = 0;
   for (const kind of new Set(chunks.flat().map((l) => m.layerKinds[l] ?? "dense"))) {
-    const lp = layerParams(m, kind);
-    const params = lp.tpSharded / p.tp + lp.replicated + kvReplicaParams(m, p.tp) + lp.routedExperts / p.ep;
-    largest = Math.max(largest, params);
+    const lp = layerParamsPerCard(m, p, kind);
+    largest = Math.max(largest, lp.dense + lp.expert);
   }
   return largest * (2 * ACTIVATION_BYTES + gradientBytesPerParam(p));
 }

@@ -114,6 +114,15 @@ export interface CardParams {
   expert: number;
 }
 
+/** One layer's parameters on one card: matrices split over TP, KV replicas, routed experts split over EP. */
+export function layerParamsPerCard(m: Model, plan: Pick<ParallelPlan, "tp" | "ep">, kind: LayerKind): CardParams {
+  const p = layerParams(m, kind);
+  return {
+    dense: p.tpSharded / plan.tp + p.replicated + kvReplicaParams(m, plan.tp),
+    expert: p.routedExperts / plan.ep,
+  };
+}
+
 export function paramsPerCard(m: Model, plan: ParallelPlan, stage: number): CardParams {
   const chunks = stageLayerIndices(m.layers, plan)[stage];
   if (chunks === undefined) throw new RangeError(`paramsPerCard: stage ${stage} out of range for pp ${plan.pp}`);
@@ -121,9 +130,9 @@ export function paramsPerCard(m: Model, plan: ParallelPlan, stage: number): Card
   let expert = 0;
   for (const chunk of chunks) {
     for (const l of chunk) {
-      const p = layerParams(m, m.layerKinds[l] ?? "dense");
-      dense += p.tpSharded / plan.tp + p.replicated + kvReplicaParams(m, plan.tp);
-      expert += p.routedExperts / plan.ep;
+      const p = layerParamsPerCard(m, plan, m.layerKinds[l] ?? "dense");
+      dense += p.dense;
+      expert += p.expert;
     }
   }
   const positions = m.rotary ? 0 : m.seqLength * m.hiddenSize;
