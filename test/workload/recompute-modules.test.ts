@@ -7,6 +7,7 @@ import { adamBytesPerParam, optimizerOps, optimizerStateBytesPerParam } from "..
 import { paramsPerCard } from "../../src/workload/params.js";
 import { checkPlan } from "../../src/workload/plan-check.js";
 import type { ParallelPlanSpec } from "../../src/workload/plan-spec.js";
+import { runCli } from "../helpers/run-cli.js";
 import { loadModel, plan } from "./helpers.js";
 
 /**
@@ -201,5 +202,30 @@ describe("ZeRO-3 / FSDP gathered-layer buffers", () => {
       2 * h;
     const extra = memoryPerCard(llama, z3, 0).buffersBytes - memoryPerCard(llama, z1, 0).buffersBytes;
     expect(extra).toBeCloseTo(layer * (2 * 2 + 2), -3);
+  });
+});
+
+describe("bad input from the CLI (exit 1, the field, no stack trace)", () => {
+  const SCENARIO = "topologies/scenarios/gpt3-175b-h100-1024.yaml";
+  it("a recomputed module the model lacks", () => {
+    const r = runCli([
+      "run",
+      SCENARIO,
+      "--set",
+      "parallel.recompute=selective",
+      "--set",
+      "parallel.recomputeModules=[layernorm,mla_up_proj]",
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `${SCENARIO}: parallel.recomputeModules.1: mla_up_proj: the model has no MLA attention (model.mla)`,
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+  it("an optimizer-state dtype that is not fp32 or bf16", () => {
+    const r = runCli(["run", SCENARIO, "--set", "parallel.optimizerPrecision.moments=fp16"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('parallel.optimizerPrecision.moments: expected one of "fp32", "bf16", found "fp16"');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
