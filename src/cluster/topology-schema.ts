@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AcceleratorOverridesSchema, AcceleratorSpecSchema } from "../hardware/accelerator-spec.js";
 import { CATALOG_NAMES, isCatalogName } from "../hardware/catalog.js";
+import { gemmOverrideIssue } from "../hardware/resolve.js";
 import { didYouMean } from "../input/suggest.js";
 import { checkNodeGroups, scaleUpGBpsOfRef, usesTopLevelScaleUp } from "./node-groups.js";
 import { checkTopology } from "./topology-checks.js";
@@ -251,6 +252,18 @@ export const TopologySpecSchema = TopologyShapeSchema.superRefine((t, ctx) => {
       message: `expected a catalog accelerator (${CATALOG_NAMES.join(", ")}) or an inline 'spec', found '${t.accelerator.name}'${didYouMean(t.accelerator.name, CATALOG_NAMES, false)}`,
     });
   }
+  const gemmIssue = gemmOverrideIssue(t.accelerator);
+  if (gemmIssue)
+    ctx.addIssue({ code: "custom", path: ["accelerator", "overrides", "efficiency", "gemm"], message: gemmIssue });
+  (t.nodeGroups ?? []).forEach((g, i) => {
+    const issue = g.accelerator ? gemmOverrideIssue(g.accelerator) : null;
+    if (issue)
+      ctx.addIssue({
+        code: "custom",
+        path: ["nodeGroups", i, "accelerator", "overrides", "efficiency", "gemm"],
+        message: issue,
+      });
+  });
   // The top-level scale-up default must exist only where some node takes it (every node, without nodeGroups).
   const topLevelRatesUsed = t.nodeGroups === undefined || t.nodeGroups.some(usesTopLevelScaleUp);
   for (const p of [

@@ -44,6 +44,60 @@ const attentionCurve = (pass: "forward" | "backward") =>
       `Fused (flash) attention ${pass} efficiency: [keyTokens, fraction of the BF16 peak] points, ascending, interpolated in log2(keyTokens); absent: efficiency.matmul`,
     );
 
+const kHalf = (precision: string) =>
+  z
+    .number()
+    .min(0)
+    .max(1e6)
+    .describe(`${precision} GEMMs: the reduction dimension (elements) at which the k-ramp k / (k + kHalf) is one half`);
+
+/** GEMMs by shape (src/hardware/gemm-shape.ts, docs/model.md "Compute: GEMMs by shape"). */
+export const GemmModelSpecSchema = z
+  .strictObject({
+    computeUnits: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .describe("Compute units (SMs, matrix cores) a GEMM's output tiles spread over"),
+    occupancyTile: z
+      .number()
+      .int()
+      .min(1)
+      .max(4096)
+      .describe(
+        "Edge, in elements, of the output tile the occupancy counts (fewer tiles than units leaves units idle)",
+      ),
+    fixedUs: z.number().min(0).max(1e4).describe("Fixed time per GEMM kernel in a training step, microseconds"),
+    ceiling: z
+      .strictObject({
+        bf16: fraction("Fraction of the dense BF16 peak the largest BF16 GEMMs reach"),
+        fp8: fraction("Fraction of the dense FP8 peak the largest FP8 GEMMs with per-tensor scales reach")
+          .optional()
+          .describe("absent: bf16's"),
+        fp8Blockwise: fraction(
+          "Fraction of the dense FP8 peak the largest FP8 GEMMs with per-block scales (fp8Scaling blockwise) reach",
+        )
+          .optional()
+          .describe("absent: fp8's"),
+      })
+      .describe(
+        "Per precision, the large-GEMM efficiency; an override of efficiency.matmul / matmulFp8 alone scales these by the same ratio",
+      ),
+    kHalf: z
+      .strictObject({
+        bf16: kHalf("BF16"),
+        fp8: kHalf("FP8 (per-tensor scales)").optional().describe("absent: bf16's"),
+        fp8Blockwise: kHalf("FP8 (per-block scales)").optional().describe("absent: fp8's"),
+      })
+      .describe("Per precision, the k at which the k-ramp is one half"),
+  })
+  .describe(
+    "GEMMs by shape (training): each GEMM's time is fixedUs + its FLOPs at peak × ceiling × occupancy × k / (k + kHalf) (or its bytes, if slower); matmul / matmulFp8 stay the typical GEMM for the serving cost model",
+  );
+
+export type GemmModelSpec = z.infer<typeof GemmModelSpecSchema>;
+
 export const EfficiencySpecSchema = z
   .strictObject({
     matmul: fraction(
@@ -61,6 +115,7 @@ export const EfficiencySpecSchema = z
     ).optional(),
     attentionForward: attentionCurve("forward").optional(),
     attentionBackward: attentionCurve("backward").optional(),
+    gemm: GemmModelSpecSchema.optional(),
   })
   .describe("Achievable fractions of peak: assumptions, not datasheet figures");
 
@@ -83,7 +138,18 @@ export type AcceleratorSpec = z.infer<typeof AcceleratorSpecSchema>;
 
 /** What-if overrides: any field of the spec, efficiency fields individually. */
 export const AcceleratorOverridesSchema = AcceleratorSpecSchema.partial()
-  .extend({ efficiency: EfficiencySpecSchema.partial().optional() })
+  .extend({
+    efficiency: EfficiencySpecSchema.partial()
+      .extend({
+        gemm: GemmModelSpecSchema.partial()
+          .extend({
+            ceiling: GemmModelSpecSchema.shape.ceiling.partial().optional(),
+            kHalf: GemmModelSpecSchema.shape.kHalf.partial().optional(),
+          })
+          .optional(),
+      })
+      .optional(),
+  })
   .describe("Per-field overrides of the catalog entry (what-if studies)");
 
 export type AcceleratorOverrides = z.infer<typeof AcceleratorOverridesSchema>;

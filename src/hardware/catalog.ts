@@ -27,6 +27,10 @@ const EFFICIENCY_A100 = {
   // Sourced: 8xA100 NVLink3/NVSwitch nccl-tests all-reduce busbw is 230-250 GB/s on 300 GB/s links
   // (reference/collectives.csv, vendor nccl-tests guide): 240 / 300 = 0.80 of the wire rate.
   scaleUp: 0.8,
+  // No GEMM model (src/hardware/gemm-shape.ts): no measured A100 shape table was found. Tried 2026-12-07
+  // with the H100 fit carried over (108 SMs, kHalf 57 scaled by SM throughput, ceiling 0.70): the table's
+  // mean error fell to 3.6% but the calibration grew less stable (leave-one-out 2.0% → 2.8%, worst −7.8%;
+  // chosen on the 5 smallest models, the 5 largest at 5.1% instead of 3.2%), so not shipped (docs/model.md).
 };
 /**
  * cuDNN fused attention (BF16, head dim 128) on H100 SXM5 in the FlashAttention-3 paper (Shah et al. 2024,
@@ -42,7 +46,42 @@ function attentionCurve(tflops: readonly number[]): [number, number][] {
   return FA3_CUDNN_H100.tokens.map((t, i) => [t, (tflops[i] as number) / FA3_CUDNN_H100.peakBf16Tflops]);
 }
 
+/**
+ * GEMMs by shape on Hopper (H100/H800/H200 SXM: 132 SMs, NVIDIA H100 Tensor Core GPU Architecture
+ * whitepaper, "H100 SXM5 ... 132 SMs"), src/hardware/gemm-shape.ts. Component measurements, fitted by
+ * least squares on log time (the fit is reproduced by test/hardware/gemm-shape.test.ts):
+ * - BF16 and fixedUs: OpenXLA's measured H100 GEMM table (xla/service/gpu/model/matmul_interpolator_data.h,
+ *   "sm_90", bf16xbf16->bf16, 375 shapes b ∈ {1,2,4} × m, n, k ∈ {256 … 4096}; openxla/xla commit b2766086,
+ *   "Update Latency-hiding scheduler cost model for GEMMS on H100", Aug 2025): ceiling 0.836, kHalf 148,
+ *   fixed 5.6 µs per kernel, occupancy counted in 64×64 tiles; mean absolute error 4.5% over the 375 shapes
+ *   (1.9% over the 75 taking over 30 µs). Whole-wave quantization fits worse (mean error 15% with
+ *   128×128 tiles): cuBLAS's Hopper kernels are persistent.
+ * - FP8 with per-tensor scales (Transformer Engine's delayed and current scaling: cuBLAS FP8 GEMMs): kHalf
+ *   296, twice BF16's, derived (the fixed per-tile cost, worth kHalf main-loop steps, is the same time while
+ *   FP8's main loop runs twice as fast); ceiling 0.723 from the best measured FP8 cuBLAS GEMM on H100 SXM,
+ *   1,402.6 TFLOP/s at 1024×9216×14336 (stas00/ml-engineering compute/accelerator/README.md, "Maximum
+ *   Achievable Matmul FLOPS"): 1,402.6 / 1,979 / (14336 / (14336 + 296)) = 0.723 (a timing loop of
+ *   back-to-back kernels: no fixed time taken out). The same way, the BF16 curve gives 0.82 for a large
+ *   GEMM against that table's best BF16 GEMM at 794.5 / 989.5 = 0.803.
+ * - FP8 with per-block scales (fp8Scaling blockwise: DeepSeek's fine-grained FP8): DeepGEMM's H800 table
+ *   (deepseek-ai/DeepGEMM README "Performance", commit 327ec92), its 16 rows with m ≥ 256 per group
+ *   (normal and grouped), timed as kernels alone (bench_kineto), so fitted with no fixed time:
+ *   ceiling 0.642, kHalf 357 (within 20% of the 296 above); mean absolute error 14% (DeepGEMM "does not behave
+ *   very well on some shapes", its README says).
+ * ASSUMPTION: the microbenchmarks' clocks hold in a training step (no power throttling modelled), and the
+ * fixed time is paid by every GEMM kernel of the step (not hidden by asynchronous launch).
+ */
+const GEMM_HOPPER = {
+  computeUnits: 132,
+  occupancyTile: 64,
+  fixedUs: 5.6,
+  ceiling: { bf16: 0.836, fp8: 0.723, fp8Blockwise: 0.642 },
+  kHalf: { bf16: 148, fp8: 296, fp8Blockwise: 357 },
+};
+
 const EFFICIENCY_HOPPER = {
+  // matmul and matmulFp8: the typical GEMM, for the serving cost model (which has no shapes); training prices
+  // each GEMM by its shape (GEMM_HOPPER above).
   // ASSUMPTION: Hopper GEMMs are power/clock-limited at 700 W. For scale: the best BF16 cuBLAS GEMM measured
   // on H100 SXM reaches 794.5 of 989 TFLOP/s (0.803; stas00/ml-engineering, compute/accelerator/README.md,
   // "Maximum Achievable Matmul FLOPS"); a training step's GEMMs are smaller and oddly shaped, so 0.75.
@@ -73,6 +112,7 @@ const EFFICIENCY_HOPPER = {
   // backward 2.5x the forward), as src/workload/layer-ops.ts does. Other head dims use this curve (ASSUMPTION).
   attentionForward: attentionCurve(FA3_CUDNN_H100.forwardTflops),
   attentionBackward: attentionCurve(FA3_CUDNN_H100.backwardTflops),
+  gemm: GEMM_HOPPER,
 };
 const EFFICIENCY_B200 = {
   matmul: 0.7, // ASSUMPTION: new generation, power-limited and less mature kernels: lower fraction than Hopper.
@@ -110,6 +150,10 @@ function entry(spec: AcceleratorSpec, source: string, extra: Record<string, stri
       ? "CALIBRATION on the Megatron-LM 2021 table (one parameter; ASSUMPTION, not a measurement: src/hardware/catalog.ts)"
       : EFFICIENCY_NOTE;
   sources["efficiency.memory"] = EFFICIENCY_NOTE;
+  if (spec.efficiency.gemm !== undefined) {
+    sources["efficiency.gemm"] =
+      "openxla/xla xla/service/gpu/model/matmul_interpolator_data.h (commit b2766086): H100 GEMM table (sm_90, 375 BF16 shapes); FP8 ceiling from stas00/ml-engineering compute/accelerator/README.md (best FP8 cuBLAS GEMM), blockwise FP8 from deepseek-ai/DeepGEMM README.md (src/hardware/catalog.ts)";
+  }
   if (spec.efficiency.matmulFp8 !== undefined) {
     sources["efficiency.matmulFp8"] =
       "deepseek-ai/DeepGEMM README.md (commit 327ec92): mean of the ten M=4096 FP8 GEMM rows on H800, 1,233 of 1,979 TFLOP/s";

@@ -1,5 +1,11 @@
-import type { AcceleratorOverrides, AcceleratorSpec } from "./accelerator-spec.js";
+import {
+  type AcceleratorOverrides,
+  type AcceleratorSpec,
+  type GemmModelSpec,
+  GemmModelSpecSchema,
+} from "./accelerator-spec.js";
 import { ACCELERATOR_CATALOG, isCatalogName } from "./catalog.js";
+import type { GemmModel } from "./gemm-shape.js";
 import type { Accelerator } from "./types.js";
 
 /** How a topology file names its accelerator (see AcceleratorRefSchema in src/cluster/topology-schema.ts). */
@@ -27,17 +33,93 @@ export function resolveAccelerator(ref: AcceleratorRef): Accelerator {
     throw new Error(`resolveAccelerator: '${ref.name}' is not in the catalog and no spec was given`);
   }
   const o = ref.overrides ?? {};
-  const spec: AcceleratorSpec = {
-    ...base,
-    ...o,
-    efficiency: { ...base.efficiency, ...o.efficiency },
-  };
+  const efficiency = { ...base.efficiency, ...o.efficiency } as AcceleratorSpec["efficiency"];
+  const gemm = mergedGemm(base, o);
+  if (gemm) efficiency.gemm = gemm;
+  const spec: AcceleratorSpec = { ...base, ...o, efficiency };
   for (const [key, value] of Object.entries(o)) {
     if (key === "efficiency" && value && typeof value === "object") {
       for (const k of Object.keys(value)) sources[`efficiency.${k}`] = "topology file override";
     } else sources[key] = "topology file override";
   }
   return toAccelerator(ref.name, spec, sources);
+}
+
+/** The base card's GEMM model with an override's fields (bf16 / fp8 merged field by field); undefined: none. */
+function mergedGemm(base: AcceleratorSpec, o: AcceleratorOverrides): GemmModelSpec | undefined {
+  const b = base.efficiency.gemm;
+  const g = o.efficiency?.gemm;
+  if (!g) return b && scaledCeilings(base, o, b);
+  const merged = { ...b, ...g, ceiling: { ...b?.ceiling, ...g.ceiling }, kHalf: { ...b?.kHalf, ...g.kHalf } };
+  const parsed = GemmModelSpecSchema.safeParse(merged);
+  if (parsed.success && g.ceiling === undefined && b) return scaledCeilings(base, o, parsed.data);
+  // The topology schema reports an incomplete model (gemmOverrideIssue) before any resolve.
+  if (!parsed.success) throw new Error("resolveAccelerator: incomplete efficiency.gemm");
+  return parsed.data;
+}
+
+/**
+ * A what-if on efficiency.matmul / matmulFp8 (the typical GEMM) without GEMM ceilings of its own moves the
+ * card's ceilings by the same ratio, so it means the same thing for training's shaped GEMMs as for serving.
+ */
+function scaledCeilings<T extends { ceiling: GemmModelSpec["ceiling"] }>(
+  base: AcceleratorSpec,
+  o: AcceleratorOverrides,
+  g: T,
+): T {
+  const e = base.efficiency;
+  const bf16 = o.efficiency?.matmul === undefined ? 1 : o.efficiency.matmul / e.matmul;
+  const fp8Base = e.matmulFp8 ?? e.matmul;
+  const fp8Override = o.efficiency?.matmulFp8 ?? (e.matmulFp8 === undefined ? o.efficiency?.matmul : undefined);
+  const fp8 = fp8Override === undefined ? 1 : fp8Override / fp8Base;
+  if (bf16 === 1 && fp8 === 1) return g;
+  const c = g.ceiling;
+  const cap = (x: number) => Math.min(1, x);
+  return {
+    ...g,
+    ceiling: {
+      bf16: cap(c.bf16 * bf16),
+      ...(c.fp8 === undefined ? {} : { fp8: cap(c.fp8 * fp8) }),
+      ...(c.fp8Blockwise === undefined ? {} : { fp8Blockwise: cap(c.fp8Blockwise * fp8) }),
+    },
+  };
+}
+
+/**
+ * Why an accelerator reference's efficiency.gemm override cannot be used, or null: a card without a GEMM
+ * model takes one only whole (every field), and an override never leaves it incomplete.
+ */
+export function gemmOverrideIssue(ref: AcceleratorRef): string | null {
+  const g = ref.overrides?.efficiency?.gemm;
+  if (!g) return null;
+  const base = ref.spec ?? (isCatalogName(ref.name) ? ACCELERATOR_CATALOG[ref.name].spec : undefined);
+  if (!base) return null;
+  try {
+    mergedGemm(base, ref.overrides ?? {});
+    return null;
+  } catch {
+    return base.efficiency.gemm
+      ? "expected a complete GEMM model once merged with the card's"
+      : `${ref.name} has no GEMM model to override: expected all of computeUnits, occupancyTile, fixedUs, ceiling.bf16 and kHalf.bf16 (fp8 and fp8Blockwise optional)`;
+  }
+}
+
+function gemmModel(g: GemmModelSpec): GemmModel {
+  return {
+    computeUnits: g.computeUnits,
+    occupancyTile: g.occupancyTile,
+    fixedS: g.fixedUs * 1e-6,
+    ceiling: {
+      bf16: g.ceiling.bf16,
+      ...(g.ceiling.fp8 === undefined ? {} : { fp8: g.ceiling.fp8 }),
+      ...(g.ceiling.fp8Blockwise === undefined ? {} : { fp8Blockwise: g.ceiling.fp8Blockwise }),
+    },
+    kHalf: {
+      bf16: g.kHalf.bf16,
+      ...(g.kHalf.fp8 === undefined ? {} : { fp8: g.kHalf.fp8 }),
+      ...(g.kHalf.fp8Blockwise === undefined ? {} : { fp8Blockwise: g.kHalf.fp8Blockwise }),
+    },
+  };
 }
 
 export function toAccelerator(name: string, spec: AcceleratorSpec, sources: Record<string, string>): Accelerator {
@@ -60,6 +142,7 @@ export function toAccelerator(name: string, spec: AcceleratorSpec, sources: Reco
       ...(spec.efficiency.attentionBackward === undefined
         ? {}
         : { attentionBackward: spec.efficiency.attentionBackward }),
+      ...(spec.efficiency.gemm === undefined ? {} : { gemm: gemmModel(spec.efficiency.gemm) }),
     },
     sources,
   };

@@ -1,3 +1,4 @@
+import { type GemmShape, gemmShapeEfficiency } from "./gemm-shape.js";
 import type { Accelerator } from "./types.js";
 
 /**
@@ -11,8 +12,10 @@ import type { Accelerator } from "./types.js";
  * An op may carry its own precision (attention cores run in BF16 under FP8
  * training) and, for fused attention, its pass and key length: those are timed
  * on the card's attention curve (efficiency.attentionForward/Backward).
- * No kernel-launch latency is added (ASSUMPTION: kernels are large enough at
- * the scales simulated; see docs/model.md).
+ * A matmul that carries its GEMM shape, on a card with a GEMM model (efficiency.gemm), is timed by
+ * shape (src/hardware/gemm-shape.ts): the model's ceiling × occupancy × k-ramp,
+ * plus the model's fixed time per GEMM kernel. Other kernels get no launch latency (ASSUMPTION:
+ * docs/model.md, "Compute: GEMMs by shape").
  */
 export interface RooflineOp {
   kind: "matmul" | "memory";
@@ -24,6 +27,8 @@ export interface RooflineOp {
   attention?: { pass: "forward" | "backward"; keyTokens: number };
   /** A memory op that streams whole buffers (the optimizer's multi-tensor kernels): efficiency.memory, not elementwise. */
   streaming?: boolean;
+  /** A GEMM's shape: timed by shape where the card has a GEMM model (efficiency.gemm). */
+  gemm?: GemmShape;
 }
 
 export type MatmulPrecision = "bf16" | "fp8";
@@ -83,6 +88,11 @@ export function opTimeS(op: RooflineOp, accelerator: Accelerator, precision: Mat
   }
   const memoryS = op.bytes / (accelerator.hbmBytesPerS * accelerator.efficiency.memory);
   const p = op.precision ?? precision;
+  const gemmModel = accelerator.efficiency.gemm;
+  if (op.gemm && gemmModel && !op.attention) {
+    const computeS = op.flops / (matmulPeakFlopsPerS(accelerator, p) * gemmShapeEfficiency(gemmModel, p, op.gemm));
+    return gemmModel.fixedS + Math.max(computeS, memoryS);
+  }
   const efficiency = op.attention
     ? attentionEfficiency(accelerator, op.attention.pass, op.attention.keyTokens)
     : matmulEfficiency(accelerator, p);

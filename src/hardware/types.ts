@@ -2,6 +2,8 @@
  * A resolved accelerator: catalog entry merged with the topology file's
  * overrides. SI units, unit in every name.
  */
+import type { GemmModel } from "./gemm-shape.js";
+
 export type Dtype = "fp32" | "tf32" | "bf16" | "fp8";
 
 export interface Accelerator {
@@ -31,6 +33,12 @@ export interface Accelerator {
      */
     attentionForward?: readonly (readonly [number, number])[];
     attentionBackward?: readonly (readonly [number, number])[];
+    /**
+     * GEMMs by shape (src/hardware/gemm-shape.ts): where present, training prices each GEMM whose shape it
+     * knows from this model (its ceilings × occupancy × k-ramp, plus a fixed time per kernel); matmul /
+     * matmulFp8 stay the typical GEMM's efficiency for the serving cost model, which has no shapes.
+     */
+    gemm?: GemmModel;
   };
   /** Scale-up (NVLink / HCCS / UB / ICI) bandwidth per card per direction, bytes/s, where the catalog knows it. */
   scaleUpBytesPerS?: number;

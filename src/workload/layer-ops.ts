@@ -1,3 +1,4 @@
+import { backwardGemmShapes, type GemmShape } from "../hardware/gemm-shape.js";
 import type { LayerKind, Model } from "./model-spec.js";
 import {
   ACTIVATION_BYTES,
@@ -92,6 +93,7 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
 
   const fp8 = p.precision === "fp8";
   const quantizeBytes = FP8_QUANTIZE_BYTES_PER_ELEMENT[p.fp8Scaling];
+  const blockScaled = fp8 && p.fp8Scaling === "blockwise";
   // The recompute module the ops being added belong to (Megatron-Core's --recompute-modules).
   let module: RecomputeModule | undefined;
   const mm = (name: string, M: number, K: number, N: number, weightGroups = 1, batch = 1) => {
@@ -104,6 +106,7 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
         flops: 2 * M * K * N * batch,
         bytes: batch * (M * K * A + K * N * A + M * N * A),
         precision: "bf16",
+        gemm: { m: M, n: N, k: K, groups: batch },
       };
       items.push({ op, mm: { M, K, N, batch, weightGroups }, module });
       return;
@@ -122,6 +125,7 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
       kind: "matmul",
       flops: 2 * M * K * N * batch,
       bytes: batch * (M * K * ein + M * N * A) + weightGroups * K * N * ein,
+      gemm: { ...gemmShapeOf({ M, K, N, batch, weightGroups }), ...(blockScaled ? { blockScaled } : {}) },
     };
     items.push({
       op,
@@ -383,6 +387,15 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
   return { kind, forward, backward, recompute, comms };
 }
 
+/**
+ * The GEMM kernel of a matmul item: grouped expert GEMMs run one product per local expert (Megatron-Core's
+ * moe_grouped_gemm), each over its share of the token-expert pairs; batched products one per batch entry.
+ */
+function gemmShapeOf(s: MatmulShape): GemmShape {
+  if (s.weightGroups > 1) return { m: (s.M * s.batch) / s.weightGroups, n: s.N, k: s.K, groups: s.weightGroups };
+  return { m: s.M, n: s.N, k: s.K, groups: s.batch };
+}
+
 function backwardOf(it: Item, ein: number): Op[] {
   const { op } = it;
   if (it.forwardOnly) return [];
@@ -413,11 +426,12 @@ function backwardOf(it: Item, ein: number): Op[] {
   }
   const { M, K, N, batch, weightGroups } = it.mm;
   const flops = 2 * M * K * N * batch;
+  const shapes = backwardGemmShapes(op.gemm ?? gemmShapeOf(it.mm));
   if (weightGroups === 0) {
     // Batched activation×activation product: gradients w.r.t. both operands.
     return [
-      { name: `${op.name}.grad1`, kind: "matmul", flops, bytes: op.bytes, precision: "bf16" },
-      { name: `${op.name}.grad2`, kind: "matmul", flops, bytes: op.bytes, precision: "bf16" },
+      { name: `${op.name}.grad1`, kind: "matmul", flops, bytes: op.bytes, precision: "bf16", gemm: shapes.dgrad },
+      { name: `${op.name}.grad2`, kind: "matmul", flops, bytes: op.bytes, precision: "bf16", gemm: shapes.wgrad },
     ];
   }
   const W = weightGroups * K * N;
@@ -427,9 +441,21 @@ function backwardOf(it: Item, ein: number): Op[] {
   return [
     ...quantize,
     // dX (M×K) = dY (M×N) · Wᵀ
-    { name: `${op.name}.dgrad`, kind: "matmul", flops, bytes: M * N * ein + W * ein + M * K * ACTIVATION_BYTES },
+    {
+      name: `${op.name}.dgrad`,
+      kind: "matmul",
+      flops,
+      bytes: M * N * ein + W * ein + M * K * ACTIVATION_BYTES,
+      gemm: shapes.dgrad,
+    },
     // dW (K×N) = Xᵀ · dY, accumulated into the fp32 main grad
-    { name: `${op.name}.wgrad`, kind: "matmul", flops, bytes: M * K * ein + M * N * ein + W * WGRAD_ACCUMULATE_BYTES },
+    {
+      name: `${op.name}.wgrad`,
+      kind: "matmul",
+      flops,
+      bytes: M * K * ein + M * N * ein + W * WGRAD_ACCUMULATE_BYTES,
+      gemm: shapes.wgrad,
+    },
   ];
 }
 

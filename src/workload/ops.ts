@@ -1,4 +1,5 @@
 import type { CollectiveOp } from "../collectives/types.js";
+import type { GemmShape } from "../hardware/gemm-shape.js";
 
 /**
  * One compute kernel on one card: FLOPs and HBM traffic (bytes read +
@@ -16,6 +17,8 @@ export interface Op {
   attention?: { pass: "forward" | "backward"; keyTokens: number };
   /** A memory op streaming whole buffers (the optimizer's multi-tensor kernels): priced at efficiency.memory. */
   streaming?: boolean;
+  /** A GEMM's shape: timed by shape where the card has a GEMM model (src/hardware/gemm-shape.ts). */
+  gemm?: GemmShape;
 }
 
 /**
@@ -89,5 +92,6 @@ export function matmulOp(name: string, M: number, K: number, N: number, ein: num
     kind: "matmul",
     flops: 2 * M * K * N * batch,
     bytes: batch * (M * K * ein + K * N * ein + M * N * ACTIVATION_BYTES),
+    gemm: { m: M, n: N, k: K, groups: batch },
   };
 }

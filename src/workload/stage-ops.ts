@@ -1,3 +1,4 @@
+import { backwardGemmShapes } from "../hardware/gemm-shape.js";
 import { WGRAD_ACCUMULATE_BYTES } from "./layer-ops.js";
 import type { Model } from "./model-spec.js";
 import {
@@ -89,6 +90,7 @@ export function stageExtras(m: Model, plan: ResolvedPlan, stage: number): StageE
     // The output layer is Megatron-Core's own ColumnParallelLinear, not a Transformer Engine module, so it
     // runs in BF16 under FP8 training (fp8_autocast only reaches TE modules).
     const logits: Op = { ...matmulOp("logits", T, h, V, A), precision: "bf16" };
+    const logitsGrads = backwardGemmShapes({ m: T, n: V, k: h, groups: 1 });
     const ce = memoryOp("cross-entropy", T * V * CROSS_ENTROPY_BYTES_PER_LOGIT, T * V);
     out.forwardTail.push(norm, logits, ce);
     out.backwardTail.push(
@@ -99,6 +101,7 @@ export function stageExtras(m: Model, plan: ResolvedPlan, stage: number): StageE
         flops: logits.flops,
         bytes: T * V * A + h * V * A + T * h * A,
         precision: "bf16",
+        gemm: logitsGrads.dgrad,
       },
       {
         name: "logits.wgrad",
@@ -106,6 +109,7 @@ export function stageExtras(m: Model, plan: ResolvedPlan, stage: number): StageE
         flops: logits.flops,
         bytes: T * h * A + T * V * A + h * V * WGRAD_ACCUMULATE_BYTES,
         precision: "bf16",
+        gemm: logitsGrads.wgrad,
       },
       bwdMem(norm),
     );

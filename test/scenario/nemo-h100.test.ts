@@ -51,6 +51,11 @@ const ROWS: Record<string, { model: string; release: string }> = {
 // 0.85 for training's memory-bound kernels (2026-11-28).
 const KNOWN_MISSES: Record<string, { low: number; high: number; why: string }> = {
   "gpt-oss-120b-64.yaml": { low: 0.5, high: 1.0, why: "16% MFU published; attention sinks, windows" },
+  // Over since the GEMM shape model (2026-12-07) prices their FP8 GEMMs at measured cuBLAS rates: the NeMo
+  // 24.07 container (mid-2024 kernels, delayed scaling) ran below them; the SMs that TP-overlap kernels take
+  // from the GEMMs (userbuffers' num_sm) are not modelled either (docs/model.md, "NeMo H100 validation").
+  "nemotron-8b-64.yaml": { low: 0.15, high: 0.25, why: "NeMo 24.07 FP8 below measured GEMM rates" },
+  "nemotron-22b-64.yaml": { low: 0.15, high: 0.25, why: "NeMo 24.07 FP8 below measured GEMM rates" },
 };
 
 /**
@@ -127,7 +132,7 @@ describe("NeMo / Megatron-Bridge DGX-H100 pre-training throughput (reference/tra
     });
   }
 
-  it("mean absolute error over the rows that run is at most 20% (the issue's target is 10%: not met, 14.2% today)", () => {
+  it("mean absolute error over the rows that run is at most 20% (the issue's target is 10%: not met, 15.8% today)", () => {
     expect(errors.length).toBe(Object.keys(ROWS).length - Object.keys(DOES_NOT_RUN).length);
     const mae = errors.reduce((a, b) => a + b, 0) / errors.length;
     expect(mae).toBeLessThanOrEqual(0.2);
