@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { TopologySpecSchema } from "../../src/cluster/topology-schema.js";
 import {
   backwardGemmShapes,
   type GemmModel,
@@ -138,5 +139,36 @@ describe("the shipped Hopper GEMM curves against the measurements they come from
     const op = gemmOp({ m: 1024, n: 9216, k: 14336, groups: 1 }, 1);
     const measuredS = op.flops / 1402.6e12;
     expect(Math.abs(opTimeS(op, H100, "fp8") / measuredS - 1)).toBeLessThan(0.04);
+  });
+});
+
+describe("efficiency.gemm overrides in a topology file", () => {
+  const topology = (accelerator: Record<string, unknown>) =>
+    TopologySpecSchema.safeParse({
+      name: "t",
+      nodes: 1,
+      cardsPerNode: 8,
+      accelerator,
+      scaleUp: { kind: "switched", bandwidthGBps: 300, latencyUs: 1 },
+      scaleOut: { kind: "single-switch", nicsPerNode: 8, nicGbps: 200, latencyUs: 2 },
+    });
+  it("a card without a GEMM model takes one only whole: a partial one is an error naming the field", () => {
+    const r = topology({ name: "A100-SXM4-80GB", overrides: { efficiency: { gemm: { computeUnits: 108 } } } });
+    expect(r.success).toBe(false);
+    const issue = r.error?.issues[0];
+    expect(issue?.path).toEqual(["accelerator", "overrides", "efficiency", "gemm"]);
+    expect(issue?.message).toMatch(/A100-SXM4-80GB has no GEMM model to override: expected all of computeUnits/);
+  });
+  it("a card with one takes single fields, and the resolved model has them", () => {
+    const r = topology({
+      name: "H100-SXM5-80GB",
+      overrides: { efficiency: { gemm: { fixedUs: 0, kHalf: { bf16: 0 } } } },
+    });
+    expect(r.success).toBe(true);
+    const a = resolveAccelerator({
+      name: "H100-SXM5-80GB",
+      overrides: { efficiency: { gemm: { fixedUs: 0, kHalf: { bf16: 0 } } } },
+    });
+    expect(a.efficiency.gemm).toMatchObject({ fixedS: 0, computeUnits: 132, kHalf: { bf16: 0, fp8: 296 } });
   });
 });
