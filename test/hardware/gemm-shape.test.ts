@@ -12,6 +12,7 @@ import {
 } from "../../src/hardware/gemm-shape.js";
 import { resolveAccelerator } from "../../src/hardware/resolve.js";
 import { opTimeS } from "../../src/hardware/roofline.js";
+import { runCli } from "../helpers/run-cli.js";
 
 const H100 = resolveAccelerator({ name: "H100-SXM5-80GB" });
 const H800 = resolveAccelerator({ name: "H800-SXM5-80GB" });
@@ -170,5 +171,16 @@ describe("efficiency.gemm overrides in a topology file", () => {
       overrides: { efficiency: { gemm: { fixedUs: 0, kHalf: { bf16: 0 } } } },
     });
     expect(a.efficiency.gemm).toMatchObject({ fixedS: 0, computeUnits: 132, kHalf: { bf16: 0, fp8: 296 } });
+  });
+});
+
+describe("the CLI on a partial GEMM model", () => {
+  it("validate names file:line:col and the field, exit 1, no stack trace", () => {
+    const r = runCli(["validate", "test/fixtures/gemm/a100-partial-gemm.yaml"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "test/fixtures/gemm/a100-partial-gemm.yaml:10:9: accelerator.overrides.efficiency.gemm: A100-SXM4-80GB has no GEMM model to override: expected all of computeUnits, occupancyTile, fixedUs, ceiling.bf16 and kHalf.bf16",
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
