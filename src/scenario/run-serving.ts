@@ -14,6 +14,7 @@ import type { ResolvedDeployment } from "../workload/serving/deployment-checks.j
 import { expertLoadImbalanceOfTokens } from "../workload/serving/expert-routing.js";
 import { IterationAccount } from "../workload/serving/iteration-account.js";
 import { IterationCostModel, type LinearCommS } from "../workload/serving/iteration-cost.js";
+import { PerOpKernels } from "../workload/serving/per-op-kernels.js";
 import type { RequestStore } from "../workload/serving/request-store.js";
 import { closedLoopLengths, openLoopRequests } from "../workload/serving/request-table.js";
 import { resolveServingPools } from "../workload/serving/serving-pools.js";
@@ -141,6 +142,18 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
       commComputeShare: ep.commComputeShare ?? defaultCommComputeShare(ep.dispatchMode),
       imbalance: (tokens: number) => ep.expertImbalance * statistical(tokens),
       tp,
+      ...(ep.kernels === "per-op"
+        ? {
+            perOp: new PerOpKernels(
+              model,
+              pool.accelerator,
+              d.activations,
+              ep.ep,
+              (moe.experts + ep.redundantExperts) / ep.ep,
+              ep.dispatchPrecision === "fp8",
+            ),
+          }
+        : {}),
     };
   };
   /** Cards of each instance of the pool whose first instance is `from`. */

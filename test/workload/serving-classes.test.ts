@@ -304,10 +304,11 @@ describe("scenarios without classes: the results they gave before request classe
       [
         "topologies/scenarios/llama3-8b-h100-serving.yaml",
         ["serving.traffic.requests=2000", "serving.traffic.warmupRequests=200"],
-        "b0578efe6bf34a827cedd78ce1e9bae8af5b65710674debeef2da14f3e541cd8",
-        0.19227747494523822,
-        27780.479766482524,
-        21205,
+        // Moved on purpose on 2026-12-07: prefill attention on the card's measured attention curve (docs/serving.md).
+        "5596a0e435120a3bddc47a4642559bbe4733adc40cf5afb76b82245cc50aab9e",
+        0.19628511802928783,
+        27699.27591741119,
+        21119,
       ],
       [
         "topologies/scenarios/llama3-70b-h100-pd-fleet.yaml",
@@ -315,10 +316,11 @@ describe("scenarios without classes: the results they gave before request classe
         // Moved on purpose on 2026-11-28: the Hopper FP8 GEMM efficiency 0.709 -> 0.623 (docs/model.md).
         // Events 93,582 -> 78,549 (same day): KV-transfer flows starting at one instant share one
         // activation event (FlowNetwork batching); the requests and metrics are unchanged.
-        "a16e9807f58abcb911459d0f14edcb84a7ab3644b03742f11b7b6efb16df0ebb",
-        4.569944945203695,
-        17153.128550246525,
-        78549,
+        // Moved on purpose on 2026-12-07: prefill attention on the card's measured attention curve.
+        "e6f7b46dffb3d39c99aabf6a9958b409bf838ef2ef402ca2d1f3a07c517e6264",
+        4.710286796551358,
+        17002.181471164546,
+        78195,
       ],
       [
         "topologies/scenarios/llama3-70b-decode-ascend-910c.yaml",

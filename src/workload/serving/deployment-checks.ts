@@ -65,6 +65,7 @@ export function resolveDeployment(
   const accelerator = pool.accelerator;
   if (pool.issue) issues.push(pool.issue);
   if (ep) issues.push(...expertParallelIssues(model, d.tp, d.pp, ep, at));
+  if (ep?.kernels === "per-op") issues.push(...perOpKernelIssues(d.tp, d.weights, d.activations, at));
   const available = topologyCards(topology);
   if (d.firstCard + cards > available) {
     issues.push({
@@ -163,6 +164,33 @@ export function resolveDeployment(
       capacity,
     },
   };
+}
+
+/**
+ * What per-op kernel pricing needs (src/workload/serving/per-op-kernels.ts): attention data-parallel
+ * with whole experts per card (tp 1, the layer model's expert layout), and weights stored in the
+ * precision the GEMMs compute in (the layer model reads each weight in its operand precision).
+ */
+function perOpKernelIssues(
+  tp: number,
+  weights: string,
+  activations: string,
+  at: (...path: (string | number)[]) => (string | number)[],
+): DeploymentIssue[] {
+  const issues: DeploymentIssue[] = [];
+  if (tp !== 1) {
+    issues.push({
+      path: at("tp"),
+      message: `expected tp 1 with expertParallel.kernels per-op (attention data-parallel, whole experts per card), found ${tp}: use kernels fused`,
+    });
+  }
+  if (weights !== activations) {
+    issues.push({
+      path: at("weights"),
+      message: `expected weights in the activations' precision (${activations}) with expertParallel.kernels per-op, found ${weights}: use kernels fused`,
+    });
+  }
+  return issues;
 }
 
 /** What expert parallelism needs of the model and the rest of the deployment. */

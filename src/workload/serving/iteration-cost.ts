@@ -1,4 +1,4 @@
-import { matmulEfficiency, matmulPeakFlopsPerS } from "../../hardware/roofline.js";
+import { attentionEfficiency, matmulEfficiency, matmulPeakFlopsPerS } from "../../hardware/roofline.js";
 import type { Accelerator } from "../../hardware/types.js";
 import type { Model } from "../model-spec.js";
 import { layerParams } from "../params.js";
@@ -9,6 +9,7 @@ import {
   kvBytesPerTokenPerLayer,
   servingStageLayers,
 } from "./deployment-memory.js";
+import type { PerOpKernels, PerOpLayerS } from "./per-op-kernels.js";
 import type { ServingPrecision } from "./serving-spec.js";
 
 /**
@@ -28,6 +29,12 @@ export interface BatchWork {
   prefillContextTokens: number;
   /** Sequences that sample a token this iteration (decodes and prompts completed by this chunk). */
   logitsTokens: number;
+  /**
+   * Σ over prompt chunks of their causal pairs × the keys they attend over (o + c): divided by
+   * prefillAttentionPairs, the pair-weighted key length that sets the attention kernel's efficiency.
+   * Absent: the key length is taken as prefillContextTokens (one chunk).
+   */
+  prefillPairKeyTokens?: number;
 }
 
 /** Time of a collective of `bytes` on a fixed group: latency + bytes / bandwidth (fitted to the network's own prediction). */
@@ -77,6 +84,8 @@ export interface ExpertParallelCost {
   commComputeShare: number;
   /** Most loaded card's expert tokens over the mean, for a batch of this many tokens. */
   imbalance: (tokens: number) => number;
+  /** Per-op kernel pricing of the layers (expertParallel.kernels per-op); absent: the fused-kernel formulas. */
+  perOp?: PerOpKernels;
 }
 
 /** Per-stage coefficients, computed once per deployment. */
@@ -277,16 +286,27 @@ export class IterationCostModel {
   }
 
   /** Adds every stage's kernels for the batch `w` as one card sees it; `expertsS` prices a stage's routed experts. */
-  private addStages(out: IterationBreakdownS, w: BatchWork, expertsS: (st: StageCoefficients) => number): void {
+  private addStages(
+    out: IterationBreakdownS,
+    w: BatchWork,
+    expertsS: (st: StageCoefficients) => number,
+    perOpStage?: (st: StageCoefficients) => PerOpLayerS,
+  ): void {
     const { model, tp, pp } = this.p;
     const F = this.flopsPerS;
     const BW = this.bytesPerS;
     const T = w.tokens;
     const kvB = this.kvBytesPerTokenPerLayer;
     const layers = this.stages.reduce((n, st) => n + st.layers, 0);
+    const keyTokens =
+      w.prefillAttentionPairs > 0
+        ? (w.prefillPairKeyTokens ?? w.prefillContextTokens * w.prefillAttentionPairs) / w.prefillAttentionPairs
+        : 0;
+    const prefillAttnFlopsPerS =
+      matmulPeakFlopsPerS(this.p.accelerator, "bf16") * attentionEfficiency(this.p.accelerator, "forward", keyTokens);
     const prefillAttn = roof(
       out,
-      (this.prefillFlopsPerPair * w.prefillAttentionPairs) / this.attentionFlopsPerS,
+      (this.prefillFlopsPerPair * w.prefillAttentionPairs) / prefillAttnFlopsPerS,
       (w.prefillContextTokens * kvB) / BW,
       layers,
     );
@@ -300,11 +320,20 @@ export class IterationCostModel {
     const allReduceS =
       tp > 1 && T > 0 ? this.p.tpAllReduce.latencyS + this.p.tpAllReduce.sPerByte * activationBytes : 0;
     for (const st of this.stages) {
-      if (T > 0) out.linear += roof(out, (st.linearFlopsPerToken * T) / F, st.linearWeightBytes / BW);
-      const elementwiseS = (st.elementwiseBytesPerToken * T) / BW;
-      out.elementwise += elementwiseS;
-      out.memoryBound += elementwiseS;
-      out.experts += expertsS(st);
+      if (perOpStage) {
+        const k = perOpStage(st);
+        out.linear += k.linear;
+        out.elementwise += k.elementwise;
+        out.experts += k.experts;
+        out.computeBound += k.computeBound;
+        out.memoryBound += k.memoryBound;
+      } else {
+        if (T > 0) out.linear += roof(out, (st.linearFlopsPerToken * T) / F, st.linearWeightBytes / BW);
+        const elementwiseS = (st.elementwiseBytesPerToken * T) / BW;
+        out.elementwise += elementwiseS;
+        out.memoryBound += elementwiseS;
+        out.experts += expertsS(st);
+      }
       out.attentionPrefill += st.layers * prefillAttn;
       out.attentionDecode += st.layers * decodeAttn;
       out.tpComm += 2 * st.layers * allReduceS;
@@ -345,6 +374,7 @@ export class IterationCostModel {
       decodeContextTokens: w.decodeContextTokens * share,
       prefillAttentionPairs: w.prefillAttentionPairs * share,
       prefillContextTokens: w.prefillContextTokens * share,
+      ...(w.prefillPairKeyTokens !== undefined ? { prefillPairKeyTokens: w.prefillPairKeyTokens * share } : {}),
       logitsTokens: w.logitsTokens * share,
     };
     const imbalance = instanceTokens > 0 ? ep.imbalance(instanceTokens) : 1;
@@ -365,9 +395,27 @@ export class IterationCostModel {
         )
       );
     };
+    const perOp = ep.perOp;
+    // Per-op kernels: each stage's dense and MoE layers at the card's tokens (part.tokens) and the busiest card's load.
+    const perOpStage = perOp
+      ? (st: StageCoefficients): PerOpLayerS => {
+          if (instanceTokens > 0) moeLayers += st.moeLayers;
+          const dense = perOp.layerS("dense", part.tokens, imbalance);
+          const moe = perOp.layerS("moe", part.tokens, imbalance);
+          const n = st.layers - st.moeLayers;
+          const sum = (key: keyof PerOpLayerS) => n * dense[key] + st.moeLayers * moe[key];
+          return {
+            linear: sum("linear"),
+            experts: sum("experts"),
+            elementwise: sum("elementwise"),
+            computeBound: sum("computeBound"),
+            memoryBound: sum("memoryBound"),
+          };
+        }
+      : undefined;
     const one = this.emptyBreakdown();
     one.overhead = 0;
-    this.addStages(one, part, expertsS);
+    this.addStages(one, part, expertsS, perOpStage);
     this.finish(one);
     const leaving = (instanceTokens / ep.ep) * imbalance;
     const layerCommS =

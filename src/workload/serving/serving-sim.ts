@@ -287,6 +287,7 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
     decodeSeqs: 0,
     decodeContextTokens: 0,
     prefillAttentionPairs: 0,
+    prefillPairKeyTokens: 0,
     prefillContextTokens: 0,
     logitsTokens: 0,
   };
@@ -303,7 +304,9 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
     } else {
       const o = store.prefilled[r] as number;
       work.tokens += chunk;
-      work.prefillAttentionPairs += chunk * (o + (chunk + 1) / 2);
+      const pairs = chunk * (o + (chunk + 1) / 2);
+      work.prefillAttentionPairs += pairs;
+      work.prefillPairKeyTokens = (work.prefillPairKeyTokens ?? 0) + pairs * (o + chunk);
       work.prefillContextTokens += o + chunk;
       if (o + chunk === store.prefillTarget[r]) work.logitsTokens += 1;
     }
@@ -420,6 +423,7 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
     work.decodeSeqs = 0;
     work.decodeContextTokens = 0;
     work.prefillAttentionPairs = 0;
+    work.prefillPairKeyTokens = 0;
     work.prefillContextTokens = 0;
     work.logitsTokens = 0;
     const budget = Math.min(sch.maxBatchedTokens, inst.maxBatchedTokens);

@@ -90,6 +90,12 @@ export const ExpertParallelSpecSchema = z
       .describe(
         "Fraction of the card's compute units the all-to-all kernels hold while they run beside compute (two-batch overlap). Default by dispatchMode: per-node 24/132 (DeepSeek's prefill profile: compute on 108 SMs, DeepEP normal kernels on 24 of the H800's 132), per-expert 0 (DeepEP low-latency kernels free the SMs once their messages are issued)",
       ),
+    kernels: z
+      .enum(["fused", "per-op"])
+      .default("fused")
+      .describe(
+        "How the engine's kernels are priced (docs/serving.md, 'Kernels'): fused = an inference engine's fused kernels (norm with quantisation, activation with quantisation; elementwise bytes at the memory efficiency); per-op = one kernel per operation as in the training layer model (each FP8 GEMM's input quantised by its own kernel, MoE permute and unpermute, router top-k; GEMMs by shape, elementwise at the card's elementwise efficiency), as DeepSeek's engine and SGLang with DeepGEMM and DeepEP run. per-op needs tp 1 and weights in the activations' precision",
+      ),
     twoBatchOverlap: z
       .boolean()
       .default(false)

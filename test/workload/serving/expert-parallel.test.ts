@@ -94,6 +94,24 @@ describe("expert parallelism: all-to-alls on the network", () => {
     expect(pp.code).toBe(1);
     expect(pp.stderr).toContain("expected pp 1 with expert parallelism, found 2");
   });
+
+  it("bad input: per-op kernels with tp 2 or with weights in another precision than the activations (exit 1)", async () => {
+    const perOp = ["--set", "serving.deployment.expertParallel.kernels=per-op"];
+    const tp = await runCli(["run", EP, ...perOp, "--set", "serving.deployment.tp=2"]);
+    expect(tp.code).toBe(1);
+    expect(tp.stderr).toContain(
+      "serving.deployment.tp: expected tp 1 with expertParallel.kernels per-op (attention data-parallel, whole experts per card), found 2: use kernels fused",
+    );
+    expect(tp.stderr).not.toMatch(/\n\s+at /);
+    const int8 = await runCli(["run", EP, ...perOp, "--set", "serving.deployment.weights=int8"]);
+    expect(int8.code).toBe(1);
+    expect(int8.stderr).toContain(
+      "serving.deployment.weights: expected weights in the activations' precision (fp8) with expertParallel.kernels per-op, found int8: use kernels fused",
+    );
+    const kernels = await runCli(["run", EP, "--set", "serving.deployment.expertParallel.kernels=unfused"]);
+    expect(kernels.code).toBe(1);
+    expect(kernels.stderr).toContain("serving.deployment.expertParallel.kernels");
+  });
 });
 
 describe("expert parallelism: memory and iteration cost by hand", () => {

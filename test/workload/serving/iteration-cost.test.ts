@@ -42,6 +42,34 @@ const EFF_MEMORY = H100_SPEC.efficiency.memory;
 
 const OVERHEAD_S = 1e-3;
 
+/**
+ * Fused causal attention forward on H100 SXM5 in BF16, head dim 128: TFLOP/s at 512 … 16k keys as the
+ * FlashAttention-3 paper measures it (Shah et al. 2024, arXiv 2407.08608, Fig. 5, cuDNN), over the BF16
+ * peak, read piecewise linearly in log2(keys) and flat beyond the ends (the catalog's attention curve).
+ */
+const FA3_FORWARD: [number, number][] = [
+  [512, 315],
+  [1024, 410],
+  [2048, 484],
+  [4096, 518],
+  [8192, 529],
+  [16384, 539],
+];
+function attentionForwardEfficiency(keys: number): number {
+  const first = FA3_FORWARD[0] as [number, number];
+  const last = FA3_FORWARD[FA3_FORWARD.length - 1] as [number, number];
+  if (keys <= first[0]) return (first[1] * 1e12) / PEAK_BF16;
+  for (let i = 1; i < FA3_FORWARD.length; i++) {
+    const [x1, y1] = FA3_FORWARD[i] as [number, number];
+    if (keys <= x1) {
+      const [x0, y0] = FA3_FORWARD[i - 1] as [number, number];
+      const t = (Math.log2(keys) - Math.log2(x0)) / (Math.log2(x1) - Math.log2(x0));
+      return ((y0 + t * (y1 - y0)) * 1e12) / PEAK_BF16;
+    }
+  }
+  return (last[1] * 1e12) / PEAK_BF16;
+}
+
 /** Weight matrices of one layer (no biases): Q, K, V, O and the three SwiGLU matrices. */
 const ATTN_PARAMS = H * HEADS * HEAD_DIM + 2 * H * KV_HEADS * HEAD_DIM + HEADS * HEAD_DIM * H;
 const FFN_PARAMS = 3 * H * FFN;
@@ -86,6 +114,7 @@ const prefillWork = (c: number, o = 0, completes = true): BatchWork => ({
   decodeSeqs: 0,
   decodeContextTokens: 0,
   prefillAttentionPairs: c * (o + (c + 1) / 2),
+  prefillPairKeyTokens: c * (o + (c + 1) / 2) * (o + c),
   prefillContextTokens: o + c,
   logitsTokens: completes ? 1 : 0,
 });
@@ -116,12 +145,14 @@ function handParts(
   const elementwise = elementwiseBytes / BW;
   // Keys and values of the card's KV heads, bf16.
   const kvBytesPerTokenPerLayer = 2 * HEAD_DIM * Math.ceil(KV_HEADS / tp) * 2;
-  // q·k and p·v over the card's query heads: 2 FLOPs per multiply-add, dims 128 + 128.
+  // q·k and p·v over the card's query heads: 2 FLOPs per multiply-add, dims 128 + 128. Prefill runs the
+  // fused attention kernel at its measured efficiency for the chunk's keys (one chunk: o + c of them).
   const flopsPerPairPerLayer = 2 * (HEADS / tp) * (HEAD_DIM + HEAD_DIM);
+  const F_attn = w.prefillCtx > 0 ? PEAK_BF16 * attentionForwardEfficiency(w.prefillCtx) : F;
   const decodeAttn =
     LAYERS * Math.max((flopsPerPairPerLayer * w.decodeCtx) / F, (w.decodeCtx * kvBytesPerTokenPerLayer) / BW);
   const prefillAttn =
-    LAYERS * Math.max((flopsPerPairPerLayer * w.prefillPairs) / F, (w.prefillCtx * kvBytesPerTokenPerLayer) / BW);
+    LAYERS * Math.max((flopsPerPairPerLayer * w.prefillPairs) / F_attn, (w.prefillCtx * kvBytesPerTokenPerLayer) / BW);
   const vhCard = VH / tp;
   const logits = w.logits > 0 ? Math.max((2 * w.logits * vhCard) / F, (vhCard * wb) / BW) : 0;
   const ar = o.allReduce;
@@ -239,6 +270,28 @@ describe("IterationCostModel: Llama 3.1 8B on one H100, TP1, bf16", () => {
     expect(costModel().iterationS(w)).toBeLessThan(
       costModel().iterationS(decodeWork(D, L)) + costModel().iterationS(prefillWork(c)),
     );
+  });
+
+  it("two prompt chunks run attention at the efficiency of their pair-weighted key length", () => {
+    // 512 keys (131,328 pairs) and 4,096 keys after 3,072 cached (1,024 new: 3,670,528 pairs).
+    const a = prefillWork(512);
+    const b = prefillWork(1024, 3072);
+    const both: BatchWork = {
+      tokens: a.tokens + b.tokens,
+      decodeSeqs: 0,
+      decodeContextTokens: 0,
+      prefillAttentionPairs: a.prefillAttentionPairs + b.prefillAttentionPairs,
+      prefillPairKeyTokens: (a.prefillPairKeyTokens ?? 0) + (b.prefillPairKeyTokens ?? 0),
+      prefillContextTokens: a.prefillContextTokens + b.prefillContextTokens,
+      logitsTokens: 2,
+    };
+    const keys = (131_328 * 512 + 3_670_528 * 4096) / (131_328 + 3_670_528);
+    const flops = LAYERS * 2 * HEADS * (HEAD_DIM + HEAD_DIM) * (131_328 + 3_670_528);
+    const computeS = flops / (PEAK_BF16 * attentionForwardEfficiency(keys));
+    expect(rel(costModel().breakdown(both).attentionPrefill, computeS)).toBeLessThan(1e-12);
+    // Longer keys run the kernel nearer its peak: per pair, the 4,096-key chunk is cheaper than the 512-key one.
+    const perPair = (w: BatchWork) => costModel().breakdown(w).attentionPrefill / w.prefillAttentionPairs;
+    expect(perPair(b)).toBeLessThan(perPair(a));
   });
 
   it("an empty batch costs only the overhead", () => {

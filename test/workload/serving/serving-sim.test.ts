@@ -354,6 +354,8 @@ describe("simulateServing: timelines worked out by hand (every iteration takes 1
       decodeSeqs: 0,
       decodeContextTokens: 0,
       prefillAttentionPairs: (100 * 101) / 2,
+      // Every pair of the one chunk attends over its 100 keys.
+      prefillPairKeyTokens: ((100 * 101) / 2) * 100,
       prefillContextTokens: 100,
       logitsTokens: 1,
     });
@@ -375,6 +377,8 @@ describe("simulateServing: timelines worked out by hand (every iteration takes 1
     expect(r.iterations.map((it) => it.work.logitsTokens)).toEqual([0, 0, 1, 1, 1]);
     // The second chunk attends to the 40 cached tokens and causally to itself: 40·(40 + 41/2) pairs.
     expect(r.iterations[1]?.work.prefillAttentionPairs).toBe(40 * (40 + 41 / 2));
+    // ... over the 80 keys it reaches.
+    expect(r.iterations[1]?.work.prefillPairKeyTokens).toBe(40 * (40 + 41 / 2) * 80);
     expect(r.iterations[2]?.work.prefillContextTokens).toBe(100);
   });
 
