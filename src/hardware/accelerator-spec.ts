@@ -69,6 +69,14 @@ export const GemmModelSpecSchema = z
         "Edge, in elements, of the output tile the occupancy counts (fewer tiles than units leaves units idle)",
       ),
     fixedUs: z.number().min(0).max(1e4).describe("Fixed time per GEMM kernel in a training step, microseconds"),
+    fixedUsBlockwise: z
+      .number()
+      .min(0)
+      .max(1e4)
+      .optional()
+      .describe(
+        "Fixed time per FP8 GEMM kernel with per-block scales (fp8Scaling blockwise, DeepGEMM-style), microseconds; absent: fixedUs",
+      ),
     ceiling: z
       .strictObject({
         bf16: fraction("Fraction of the dense BF16 peak the largest BF16 GEMMs reach"),

@@ -64,10 +64,14 @@ function attentionCurve(tflops: readonly number[]): [number, number][] {
  *   back-to-back kernels: no fixed time taken out). The same way, the BF16 curve gives 0.82 for a large
  *   GEMM against that table's best BF16 GEMM at 794.5 / 989.5 = 0.803.
  * - FP8 with per-block scales (fp8Scaling blockwise: DeepSeek's fine-grained FP8): DeepGEMM's H800 table
- *   (deepseek-ai/DeepGEMM README "Performance", commit 327ec92), its 16 rows with m ≥ 256 per group
- *   (normal and grouped), timed as kernels alone (bench_kineto), so fitted with no fixed time:
- *   ceiling 0.642, kHalf 357 (within 20% of the 296 above); mean absolute error 14% (DeepGEMM "does not behave
- *   very well on some shapes", its README says).
+ *   (deepseek-ai/DeepGEMM README "Performance", commit 327ec92), all 28 rows (normal GEMMs at m = 64, 128
+ *   and 4096, grouped GEMMs at m = 256..8192 per group; kernels timed alone with bench_kineto), a
+ *   least-squares fit of the three constants together, the small-m rows bound by HBM at ε_memory: ceiling
+ *   0.672, kHalf 328 (within 11% of the 296 above), fixedUsBlockwise 2.4; mean absolute error 9.1% (10.4%
+ *   on the 16 rows with m ≥ 256, 7.2% on the 12 at m = 64/128). Until 2026-12-07 the curve was fitted to
+ *   the m ≥ 256 rows alone without a fixed time (0.642, 357) and then priced with BF16's 5.6 us fixed
+ *   time: 17.4% mean error on the 28 rows, 26% on the decode-sized ones. DeepGEMM "does not behave very
+ *   well on some shapes", its README says.
  * ASSUMPTION: the microbenchmarks' clocks hold in a training step (no power throttling modelled), and the
  * fixed time is paid by every GEMM kernel of the step (not hidden by asynchronous launch).
  */
@@ -75,8 +79,9 @@ const GEMM_HOPPER = {
   computeUnits: 132,
   occupancyTile: 64,
   fixedUs: 5.6,
-  ceiling: { bf16: 0.836, fp8: 0.723, fp8Blockwise: 0.642 },
-  kHalf: { bf16: 148, fp8: 296, fp8Blockwise: 357 },
+  fixedUsBlockwise: 2.4,
+  ceiling: { bf16: 0.836, fp8: 0.723, fp8Blockwise: 0.672 },
+  kHalf: { bf16: 148, fp8: 296, fp8Blockwise: 328 },
 };
 
 const EFFICIENCY_HOPPER = {

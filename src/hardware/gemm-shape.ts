@@ -36,6 +36,8 @@ export interface GemmModel {
   occupancyTile: number;
   /** Fixed seconds per GEMM kernel (launch, prologue and epilogue not hidden by other kernels). */
   fixedS: number;
+  /** Fixed seconds per FP8 GEMM kernel with per-block scales; absent: fixedS. */
+  fixedSBlockwise?: number;
   /** Fraction of the dense peak the largest GEMMs reach, per precision (fp8 absent: bf16's; fp8Blockwise absent: fp8's). */
   ceiling: PerPrecision;
   /** The k at which the ramp k / (k + kHalf) is one half, per precision (absent as for ceiling). */
@@ -68,6 +70,11 @@ export function perPrecision(v: PerPrecision, precision: "bf16" | "fp8", blockSc
 export function gemmShapeFactor(model: GemmModel, precision: "bf16" | "fp8", shape: GemmShape): number {
   const kHalf = perPrecision(model.kHalf, precision, shape.blockScaled === true);
   return gemmOccupancy(model, shape) * (shape.k / (shape.k + kHalf));
+}
+
+/** The fixed seconds of one GEMM kernel of this precision and scaling. */
+export function gemmFixedS(model: GemmModel, precision: "bf16" | "fp8", shape: GemmShape): number {
+  return precision === "fp8" && shape.blockScaled === true ? (model.fixedSBlockwise ?? model.fixedS) : model.fixedS;
 }
 
 /** Fraction of the dense peak a GEMM of this shape reaches: ceiling × occupancy × k-ramp. */

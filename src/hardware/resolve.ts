@@ -109,6 +109,7 @@ function gemmModel(g: GemmModelSpec): GemmModel {
     computeUnits: g.computeUnits,
     occupancyTile: g.occupancyTile,
     fixedS: g.fixedUs * 1e-6,
+    ...(g.fixedUsBlockwise === undefined ? {} : { fixedSBlockwise: g.fixedUsBlockwise * 1e-6 }),
     ceiling: {
       bf16: g.ceiling.bf16,
       ...(g.ceiling.fp8 === undefined ? {} : { fp8: g.ceiling.fp8 }),

@@ -1,4 +1,4 @@
-import { type GemmShape, gemmShapeEfficiency } from "./gemm-shape.js";
+import { type GemmShape, gemmFixedS, gemmShapeEfficiency } from "./gemm-shape.js";
 import type { Accelerator } from "./types.js";
 
 /**
@@ -91,7 +91,7 @@ export function opTimeS(op: RooflineOp, accelerator: Accelerator, precision: Mat
   const gemmModel = accelerator.efficiency.gemm;
   if (op.gemm && gemmModel && !op.attention) {
     const computeS = op.flops / (matmulPeakFlopsPerS(accelerator, p) * gemmShapeEfficiency(gemmModel, p, op.gemm));
-    return gemmModel.fixedS + Math.max(computeS, memoryS);
+    return gemmFixedS(gemmModel, p, op.gemm) + Math.max(computeS, memoryS);
   }
   const efficiency = op.attention
     ? attentionEfficiency(accelerator, op.attention.pass, op.attention.keyTokens)

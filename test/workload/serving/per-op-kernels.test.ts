@@ -48,9 +48,14 @@ describe("per-op kernels: a DeepSeek-V3 MoE layer's forward on H800 against Deep
     expect(Math.abs(layer.experts / measuredS - 1)).toBeLessThan(0.1);
   });
 
-  it("the other GEMMs (attention projections, router, shared experts) within 10%", () => {
+  it("the other GEMMs (attention projections, router, shared experts) within 15%, under", () => {
+    // The GEMM constants are DeepGEMM's published table (kernels alone, April 2025), faster than this
+    // February 2025 profile's kernels: at the attention output's 4096×7168×16384, 1,520 TFLOP/s in the table
+    // against ~1,270 in the profile (0.895 ms on 112 SMs, scaled to 132). The model runs these ~10% under.
     const measuredS = (m("attention-projection-gemms") + m("router-gemm") + m("shared-expert-gemms")) * SM_SHARE;
-    expect(Math.abs(layer.linear / measuredS - 1)).toBeLessThan(0.1);
+    const ratio = layer.linear / measuredS;
+    expect(ratio).toBeGreaterThan(0.85);
+    expect(ratio).toBeLessThan(1);
   });
 
   it("memory-bound kernels within 30% (below: the MLA key/value copies and the router's small top-k kernels are not ops of the model)", () => {
