@@ -69,6 +69,8 @@ interface Item {
   quantizeGradBytes?: number;
   /** No backward kernel (an FP8 quantization: the gradient's own is backwardOf's quantize-grad). */
   forwardOnly?: boolean;
+  /** A weight GEMM kept in BF16 whatever the run's precision (the MoE router), forward and backward. */
+  bf16?: boolean;
 }
 
 export function layerWork(m: Model, plan: ResolvedPlan, layerIndex: number): LayerWork {
@@ -96,7 +98,7 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
   const blockScaled = fp8 && p.fp8Scaling === "blockwise";
   // The recompute module the ops being added belong to (Megatron-Core's --recompute-modules).
   let module: RecomputeModule | undefined;
-  const mm = (name: string, M: number, K: number, N: number, weightGroups = 1, batch = 1) => {
+  const mm = (name: string, M: number, K: number, N: number, weightGroups = 1, batch = 1, keepBf16 = false) => {
     if (weightGroups === 0) {
       // Activation x activation products (the unfused attention core): BF16 whatever the run's precision
       // (Transformer Engine keeps dot-product attention in BF16 unless fp8_dpa is set).
@@ -109,6 +111,18 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
         gemm: { m: M, n: N, k: K, groups: batch },
       };
       items.push({ op, mm: { M, K, N, batch, weightGroups }, module });
+      return;
+    }
+    if (keepBf16) {
+      const op: Op = {
+        name,
+        kind: "matmul",
+        flops: 2 * M * K * N * batch,
+        bytes: batch * (M * K * A + M * N * A) + weightGroups * K * N * A,
+        precision: "bf16",
+        gemm: gemmShapeOf({ M, K, N, batch, weightGroups }),
+      };
+      items.push({ op, mm: { M, K, N, batch, weightGroups }, module, bf16: true });
       return;
     }
     // FP8: the BF16 input is quantized first (its gradient before the backward GEMMs: backwardOf).
@@ -294,7 +308,9 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
     // EP group waits for it at the next all-to-all, so the step runs at its pace.
     const received = p.ep > 1 ? R * p.expertImbalance : R;
     const localExperts = E / p.ep;
-    mm("router", Tn, h, E);
+    // The gating GEMM stays BF16 under FP8 training (DeepSeek-V3 report §3.3.1: "MoE gating modules" keep
+    // their original precision; Megatron-Core's router is a plain BF16/FP32 linear, not a Transformer Engine one).
+    mm("router", Tn, h, E, 1, 1, true);
     mem("router-topk", Tn * E * 4 + Tn * topK * 8, Tn * E);
     mem("dispatch-permute", Tn * h * A + R * h * ein, R * h);
     mm("experts-up", received, h, upMats * fe, localExperts);
@@ -435,6 +451,9 @@ function backwardOf(it: Item, ein: number): Op[] {
     ];
   }
   const W = weightGroups * K * N;
+  // A BF16-kept GEMM (the router) reads its operands in BF16 and runs in BF16 in the backward too.
+  const e = it.bf16 ? ACTIVATION_BYTES : ein;
+  const keep = it.bf16 ? { precision: "bf16" as const } : {};
   const quantize: Op[] = it.quantizeGradBytes
     ? [memoryOp(`${op.name}.quantize-grad`, it.quantizeGradBytes * M * N * batch, M * N * batch)]
     : [];
@@ -445,16 +464,18 @@ function backwardOf(it: Item, ein: number): Op[] {
       name: `${op.name}.dgrad`,
       kind: "matmul",
       flops,
-      bytes: M * N * ein + W * ein + M * K * ACTIVATION_BYTES,
+      bytes: M * N * e + W * e + M * K * ACTIVATION_BYTES,
       gemm: shapes.dgrad,
+      ...keep,
     },
     // dW (K×N) = Xᵀ · dY, accumulated into the fp32 main grad
     {
       name: `${op.name}.wgrad`,
       kind: "matmul",
       flops,
-      bytes: M * K * ein + M * N * ein + W * WGRAD_ACCUMULATE_BYTES,
+      bytes: M * K * e + M * N * e + W * WGRAD_ACCUMULATE_BYTES,
       gemm: shapes.wgrad,
+      ...keep,
     },
   ];
 }

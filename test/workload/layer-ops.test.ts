@@ -195,4 +195,24 @@ describe("FP8 training kernels (layer-ops.ts)", () => {
     const tail = stageExtras(m, p, 0);
     expect(tail.forwardTail.find((o) => o.name === "logits")?.precision).toBe("bf16");
   });
+
+  it("the MoE router stays BF16 under FP8: no quantize, BF16 operands forward and backward", () => {
+    const w = layerWorkByKind(ds, plan({ dp: 64, ep: 64, globalBatchSize: 64, precision: "fp8" }), "moe");
+    const names = w.forward.map((o) => o.name);
+    expect(names).not.toContain("router.quantize");
+    expect(names).toContain("experts-up.quantize");
+    const T = ds.seqLength;
+    const E = ds.moe?.experts as number;
+    const h = ds.hiddenSize;
+    // Input T×h and output T×E in BF16, the weight h×E in BF16.
+    expect(w.forward.find((o) => o.name === "router")).toMatchObject({
+      precision: "bf16",
+      flops: 2 * T * h * E,
+      bytes: (T * h + T * E + h * E) * 2,
+    });
+    for (const name of ["router.dgrad", "router.wgrad"]) {
+      expect(w.backward.find((o) => o.name === name)?.precision, name).toBe("bf16");
+    }
+    expect(w.backward.map((o) => o.name)).not.toContain("router.quantize-grad");
+  });
 });
