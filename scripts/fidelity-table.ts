@@ -249,6 +249,27 @@ function deepseekTraining(): FidelitySet {
   };
 }
 
+/** Meta's Llama 3.1 405B at 8K context (Grattafiori et al. 2024, arXiv 2407.21783, Table 4): not in reference/. */
+function metaLlama3(): FidelitySet {
+  const rows: [cards: number, tflops: number][] = [
+    [8192, 430],
+    [16384, 400],
+  ];
+  return {
+    title: "Meta Llama 3.1 405B, 8,192 and 16,384 H100 (training; held out, Llama 3 paper Table 4)",
+    unit: "model TFLOP/s per GPU",
+    test: "test/scenario/meta-llama3.test.ts",
+    rows: rows.map(([cards, tflops]) => ({
+      name: `llama3.1-405b-${cards} (TP 8, PP 16, DP ${cards / 128}, 1F1B)`,
+      published: tflops,
+      simulated: simulate(
+        `topologies/published/meta-llama3/llama3.1-405b-${cards}.yaml`,
+        (m) => m.tflopsPerCard as number,
+      ),
+    })),
+  };
+}
+
 const fmt = (x: number) => x.toLocaleString("en-US", { maximumFractionDigits: x >= 100 ? 0 : 1 });
 const pct = (e: number) => `${e >= 0 ? "+" : "−"}${Math.abs(e * 100).toFixed(1)}%`;
 
@@ -293,6 +314,7 @@ const sets = [
   nemoB200(),
   nemoGB200(),
   deepseekTraining(),
+  metaLlama3(),
   trtllm(),
   expertParallelServing(),
 ];
