@@ -384,9 +384,43 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
   const scheduleRunning = (inst: InstanceState, budget: number): { used: number; preempted: boolean } => {
     let used = 0;
     let preempted = false;
+    // The store's columns, read once (nothing here adds a request, so none is reallocated meanwhile).
+    const { prefilled, prefillTarget, kvTokens, blocks } = store;
+    // Decoding sequences' contributions to the batch, summed here (integers: the same sums in any order).
+    let decodes = 0;
+    let decodeContext = 0;
     for (let i = 0; i < inst.running.length && used < budget; i++) {
       const r = inst.running[i] as number;
-      const prefilling = (store.prefilled[r] as number) < (store.prefillTarget[r] as number);
+      const prefilling = (prefilled[r] as number) < (prefillTarget[r] as number);
+      if (!prefilling) {
+        // A decode: one token; a new block when its next token starts one.
+        const tokensAfter = (kvTokens[r] as number) + 1;
+        const need = Math.ceil(tokensAfter / B) - (blocks[r] as number);
+        if (need > inst.freeBlocks) {
+          let selfPreempted = false;
+          while (need > inst.freeBlocks) {
+            const victim = inst.running[inst.running.length - 1] as number;
+            preempt(inst, victim);
+            preempted = true;
+            if (victim === r) {
+              selfPreempted = true;
+              break;
+            }
+          }
+          if (selfPreempted) break;
+        }
+        if (need > 0) {
+          blocks[r] = (blocks[r] as number) + need;
+          inst.freeBlocks -= need;
+        }
+        inst.batchIds[inst.batchSize] = r;
+        inst.batchChunk[inst.batchSize] = 0;
+        inst.batchSize++;
+        decodes++;
+        decodeContext += tokensAfter;
+        used += 1;
+        continue;
+      }
       const chunk = prefilling
         ? Math.min((store.prefillTarget[r] as number) - (store.prefilled[r] as number), budget - used, chunkCap)
         : 0;
@@ -411,6 +445,10 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
       addToBatch(inst, r, chunk);
       used += prefilling ? chunk : 1;
     }
+    work.tokens += decodes;
+    work.decodeSeqs += decodes;
+    work.decodeContextTokens += decodeContext;
+    work.logitsTokens += decodes;
     return { used, preempted };
   };
 
@@ -485,27 +523,30 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
   const finishIteration = (inst: InstanceState) => {
     const now = sim.now;
     finished.length = 0;
+    const { kvTokens, generated, outputTokens } = store;
     for (let k = 0; k < inst.batchSize; k++) {
       const r = inst.batchIds[k] as number;
       const chunk = inst.batchChunk[k] as number;
       if (chunk === 0) {
-        store.kvTokens[r] = (store.kvTokens[r] as number) + 1;
+        kvTokens[r] = (kvTokens[r] as number) + 1;
+        const g = (generated[r] as number) + 1;
+        generated[r] = g;
+        if (g === outputTokens[r]) finished.push(r);
+        continue;
+      }
+      const before = store.prefilled[r] as number;
+      const done = before + chunk;
+      // The chunk that computes a class's shared prefix leaves it in this instance's prefix cache.
+      if (inst.prefixCache && (store.requestClass[r] as number) >= 0) {
+        const k = prefixTokens(r);
+        if (before < k && k <= done) inst.prefixCache.insert(store.prefix[r] as number, k);
+      }
+      store.prefilled[r] = done;
+      store.kvTokens[r] = done;
+      if (done === store.prefillTarget[r]) {
         store.generated[r] = (store.generated[r] as number) + 1;
-      } else {
-        const before = store.prefilled[r] as number;
-        const done = before + chunk;
-        // The chunk that computes a class's shared prefix leaves it in this instance's prefix cache.
-        if (inst.prefixCache && (store.requestClass[r] as number) >= 0) {
-          const k = prefixTokens(r);
-          if (before < k && k <= done) inst.prefixCache.insert(store.prefix[r] as number, k);
-        }
-        store.prefilled[r] = done;
-        store.kvTokens[r] = done;
-        if (done === store.prefillTarget[r]) {
-          store.generated[r] = (store.generated[r] as number) + 1;
-          if (Number.isNaN(store.firstTokenS[r])) store.firstTokenS[r] = now;
-          if (inst.role === "prefill" && store.generated[r] !== store.outputTokens[r]) handOver.push(r);
-        }
+        if (Number.isNaN(store.firstTokenS[r])) store.firstTokenS[r] = now;
+        if (inst.role === "prefill" && store.generated[r] !== store.outputTokens[r]) handOver.push(r);
       }
       if (store.generated[r] === store.outputTokens[r]) finished.push(r);
     }
@@ -524,9 +565,15 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
         changed(inst);
         inSystem--;
       }
-      inst.running = inst.running.filter(
-        (r) => !(store.finishS[r] === now && store.generated[r] === store.outputTokens[r]),
-      );
+      // Drop the finished sequences from the running list, in place and in order.
+      const running = inst.running;
+      const { finishS } = store;
+      let kept = 0;
+      for (let i = 0; i < running.length; i++) {
+        const r = running[i] as number;
+        if (!(finishS[r] === now && generated[r] === outputTokens[r])) running[kept++] = r;
+      }
+      running.length = kept;
       if (p.traffic.kind === "closed") for (const r of finished) userDone(store.user[r] as number);
     }
     startIteration(inst);
