@@ -79,7 +79,16 @@ export function layerWork(m: Model, plan: ResolvedPlan, layerIndex: number): Lay
   return layerWorkByKind(m, plan, kind);
 }
 
-export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): LayerWork {
+/**
+ * `forwardOnly`: the forward ops alone (backward, recompute and collectives left empty), for callers that
+ * price a forward pass only (serving's per-op kernels, src/workload/serving/per-op-kernels.ts).
+ */
+export function layerWorkByKind(
+  m: Model,
+  plan: ResolvedPlan,
+  kind: LayerKind,
+  options: { forwardOnly?: boolean } = {},
+): LayerWork {
   const p = plan;
   const ein = operandBytes(p.precision);
   const A = ACTIVATION_BYTES;
@@ -344,6 +353,7 @@ export function layerWorkByKind(m: Model, plan: ResolvedPlan, kind: LayerKind): 
 
   // ---- backward, recompute ----
   const forward = items.map((i) => i.op);
+  if (options.forwardOnly) return { kind, forward, backward: [], recompute: [], comms: [] };
   const backward: Op[] = [];
   for (let k = items.length - 1; k >= 0; k--) {
     const it = items[k];

@@ -86,6 +86,7 @@ export class PerOpKernels {
         { ...this.model, seqLength: tokens },
         { ...this.plan, expertImbalance: imbalance },
         kind,
+        { forwardOnly: true },
       );
       // With FP8 dispatch the routed experts' input arrives quantised: its cast ran on the card's own
       // tokens before the dispatch, not on the token-expert pairs it receives (topK × imbalance as many).
