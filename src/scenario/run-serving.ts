@@ -99,14 +99,17 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
   // transfers and the expert all-to-alls (flows), and the closed forms fitted on instance 0's cards.
   degradeLinksInPlace(cluster, spec.noise, streams, LINK_KINDS);
   const prefillCount = d.instances;
-  /** Cards of instance i: the prefill (or only) pool first, then the decode pool. */
-  const instanceCards = (i: number) =>
+  /** First card of instance i: the prefill (or only) pool first, then the decode pool (consecutive cards). */
+  const instanceFirstCard = (i: number) =>
     i < prefillCount || !dec
-      ? Array.from({ length: dep.cardsPerInstance }, (_, k) => d.firstCard + i * dep.cardsPerInstance + k)
-      : Array.from(
-          { length: dec.cardsPerInstance },
-          (_, k) => decodeFirstCard + (i - prefillCount) * dec.cardsPerInstance + k,
-        );
+      ? d.firstCard + i * dep.cardsPerInstance
+      : decodeFirstCard + (i - prefillCount) * dec.cardsPerInstance;
+  /** Cards of instance i. */
+  const instanceCards = (i: number) =>
+    Array.from(
+      { length: i < prefillCount || !dec ? dep.cardsPerInstance : dec.cardsPerInstance },
+      (_, k) => instanceFirstCard(i) + k,
+    );
 
   // Communication inside an instance, priced by the network's own alpha-beta prediction on instance 0's cards.
   const probeSim = new Simulator();
@@ -253,12 +256,13 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
               const net = new CollectiveRunner(sim, cluster, clusterNetwork(sim, cluster));
               const bytesPerToken = dep.capacity.kvBytesPerTokenPerInstance;
               const turn = new Int32Array(d.instances + dp.instances);
+              // The cards of the instance's next data-parallel group (all its cards without groups).
               const groupOf = (instance: number, pool: ResolvedDeployment, tp: number): number[] => {
-                const cards = instanceCards(instance);
-                if (pool.dataParallelGroups === 1) return cards;
+                if (pool.dataParallelGroups === 1) return instanceCards(instance);
                 const g = (turn[instance] as number) % pool.dataParallelGroups;
                 turn[instance] = g + 1;
-                return cards.slice(g * tp, (g + 1) * tp);
+                const first = instanceFirstCard(instance) + g * tp;
+                return Array.from({ length: tp }, (_, k) => first + k);
               };
               return (from: number, to: number, tokens: number, done: () => void) => {
                 const src = groupOf(from, dep, d.tp);

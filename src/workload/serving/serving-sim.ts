@@ -395,7 +395,9 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
       if (!prefilling) {
         // A decode: one token; a new block when its next token starts one.
         const tokensAfter = (kvTokens[r] as number) + 1;
-        const need = Math.ceil(tokensAfter / B) - (blocks[r] as number);
+        const held = blocks[r] as number;
+        // Most decodes fit the blocks they hold (no division then).
+        const need = tokensAfter > held * B ? Math.ceil(tokensAfter / B) - held : 0;
         if (need > inst.freeBlocks) {
           let selfPreempted = false;
           while (need > inst.freeBlocks) {
