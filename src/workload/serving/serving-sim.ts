@@ -131,6 +131,11 @@ export interface IterationBatch {
   decodeSequences: number;
 }
 
+/** claimBlocks' outcomes. */
+const CLAIMED = 0;
+const CLAIMED_AFTER_PREEMPTING = 1;
+const SELF_PREEMPTED = 2;
+
 export function simulateServing(p: ServingSimParams): ServingSimOutcome {
   const sim = new Simulator();
   const sch = p.scheduler;
@@ -279,6 +284,26 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
     queued++;
   };
 
+  /**
+   * Gives running sequence r `need` more blocks, preempting the most recently admitted sequences (the
+   * end of the running list) until they fit: CLAIMED (nothing preempted), CLAIMED_AFTER_PREEMPTING, or
+   * SELF_PREEMPTED (r itself was preempted before its blocks fitted; it holds none then).
+   */
+  const claimBlocks = (inst: InstanceState, r: number, need: number): number => {
+    let result = CLAIMED;
+    while (need > inst.freeBlocks) {
+      const victim = inst.running[inst.running.length - 1] as number;
+      preempt(inst, victim);
+      result = CLAIMED_AFTER_PREEMPTING;
+      if (victim === r) return SELF_PREEMPTED;
+    }
+    if (need > 0) {
+      store.blocks[r] = (store.blocks[r] as number) + need;
+      inst.freeBlocks -= need;
+    }
+    return result;
+  };
+
   /** Blocks a sequence needs to hold `tokens` tokens, beyond those it has. */
   const blocksNeeded = (r: number, tokens: number) => Math.ceil(tokens / B) - (store.blocks[r] as number);
 
@@ -398,23 +423,9 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
         const held = blocks[r] as number;
         // Most decodes fit the blocks they hold (no division then).
         const need = tokensAfter > held * B ? Math.ceil(tokensAfter / B) - held : 0;
-        if (need > inst.freeBlocks) {
-          let selfPreempted = false;
-          while (need > inst.freeBlocks) {
-            const victim = inst.running[inst.running.length - 1] as number;
-            preempt(inst, victim);
-            preempted = true;
-            if (victim === r) {
-              selfPreempted = true;
-              break;
-            }
-          }
-          if (selfPreempted) break;
-        }
-        if (need > 0) {
-          blocks[r] = (blocks[r] as number) + need;
-          inst.freeBlocks -= need;
-        }
+        const claim = claimBlocks(inst, r, need);
+        if (claim !== CLAIMED) preempted = true;
+        if (claim === SELF_PREEMPTED) break;
         inst.batchIds[inst.batchSize] = r;
         inst.batchChunk[inst.batchSize] = 0;
         inst.batchSize++;
@@ -423,29 +434,13 @@ export function simulateServing(p: ServingSimParams): ServingSimOutcome {
         used += 1;
         continue;
       }
-      const chunk = prefilling
-        ? Math.min((store.prefillTarget[r] as number) - (store.prefilled[r] as number), budget - used, chunkCap)
-        : 0;
-      const tokensAfter = prefilling ? (store.prefilled[r] as number) + chunk : (store.kvTokens[r] as number) + 1;
-      let need = blocksNeeded(r, tokensAfter);
-      let selfPreempted = false;
-      while (need > inst.freeBlocks) {
-        const victim = inst.running[inst.running.length - 1] as number;
-        preempt(inst, victim);
-        preempted = true;
-        if (victim === r) {
-          selfPreempted = true;
-          break;
-        }
-      }
-      if (selfPreempted) break;
-      if (need > 0) {
-        store.blocks[r] = (store.blocks[r] as number) + need;
-        inst.freeBlocks -= need;
-      }
-      need = 0;
+      // A prompt chunk: as much of the rest of the prompt as the budget and the chunk cap allow.
+      const chunk = Math.min((prefillTarget[r] as number) - (prefilled[r] as number), budget - used, chunkCap);
+      const claim = claimBlocks(inst, r, blocksNeeded(r, (prefilled[r] as number) + chunk));
+      if (claim !== CLAIMED) preempted = true;
+      if (claim === SELF_PREEMPTED) break;
       addToBatch(inst, r, chunk);
-      used += prefilling ? chunk : 1;
+      used += chunk;
     }
     work.tokens += decodes;
     work.decodeSeqs += decodes;
