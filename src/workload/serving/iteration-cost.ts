@@ -157,8 +157,9 @@ function roof(out: IterationBreakdownS, computeS: number, memoryS: number, times
  *   logits     last stage: max(2·N·h·V/tp / F_bf16, h·V/tp·2 / BW) (the LM head stays bf16)
  *   TP         2 all-reduces of T·h·2 bytes per layer; PP: one send of T·h·2 bytes per stage boundary
  *   overhead   per iteration (host)
- * F = dense peak at the activation precision × matmul efficiency; F_attn = bf16 peak ×
- * matmul efficiency (ASSUMPTION: attention math in bf16 whatever the KV precision);
+ * F = dense peak at the activation precision × matmul efficiency; F_attn = bf16 peak × the card's
+ * fused-attention forward efficiency at the batch's pair-weighted key length for prefill, × matmul
+ * efficiency for decode (ASSUMPTION: attention math in bf16 whatever the KV precision);
  * BW = HBM bandwidth × memory efficiency. Stages run one after another (a batch
  * crosses the pipeline; ASSUMPTION: no overlap of successive iterations).
  */

@@ -1,3 +1,4 @@
+import { gemmFixedS } from "../../hardware/gemm-shape.js";
 import { opTimeS } from "../../hardware/roofline.js";
 import type { Accelerator } from "../../hardware/types.js";
 import { layerWorkByKind } from "../layer-ops.js";
@@ -100,7 +101,7 @@ export class PerOpKernels {
 
   /** Adds one forward op; `share` scales a quantisation's elements. */
   private add(out: PerOpLayerS, op: Op, share: number): void {
-    if (op.attention || op.name === "flash-attention") return;
+    if (op.attention) return;
     if (op.kind === "memory") {
       const quantize = op.name.endsWith(".quantize");
       const bytes = quantize
@@ -114,8 +115,11 @@ export class PerOpKernels {
     const s = opTimeS(op, this.accelerator, this.precision);
     if (op.name.startsWith("experts-")) out.experts += s;
     else out.linear += s;
+    // Bound by compute when its time beyond the kernel's fixed time exceeds its bytes' time.
     const memoryS = op.bytes / (this.accelerator.hbmBytesPerS * this.accelerator.efficiency.memory);
-    if (s > memoryS * (1 + 1e-12) + (this.accelerator.efficiency.gemm?.fixedS ?? 0)) out.computeBound += s;
+    const gemm = this.accelerator.efficiency.gemm;
+    const fixedS = gemm && op.gemm ? gemmFixedS(gemm, op.precision ?? this.precision, op.gemm) : 0;
+    if (s > memoryS * (1 + 1e-12) + fixedS) out.computeBound += s;
     else out.memoryBound += s;
   }
 }
