@@ -215,6 +215,22 @@ function expertParallelServing(): FidelitySet {
         "topologies/published/deepseek/sglang-h100-prefill-ep32.yaml",
         (m) => (m.inputTokensPerSecond as number) / ((m.cards as number) / 8),
       ),
+      {
+        name: "DeepSeek prefill profile, EP 32, balanced routing (H800, 4K prompts; [sgl-blog] table)",
+        published: 62713,
+        simulated: simulate(
+          "topologies/published/deepseek/deepseek-v3-h800-prefill-profile.yaml",
+          (m) => (m.inputTokensPerSecond as number) / ((m.cards as number) / 8),
+        ),
+      },
+      {
+        name: "SGLang prefill, EP 32, simulated perfect EPLB (H100, 4K prompts; [sgl-blog] table)",
+        published: 59337,
+        simulated: simulate(
+          "topologies/published/deepseek/sglang-h100-prefill-ep32-4k-balanced.yaml",
+          (m) => (m.inputTokensPerSecond as number) / ((m.cards as number) / 8),
+        ),
+      },
       point(
         "V01",
         "DeepSeek prefill, EP 32 (input tokens; published: a day's mean)",

@@ -83,7 +83,7 @@ export type ServingResize = { ok: true; sets: string[]; instances: number } | { 
  * - offline: requests (must stay whole);
  * - trace, rate-curve: cannot be scaled (a reason), unless the size is unchanged.
  * Request counts that are sample sizes (rate-based and closed-loop
- * `requests`, `warmupRequests`) are rounded. Strong mode keeps the load.
+ * `requests`, `warmupRequests`, `cooldownRequests`) are rounded. Strong mode keeps the load.
  */
 export function resizeServingSets(scenario: ServingScenarioSpec, cards: number, mode: ScalingMode): ServingResize {
   const d = scenario.serving.deployment;
@@ -139,9 +139,15 @@ export function resizeServingSets(scenario: ServingScenarioSpec, cards: number, 
   const scaled = (n: number) => n * ratio;
   const sampleCount = (n: number) => Math.max(1, Math.round(scaled(n)));
   const warmup = (requests: number | undefined) => {
-    if (t.warmupRequests === 0) return;
-    const w = Math.round(scaled(t.warmupRequests));
-    sets.push(`serving.traffic.warmupRequests=${requests === undefined ? w : Math.min(w, requests - 1)}`);
+    const scaledW = Math.round(scaled(t.warmupRequests));
+    const w = requests === undefined ? scaledW : Math.min(scaledW, requests - 1);
+    if (t.warmupRequests > 0) sets.push(`serving.traffic.warmupRequests=${w}`);
+    if (t.cooldownRequests > 0) {
+      const c = Math.round(scaled(t.cooldownRequests));
+      sets.push(
+        `serving.traffic.cooldownRequests=${requests === undefined ? c : Math.max(0, Math.min(c, requests - 1 - w))}`,
+      );
+    }
   };
   const load = `the offered load (x ${Number(ratio.toPrecision(6))} for ${fmt(instances)} instances instead of ${fmt(oldInstances)})`;
   switch (t.arrival) {

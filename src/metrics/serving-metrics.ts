@@ -34,6 +34,15 @@ function summary(values: Float64Array): LatencySummary {
   };
 }
 
+/**
+ * The measured requests, ids first <= id < end: all but the first `warmup` (the system filling
+ * up) and the last `cooldown` (arrivals have stopped and the system drains) by arrival.
+ */
+export function measuredRequests(count: number, warmup: number, cooldown: number): { first: number; end: number } {
+  const first = Math.min(warmup, count);
+  return { first, end: Math.max(first, count - cooldown) };
+}
+
 export interface ServingMetrics {
   metrics: Record<string, number>;
   verdict: string;
@@ -41,7 +50,8 @@ export interface ServingMetrics {
 
 /**
  * The headline metrics of a serving run (keys: src/scenario/serving-metric-columns.ts).
- * Requests with id >= warmupRequests are measured. Rates: all measured
+ * Requests with warmupRequests <= id < count − cooldownRequests are measured
+ * (measuredRequests). Rates: all measured
  * requests over first measured arrival to last finish (offline: the
  * makespan, as trtllm-bench reports it); for open-loop rate-driven traffic,
  * the work done inside the arrival window (first measured arrival to last
@@ -49,7 +59,8 @@ export interface ServingMetrics {
  * produced) instead, when that gives more output tokens per second (the
  * drain after the last arrival dilutes the first estimate; start-up dilutes
  * the second); a closed loop the same way, its last arrival being the last
- * request issued.
+ * request issued. With cooldown requests, the window ends at the last measured
+ * request's arrival.
  * Overload (open-loop rate-driven traffic only): the queue of requests not yet
  * admitted grows over the arrival window — its time-average over the second
  * half exceeds 1.5 × that of the first half plus one request, and at the last
@@ -58,6 +69,8 @@ export interface ServingMetrics {
 export function servingMetrics(opts: {
   outcome: ServingSimOutcome;
   warmupRequests: number;
+  /** The last requests (by arrival) left out of the statistics: they see the load drain after arrivals stop. Default 0. */
+  cooldownRequests?: number;
   cards: number;
   instances: number;
   slo: SloSpec;
@@ -73,8 +86,8 @@ export function servingMetrics(opts: {
 }): ServingMetrics {
   const { outcome: o, slo } = opts;
   const s = o.requests;
-  const first = Math.min(opts.warmupRequests, s.count);
-  const n = s.count - first;
+  const { first, end } = measuredRequests(s.count, opts.warmupRequests, opts.cooldownRequests ?? 0);
+  const n = end - first;
   const ttft = new Float64Array(n);
   const e2e = new Float64Array(n);
   const tpotAll = new Float64Array(n);
@@ -116,19 +129,21 @@ export function servingMetrics(opts: {
   // drain after the last arrival does not dilute them; offline and closed loop: first arrival to last finish.
   let windowS = n > 0 ? windowEnd - windowStart : Number.NaN;
   let counted = { requests: n, inputTokens, outputTokens, met };
-  const lastArrival = n > 0 ? (s.arrivalS[s.count - 1] as number) : 0;
+  const lastArrival = n > 0 ? (s.arrivalS[end - 1] as number) : 0;
   if ((opts.rateDriven || opts.closedLoop === true) && n > 1 && lastArrival > windowStart) {
-    // Work done inside the arrival window [windowStart, lastArrival]: each request's output tokens
-    // counted as produced (the first at its first token, the rest evenly until it finishes); a
-    // request counts as the share of its output produced, and so do its prompt tokens. Unlike
-    // completions, this does not depend on when the long requests of the tail finish.
+    // Work done inside the arrival window [windowStart, lastArrival] by every request, measured or
+    // not (warm-up requests still running in it, cool-down requests that began in it): each request's
+    // output tokens counted as produced (the first at its first token, the rest evenly until it
+    // finishes); a request counts as the share of its output produced, and so do its prompt tokens.
+    // Unlike completions, this does not depend on when the long requests of the tail finish, and it
+    // is the fleet's rate in the window, not the part of it that the measured requests made.
     const inWindow = { requests: 0, inputTokens: 0, outputTokens: 0, met: 0 };
-    for (let k = 0; k < n; k++) {
-      const r = first + k;
+    for (let r = 0; r < s.count; r++) {
       const ft = s.firstTokenS[r] as number;
       const f = s.finishS[r] as number;
+      if (f < windowStart || (s.arrivalS[r] as number) > lastArrival) continue;
       const out = s.outputTokens[r] as number;
-      let produced = ft <= lastArrival ? 1 : 0;
+      let produced = ft >= windowStart && ft <= lastArrival ? 1 : 0;
       if (out > 1 && f > ft) {
         const overlap = Math.max(0, Math.min(f, lastArrival) - Math.max(ft, windowStart));
         produced += ((out - 1) * overlap) / (f - ft);
@@ -137,7 +152,7 @@ export function servingMetrics(opts: {
       inWindow.requests += share;
       inWindow.outputTokens += produced;
       inWindow.inputTokens += share * (s.inputTokens[r] as number);
-      if (metSlo[k] === 1) inWindow.met += share;
+      if (r >= first && r < end ? metSlo[r - first] === 1 : meetsSlo(s, r, slo)) inWindow.met += share;
     }
     // Each estimate is biased low by a transient: the whole run by the drain after the last
     // arrival, the arrival window by the start-up (an arrival window shorter than one request's
@@ -201,6 +216,14 @@ export function servingMetrics(opts: {
   return { metrics, verdict };
 }
 
+/** Whether request r met both latency objectives (the test of the measured loop above). */
+function meetsSlo(s: ServingSimOutcome["requests"], r: number, slo: SloSpec): boolean {
+  const ft = s.firstTokenS[r] as number;
+  const out = s.outputTokens[r] as number;
+  if (ft - (s.arrivalS[r] as number) > slo.ttftS) return false;
+  return out <= 1 || ((s.finishS[r] as number) - ft) / (out - 1) <= slo.tpotS;
+}
+
 /** The results of one request class (details.classes.<name>). */
 export interface ClassMetrics {
   /** Measured requests of the class. */
@@ -212,18 +235,20 @@ export interface ClassMetrics {
 
 /**
  * Per request class (traffic.classes, by name, in their order): the measured
- * requests (id >= warmupRequests) of each class, their time to first token
+ * requests (measuredRequests) of each class, their time to first token
  * and their prefix-cache hit tokens over their prompt tokens.
  */
 export function classMetrics(
   s: ServingSimOutcome["requests"],
   warmupRequests: number,
+  cooldownRequests: number,
   classes: readonly { name: string }[],
 ): Record<string, ClassMetrics> {
   const ttft: number[][] = classes.map(() => []);
   const hit = classes.map(() => 0);
   const input = classes.map(() => 0);
-  for (let r = Math.min(warmupRequests, s.count); r < s.count; r++) {
+  const { first, end } = measuredRequests(s.count, warmupRequests, cooldownRequests);
+  for (let r = first; r < end; r++) {
     const c = s.requestClass[r] as number;
     const times = ttft[c];
     if (times === undefined) continue;

@@ -4,7 +4,7 @@ import { CollectiveRunner } from "../collectives/runner.js";
 import { RandomStreams, Simulator } from "../engine/index.js";
 import { servingConstants } from "../hardware/serving-constants.js";
 import { InputError } from "../input/issues.js";
-import { classMetrics, servingMetrics } from "../metrics/serving-metrics.js";
+import { classMetrics, measuredRequests, servingMetrics } from "../metrics/serving-metrics.js";
 import { clusterNetwork } from "../network/cluster-network.js";
 import { NoisyComputeTiming } from "../stragglers/compute-timing.js";
 import { degradeLinksInPlace } from "../stragglers/degrade-links.js";
@@ -29,9 +29,10 @@ import type { RunResult } from "./types.js";
  * from the end of the prefill to the arrival at the decode instance; mean and
  * 99th percentile (requests that finished at the prefill have none).
  */
-function kvTransferMetrics(s: RequestStore, warmup: number): Record<string, number> {
+function kvTransferMetrics(s: RequestStore, warmup: number, cooldown: number): Record<string, number> {
   const times: number[] = [];
-  for (let r = Math.min(warmup, s.count); r < s.count; r++) {
+  const { first, end } = measuredRequests(s.count, warmup, cooldown);
+  for (let r = first; r < end; r++) {
     const dt = (s.transferEndS[r] as number) - (s.transferStartS[r] as number);
     if (Number.isFinite(dt)) times.push(dt);
   }
@@ -284,6 +285,7 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
   const { metrics, verdict } = servingMetrics({
     outcome,
     warmupRequests: t.warmupRequests,
+    cooldownRequests: t.cooldownRequests,
     cards: dep.cards + (dec?.cards ?? 0),
     instances: d.instances + (dp?.instances ?? 0),
     slo: serving.slo,
@@ -296,7 +298,7 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
     closedLoop: t.arrival === "closed-loop",
     kvBlocksPerInstance: dep.capacity.blocksPerInstance,
   });
-  if (dp) Object.assign(metrics, kvTransferMetrics(outcome.requests, t.warmupRequests));
+  if (dp) Object.assign(metrics, kvTransferMetrics(outcome.requests, t.warmupRequests, t.cooldownRequests));
   // Busy fraction of each pool: iteration seconds over instances × the run's makespan.
   const busy = (a: IterationAccount, n: number) => a.busyS / (n * outcome.makespanS);
   if (dp && dec) {
@@ -312,7 +314,9 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
   if (dp?.expertParallel) metrics.decodeAllToAllShare = allToAllShare(decodeAccount);
   if (d.expertParallel) metrics[dp ? "prefillAllToAllShare" : "allToAllShare"] = allToAllShare(prefillAccount);
   const warnings: string[] = [];
-  if (outcome.requests.count <= t.warmupRequests) warnings.push("every request fell in the warm-up: nothing measured");
+  if (outcome.requests.count <= t.warmupRequests + t.cooldownRequests) {
+    warnings.push("every request fell in the warm-up or the cool-down: nothing measured");
+  }
   const details: Record<string, unknown> = {
     kind: "serving",
     scenario: spec.name,
@@ -362,12 +366,12 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
       : { all: prefillAccount.timeShares() },
     verdict,
     warnings,
-    ...(t.classes ? { classes: classMetrics(outcome.requests, t.warmupRequests, t.classes) } : {}),
+    ...(t.classes ? { classes: classMetrics(outcome.requests, t.warmupRequests, t.cooldownRequests, t.classes) } : {}),
   };
   if (opts.keepRequests) {
     const s = outcome.requests;
-    const from = Math.min(t.warmupRequests, s.count);
-    const pick = (a: Float64Array | Int32Array) => Array.from(a.subarray(from, s.count));
+    const { first, end } = measuredRequests(s.count, t.warmupRequests, t.cooldownRequests);
+    const pick = (a: Float64Array | Int32Array) => Array.from(a.subarray(first, end));
     details.requests = {
       arrivalS: pick(s.arrivalS),
       firstTokenS: pick(s.firstTokenS),

@@ -350,6 +350,13 @@ export const TrafficSpecSchema = z
     requests: posInt("Requests to simulate (including warm-up)", MAX_SERVING_REQUESTS).optional(),
     durationS: positive("durationS", MAX_SECONDS).optional().describe("Or: simulate arrivals during this many seconds"),
     warmupRequests: z.int().min(0).default(0).describe("The first requests (by arrival) excluded from statistics"),
+    cooldownRequests: z
+      .int()
+      .min(0)
+      .default(0)
+      .describe(
+        "The last requests (by arrival) excluded from statistics: when arrivals stop, the requests still running see the load drain, so their latencies are better than the steady state's (about ratePerS x the mean request duration of them)",
+      ),
   })
   .superRefine((t, ctx) => {
     const need = (key: keyof typeof t, why: string) => {
@@ -446,6 +453,12 @@ export const TrafficSpecSchema = z
         code: "custom",
         path: ["warmupRequests"],
         message: `expected fewer warm-up requests than requests (${t.requests}), found ${t.warmupRequests}`,
+      });
+    } else if (t.requests !== undefined && t.warmupRequests + t.cooldownRequests >= t.requests) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cooldownRequests"],
+        message: `expected warm-up + cool-down requests fewer than requests (${t.requests}), found ${t.warmupRequests} + ${t.cooldownRequests}`,
       });
     }
   })
