@@ -123,6 +123,15 @@ export const EfficiencySpecSchema = z
     ).optional(),
     attentionForward: attentionCurve("forward").optional(),
     attentionBackward: attentionCurve("backward").optional(),
+    mlaDecode: z
+      .strictObject({
+        compute: fraction("Fraction of the BF16 peak the kernel reaches where compute-bound"),
+        memory: fraction("Fraction of HBM peak bandwidth it reaches where memory-bound"),
+      })
+      .optional()
+      .describe(
+        "The decode attention kernel of multi-head latent attention (MLA, up-projections absorbed; FlashMLA on Hopper), where measured; absent: matmul and memory",
+      ),
     gemm: GemmModelSpecSchema.optional(),
   })
   .describe("Achievable fractions of peak: assumptions, not datasheet figures");
@@ -149,6 +158,11 @@ export const AcceleratorOverridesSchema = AcceleratorSpecSchema.partial()
   .extend({
     efficiency: EfficiencySpecSchema.partial()
       .extend({
+        mlaDecode: EfficiencySpecSchema.shape.mlaDecode
+          .unwrap()
+          .partial()
+          .optional()
+          .describe("Either fraction alone; the other is the card's (or, without an MLA kernel, matmul / memory)"),
         gemm: GemmModelSpecSchema.partial()
           .extend({
             ceiling: GemmModelSpecSchema.shape.ceiling.partial().optional(),

@@ -117,6 +117,13 @@ const EFFICIENCY_HOPPER = {
   // backward 2.5x the forward), as src/workload/layer-ops.ts does. Other head dims use this curve (ASSUMPTION).
   attentionForward: attentionCurve(FA3_CUDNN_H100.forwardTflops),
   attentionBackward: attentionCurve(FA3_CUDNN_H100.backwardTflops),
+  // Sourced (component measurement): FlashMLA, DeepSeek's MLA decode kernel (the one its service and SGLang
+  // run on Hopper), on H800 SXM5 in BF16: "up to 660 TFlops" compute-bound (deepseek-ai/FlashMLA README,
+  // performance update 2025-04-22; 580 before it) over the 989.5 TFLOP/s peak, and "up to 3000 GB/s" where
+  // memory-bound (README) over 3.35 TB/s. Compute-bound whenever heads per card x query tokens >= ~128
+  // (FlashMLA's deep-dive: 2·h_q·s_q FLOPs per KV byte), i.e. DeepSeek-V3 decoding at TP 1. H200 carries
+  // the H800's fractions (ASSUMPTION: same kernel; its HBM3e not measured).
+  mlaDecode: { compute: 660 / 989.5, memory: 3000 / 3350 },
   gemm: GEMM_HOPPER,
 };
 const EFFICIENCY_B200 = {
@@ -172,6 +179,10 @@ function entry(spec: AcceleratorSpec, source: string, extra: Record<string, stri
       "FlashAttention-3 paper (arXiv 2407.08608) Fig. 5/6: cuDNN BF16 attention on H100 SXM5, head dim 128, 512-16k tokens";
     sources["efficiency.attentionForward"] = fa3;
     sources["efficiency.attentionBackward"] = fa3;
+  }
+  if (spec.efficiency.mlaDecode !== undefined) {
+    sources["efficiency.mlaDecode"] =
+      "deepseek-ai/FlashMLA README.md (performance update 2025-04-22): up to 660 TFLOP/s compute-bound and 3,000 GB/s memory-bound on H800 SXM5 (src/hardware/catalog.ts)";
   }
   if (spec.efficiency === EFFICIENCY_A100) {
     sources["efficiency.scaleUp"] =

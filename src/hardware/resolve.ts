@@ -36,6 +36,13 @@ export function resolveAccelerator(ref: AcceleratorRef): Accelerator {
   const efficiency = { ...base.efficiency, ...o.efficiency } as AcceleratorSpec["efficiency"];
   const gemm = mergedGemm(base, o);
   if (gemm) efficiency.gemm = gemm;
+  const mla = o.efficiency?.mlaDecode;
+  if (mla) {
+    efficiency.mlaDecode = {
+      compute: mla.compute ?? base.efficiency.mlaDecode?.compute ?? efficiency.matmul,
+      memory: mla.memory ?? base.efficiency.mlaDecode?.memory ?? efficiency.memory,
+    };
+  }
   const spec: AcceleratorSpec = { ...base, ...o, efficiency };
   for (const [key, value] of Object.entries(o)) {
     if (key === "efficiency" && value && typeof value === "object") {
@@ -143,6 +150,7 @@ export function toAccelerator(name: string, spec: AcceleratorSpec, sources: Reco
       ...(spec.efficiency.attentionBackward === undefined
         ? {}
         : { attentionBackward: spec.efficiency.attentionBackward }),
+      ...(spec.efficiency.mlaDecode === undefined ? {} : { mlaDecode: { ...spec.efficiency.mlaDecode } }),
       ...(spec.efficiency.gemm === undefined ? {} : { gemm: gemmModel(spec.efficiency.gemm) }),
     },
     sources,

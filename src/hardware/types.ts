@@ -34,6 +34,11 @@ export interface Accelerator {
     attentionForward?: readonly (readonly [number, number])[];
     attentionBackward?: readonly (readonly [number, number])[];
     /**
+     * The MLA decode attention kernel (absorbed up-projections): its fraction of the BF16 peak where
+     * compute-bound and of HBM peak where memory-bound. Absent: matmul and memory.
+     */
+    mlaDecode?: { compute: number; memory: number };
+    /**
      * GEMMs by shape (src/hardware/gemm-shape.ts): where present, training prices each GEMM whose shape it
      * knows from this model (its ceilings × occupancy × k-ramp, plus a fixed time per kernel); matmul /
      * matmulFp8 stay the typical GEMM's efficiency for the serving cost model, which has no shapes.

@@ -159,7 +159,9 @@ function roof(out: IterationBreakdownS, computeS: number, memoryS: number, times
  *   overhead   per iteration (host)
  * F = dense peak at the activation precision × matmul efficiency; F_attn = bf16 peak × the card's
  * fused-attention forward efficiency at the batch's pair-weighted key length for prefill, × matmul
- * efficiency for decode (ASSUMPTION: attention math in bf16 whatever the KV precision);
+ * efficiency for decode (ASSUMPTION: attention math in bf16 whatever the KV precision), and for an MLA
+ * model's decode the card's measured MLA kernel where it has one (efficiency.mlaDecode: FlashMLA on Hopper,
+ * its compute fraction of the bf16 peak and its memory fraction of HBM);
  * BW = HBM bandwidth × memory efficiency. Stages run one after another (a batch
  * crosses the pipeline; ASSUMPTION: no overlap of successive iterations).
  */
@@ -167,6 +169,9 @@ export class IterationCostModel {
   private readonly stages: StageCoefficients[];
   private readonly flopsPerS: number;
   private readonly attentionFlopsPerS: number;
+  /** Decode attention: FLOP/s and bytes/s of the card's MLA decode kernel for an MLA model, else F_attn and BW. */
+  private readonly decodeAttentionFlopsPerS: number;
+  private readonly decodeAttentionBytesPerS: number;
   private readonly bytesPerS: number;
   private readonly kvBytesPerTokenPerLayer: number;
   /** Attention FLOPs per (query, key) pair per layer on one card. */
@@ -179,6 +184,11 @@ export class IterationCostModel {
     this.flopsPerS = matmulPeakFlopsPerS(acc, p.activations) * matmulEfficiency(acc, p.activations);
     this.attentionFlopsPerS = matmulPeakFlopsPerS(acc, "bf16") * matmulEfficiency(acc, "bf16");
     this.bytesPerS = acc.hbmBytesPerS * acc.efficiency.memory;
+    const mlaKernel = model.mla ? acc.efficiency.mlaDecode : undefined;
+    this.decodeAttentionFlopsPerS = mlaKernel
+      ? matmulPeakFlopsPerS(acc, "bf16") * mlaKernel.compute
+      : this.attentionFlopsPerS;
+    this.decodeAttentionBytesPerS = mlaKernel ? acc.hbmBytesPerS * mlaKernel.memory : this.bytesPerS;
     this.weightBytes = bytesPerElement(p.weights);
     this.kvBytesPerTokenPerLayer = kvBytesPerTokenPerLayer(model, tp, p.kvCache);
     const headsPerCard = model.attentionHeads / tp;
@@ -313,8 +323,8 @@ export class IterationCostModel {
     );
     const decodeAttn = roof(
       out,
-      (this.decodeFlopsPerContextToken * w.decodeContextTokens) / this.attentionFlopsPerS,
-      (w.decodeContextTokens * kvB) / BW,
+      (this.decodeFlopsPerContextToken * w.decodeContextTokens) / this.decodeAttentionFlopsPerS,
+      (w.decodeContextTokens * kvB) / this.decodeAttentionBytesPerS,
       layers,
     );
     const activationBytes = T * model.hiddenSize * ACTIVATION_BYTES;

@@ -460,4 +460,49 @@ describe("KV bytes per token", () => {
     // Not the per-head K and V a GQA formula would give: 16 heads x (192 + 128) x 2 bytes per layer.
     expect(kvBytesPerTokenPerLayer(mla, 1, "bf16")).toBeLessThan(16 * (192 + 128) * 2);
   });
+
+  it("an MLA model's decode attention runs at the card's MLA kernel (FlashMLA on Hopper: 660 TFLOP/s, 3,000 GB/s)", () => {
+    // A DeepSeek-V2-sized latent (kvLoraRank 512, rope 64) with 128 heads on one card: absorbed decode does
+    // 2 · 128 · (2 · 512 + 64) FLOPs per context token per layer against (512 + 64) · 2 KV bytes, 242
+    // FLOP/byte, so at 660 TFLOP/s and 3,000 GB/s (ridge 220) it is compute-bound.
+    const spec = {
+      name: "tiny-mla-128",
+      source: "test: an inline MLA model (DeepSeek-V2 latent sizes, 128 heads)",
+      layers: 2,
+      hiddenSize: 1024,
+      attentionHeads: 128,
+      ffnHiddenSize: 2816,
+      gatedFfn: true,
+      vocabSize: 32000,
+      seqLength: 4096,
+      mla: { qLoraRank: 0, kvLoraRank: 512, qkNopeHeadDim: 128, qkRopeHeadDim: 64, vHeadDim: 128 },
+    };
+    const mla = resolveModel(ModelSpecSchema.parse(spec));
+    const w = decodeWork(64, 4096);
+    const flops = 2 * 128 * (2 * 512 + 64) * 64 * 4096;
+    const bytes = (512 + 64) * 2 * 64 * 4096;
+    expect(h100.efficiency.mlaDecode).toEqual({ compute: 660 / 989.5, memory: 3000 / 3350 });
+    const b = costModel({ model: mla }).breakdown(w);
+    expect(rel(b.attentionDecode, 2 * Math.max(flops / 660e12, bytes / 3000e9))).toBeLessThan(1e-12);
+    expect(flops / 660e12).toBeGreaterThan(bytes / 3000e9);
+    // Without the kernel figure (an override back to the generic fractions): bf16 peak × matmul, HBM × memory.
+    const generic = resolveAccelerator({
+      name: "H100-SXM5-80GB",
+      overrides: { efficiency: { mlaDecode: { compute: EFF_MATMUL, memory: EFF_MEMORY } } },
+    });
+    const g = costModel({ model: mla, accelerator: generic }).breakdown(w);
+    expect(
+      rel(g.attentionDecode, 2 * Math.max(flops / (PEAK_BF16 * EFF_MATMUL), bytes / (HBM_BYTES_PER_S * EFF_MEMORY))),
+    ).toBeLessThan(1e-12);
+    // A model without MLA keeps the generic fractions on the same card.
+    const gqa = costModel().breakdown(decodeWork(64, 4096));
+    const gqaBytes = LAYERS * 64 * 4096 * 2 * KV_HEADS * HEAD_DIM * 2;
+    const gqaFlops = LAYERS * 64 * 4096 * 2 * HEADS * 2 * HEAD_DIM;
+    expect(
+      rel(
+        gqa.attentionDecode,
+        Math.max(gqaFlops / (PEAK_BF16 * EFF_MATMUL), gqaBytes / (HBM_BYTES_PER_S * EFF_MEMORY)),
+      ),
+    ).toBeLessThan(1e-12);
+  });
 });
