@@ -144,6 +144,8 @@ export function runServingScenario(spec: ServingScenarioSpec, seed: number, opts
       combine,
       twoBatchOverlap: ep.twoBatchOverlap,
       commComputeShare: ep.commComputeShare ?? defaultCommComputeShare(ep.dispatchMode),
+      // DeepEP's low-latency kernels serve the decode schedule, its normal kernels the prefill one.
+      overlapWith: ep.dispatchMode === "per-expert" ? ("non-expert" as const) : ("all" as const),
       imbalance: (tokens: number) => ep.expertImbalance * statistical(tokens),
       tp,
       ...(ep.kernels === "per-op"

@@ -17,7 +17,7 @@ import { readReferenceCsv } from "./reference-csv.js";
  * The issue asks ±20%. V07 (+13%) and the two balanced prefill runs are held to it (priced
  * with per-op kernels, as DeepSeek's engine and SGLang run them). V07's expert imbalance
  * comes from SGLang's own default-against-balanced measurement at 4K prompts; the last test
- * re-derives it. The decodes are not met: V02 +31%, V08 +43%, V24 +87% (each decode step is
+ * re-derives it. The decodes are not met: V02 +31%, V08 +35%, V24 +87% (each decode step is
  * faster in the model than the deployment's: docs/model.md, "Expert parallelism"). Their
  * bounds here are what the model does now (above the published figure, under a ceiling a
  * few points over today's error), so a change that moves them shows; the ±20% they miss is
@@ -66,14 +66,15 @@ const POINTS: {
     low: 1,
     high: 1.4,
   },
-  // Not met: +43% (today's state).
+  // Not met: +35% (today's state; +43% until its decode batch was held full at the published 256 per card,
+  // +58% then until the decode schedule left the routed experts unhidden).
   {
     id: "V08",
     file: "topologies/published/deepseek/sglang-h100-decode-ep72.yaml",
     perNode: 8,
     read: decodePerCard,
     low: 1,
-    high: 1.5,
+    high: 1.45,
   },
   // +13% (+35% with balanced routing; +74% before the per-op kernels, 2026-12-07).
   {

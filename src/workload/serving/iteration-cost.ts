@@ -82,6 +82,14 @@ export interface ExpertParallelCost {
    * on SMs, its low-latency kernels free them (0).
    */
   commComputeShare: number;
+  /**
+   * Which compute the all-to-alls hide behind under two-batch overlap. "all": every block of the
+   * other micro-batch, routed experts included (DeepSeek's prefill schedule: the communication
+   * stream is busy beside attention, shared experts and MLP alike). "non-expert": not the routed
+   * experts (DeepSeek's decode schedule: a micro-batch's MLP runs between its dispatch and its
+   * combine, with no all-to-all beside it; deepseek-ai/profile-data README, decode figure).
+   */
+  overlapWith: "all" | "non-expert";
   /** Most loaded card's expert tokens over the mean, for a batch of this many tokens. */
   imbalance: (tokens: number) => number;
   /** Per-op kernel pricing of the layers (expertParallel.kernels per-op); absent: the fused-kernel formulas. */
@@ -369,10 +377,14 @@ export class IterationCostModel {
    * all-to-alls wait for), and per MoE layer a dispatch and a combine. With
    * two-batch overlap the batch runs as two micro-batches (each reading the
    * weights again) and one's all-to-alls hide behind the other's compute:
-   * iteration = max(all-to-alls, compute + s × all-to-alls) + the shorter of
-   * one micro-batch's layer compute and layer all-to-all (the pipeline's fill),
-   * where s is the share of the card the all-to-all kernels hold while they run
-   * (compute slows to 1 − s beside them); without it, compute + all-to-alls.
+   * iteration = compute + max(all-to-alls − overlappable, s × all-to-alls) + the
+   * shorter of one micro-batch's layer compute and layer all-to-all (the
+   * pipeline's fill), where s is the share of the card the all-to-all kernels
+   * hold while they run (compute slows to 1 − s beside them) and overlappable is
+   * all the compute (ep.overlapWith "all", DeepSeek's prefill schedule) or all
+   * but the routed experts ("non-expert", its decode schedule: each
+   * micro-batch's MLP runs between its dispatch and its combine, alone);
+   * without two-batch overlap, compute + all-to-alls.
    */
   private expertParallelBreakdown(w: BatchWork, ep: ExpertParallelCost): IterationBreakdownS {
     const { model } = this.p;
@@ -442,7 +454,8 @@ export class IterationCostModel {
     out.epCommAll = commS;
     if (micro === 2 && moeLayers > 0) {
       const fill = Math.min(one.total / model.layers, layerCommS);
-      out.epComm = Math.max(commS - computeS, ep.commComputeShare * commS, 0) + fill;
+      const overlappableS = ep.overlapWith === "all" ? computeS : computeS - one.experts * micro;
+      out.epComm = Math.max(commS - overlappableS, ep.commComputeShare * commS, 0) + fill;
     } else {
       out.epComm = commS;
     }

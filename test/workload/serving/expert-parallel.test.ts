@@ -146,6 +146,7 @@ describe("expert parallelism: memory and iteration cost by hand", () => {
       combine: { latencyS: 2e-5, sPerByte: 2e-7 },
       twoBatchOverlap: false,
       commComputeShare: 0,
+      overlapWith: "all" as const,
       imbalance: () => 1.25,
     };
     const w = {
@@ -208,6 +209,16 @@ describe("expert parallelism: memory and iteration cost by hand", () => {
       expect(shared.total).toBeGreaterThan(o.total);
       expect(shared.epCommAll).toBeCloseTo(commAll, 15);
     }
+    // DeepSeek's decode schedule: a micro-batch's routed experts run between its dispatch and its combine with
+    // no all-to-all beside them, so the all-to-alls hide only behind the rest of the compute:
+    // iteration = experts + max(compute − experts, all-to-alls) + fill.
+    const decodeSchedule = new IterationCostModel({
+      ...base,
+      expertParallel: { ...ep, twoBatchOverlap: true, overlapWith: "non-expert" },
+    }).breakdown(w);
+    const experts = 2 * half.experts;
+    expect(decodeSchedule.total).toBeCloseTo(experts + Math.max(compute - experts, commAll) + fill, 12);
+    expect(decodeSchedule.total).toBeGreaterThanOrEqual(o.total);
     // Without overlap the kernels run alone: the share changes nothing.
     const alone = new IterationCostModel({ ...base, expertParallel: { ...ep, commComputeShare: 0.5 } }).breakdown(w);
     expect(alone.total).toBeCloseTo(b.total, 15);
