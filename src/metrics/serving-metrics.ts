@@ -91,7 +91,6 @@ export function servingMetrics(opts: {
   const ttft = new Float64Array(n);
   const e2e = new Float64Array(n);
   const tpotAll = new Float64Array(n);
-  const metSlo = new Uint8Array(n);
   let tpotCount = 0;
   let inputTokens = 0;
   let outputTokens = 0;
@@ -109,16 +108,8 @@ export function servingMetrics(opts: {
     const out = s.outputTokens[r] as number;
     ttft[k] = ft - a;
     e2e[k] = f - a;
-    let tpotOk = true;
-    if (out > 1) {
-      const tpot = (f - ft) / (out - 1);
-      tpotAll[tpotCount++] = tpot;
-      tpotOk = tpot <= slo.tpotS;
-    }
-    if (ft - a <= slo.ttftS && tpotOk) {
-      met++;
-      metSlo[k] = 1;
-    }
+    if (out > 1) tpotAll[tpotCount++] = (f - ft) / (out - 1);
+    if (meetsSlo(s, r, slo)) met++;
     inputTokens += s.inputTokens[r] as number;
     prefixHitTokens += Math.max(0, s.prefixHitTokens[r] as number);
     outputTokens += out;
@@ -152,7 +143,7 @@ export function servingMetrics(opts: {
       inWindow.requests += share;
       inWindow.outputTokens += produced;
       inWindow.inputTokens += share * (s.inputTokens[r] as number);
-      if (r >= first && r < end ? metSlo[r - first] === 1 : meetsSlo(s, r, slo)) inWindow.met += share;
+      if (meetsSlo(s, r, slo)) inWindow.met += share;
     }
     // Each estimate is biased low by a transient: the whole run by the drain after the last
     // arrival, the arrival window by the start-up (an arrival window shorter than one request's
@@ -216,7 +207,7 @@ export function servingMetrics(opts: {
   return { metrics, verdict };
 }
 
-/** Whether request r met both latency objectives (the test of the measured loop above). */
+/** Whether request r met both latency objectives: TTFT, and TPOT where it has more than one output token. */
 function meetsSlo(s: ServingSimOutcome["requests"], r: number, slo: SloSpec): boolean {
   const ft = s.firstTokenS[r] as number;
   const out = s.outputTokens[r] as number;

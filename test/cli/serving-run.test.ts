@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -293,5 +293,23 @@ describe("run --solve on a serving scenario", () => {
     expect(s.holdsAt).toBeGreaterThan(s.failsAt);
     expect(s.failsAt).toBeGreaterThanOrEqual(2.039);
     expect(s.summary).toContain("needs topology.accelerator.overrides.hbmTBps at least");
+  });
+});
+
+describe("run on a serving scenario: a cool-down that leaves nothing to measure (exit 1)", () => {
+  it("names the file, line and column of cooldownRequests, what was expected and found, without a stack", () => {
+    const dir = tmp();
+    const file = join(dir, "cooldown.yaml");
+    const text = readFileSync(POISSON, "utf8")
+      .replace("../../../topologies/", `${process.cwd()}/topologies/`)
+      .replace("    warmupRequests: 10\n", "    warmupRequests: 10\n    cooldownRequests: 70\n");
+    writeFileSync(file, text);
+    const line = text.split("\n").findIndex((l) => l.includes("cooldownRequests")) + 1;
+    const r = runCli(["run", file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `${file}:${line}:23: serving.traffic.cooldownRequests: expected warm-up + cool-down requests fewer than requests (80), found 10 + 70`,
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
