@@ -133,6 +133,11 @@ export const EfficiencySpecSchema = z
         "The decode attention kernel of multi-head latent attention (MLA, up-projections absorbed; FlashMLA on Hopper), where measured; absent: matmul and memory",
       ),
     gemm: GemmModelSpecSchema.optional(),
+    kernelGapUs: inRange(0, 1000, "microseconds")
+      .optional()
+      .describe(
+        "Idle time of the card between two back-to-back kernels on one stream, microseconds, paid once per kernel of the per-kernel models (training's ops, serving's per-op kernels); absent: 0",
+      ),
   })
   .describe("Achievable fractions of peak: assumptions, not datasheet figures");
 

@@ -125,6 +125,16 @@ const EFFICIENCY_HOPPER = {
   // the H800's fractions (ASSUMPTION: same kernel; its HBM3e not measured).
   mlaDecode: { compute: 660 / 989.5, memory: 3000 / 3350 },
   gemm: GEMM_HOPPER,
+  // Sourced (component measurement): the idle time between two back-to-back kernels on one stream of an
+  // H800 (same SM90 die, driver and front end as H100/H200 SXM), from DeepSeek's published profile
+  // (deepseek-ai/profile-data train.json, commit 4496024): on the compute stream (stream 7), the 855 pairs
+  // of consecutive kernels whose second kernel was launched by the host before the first ended (queued:
+  // the gap is the GPU's own, not the CPU's), gap = start − previous end: 841 of them at most 20 us, mean
+  // 2.07 us (466 at 2 us, 194 at 1, 144 at 3; the trace's whole-microsecond stamps). Kernel timings
+  // (bench_kineto, the XLA table) are device durations that leave it out. Paid once per kernel by the
+  // per-kernel models. ASSUMPTION: a CUDA graph's replay (decode) has the same gap. Not set for A100,
+  // Blackwell, Ascend or TPU (no measurement found: 0, not modelled).
+  kernelGapUs: 2.07,
 };
 const EFFICIENCY_B200 = {
   matmul: 0.7, // ASSUMPTION: new generation, power-limited and less mature kernels: lower fraction than Hopper.
@@ -183,6 +193,10 @@ function entry(spec: AcceleratorSpec, source: string, extra: Record<string, stri
   if (spec.efficiency.mlaDecode !== undefined) {
     sources["efficiency.mlaDecode"] =
       "deepseek-ai/FlashMLA README.md (performance update 2025-04-22): up to 660 TFLOP/s compute-bound and 3,000 GB/s memory-bound on H800 SXM5 (src/hardware/catalog.ts)";
+  }
+  if (spec.efficiency.kernelGapUs !== undefined) {
+    sources["efficiency.kernelGapUs"] =
+      "deepseek-ai/profile-data train.json (commit 4496024): mean 2.07 us between queued back-to-back kernels on the H800 compute stream, 841 pairs (src/hardware/catalog.ts)";
   }
   if (spec.efficiency === EFFICIENCY_A100) {
     sources["efficiency.scaleUp"] =

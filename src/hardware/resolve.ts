@@ -152,6 +152,7 @@ export function toAccelerator(name: string, spec: AcceleratorSpec, sources: Reco
         : { attentionBackward: spec.efficiency.attentionBackward }),
       ...(spec.efficiency.mlaDecode === undefined ? {} : { mlaDecode: { ...spec.efficiency.mlaDecode } }),
       ...(spec.efficiency.gemm === undefined ? {} : { gemm: gemmModel(spec.efficiency.gemm) }),
+      ...(spec.efficiency.kernelGapUs === undefined ? {} : { kernelGapS: spec.efficiency.kernelGapUs * 1e-6 }),
     },
     sources,
   };

@@ -79,6 +79,14 @@ export function elementwiseBytesPerS(accelerator: Accelerator): number {
 }
 
 export function opTimeS(op: RooflineOp, accelerator: Accelerator, precision: MatmulPrecision): number {
+  return (accelerator.efficiency.kernelGapS ?? 0) + kernelTimeS(op, accelerator, precision);
+}
+
+/**
+ * One kernel's own time, its device duration (opTimeS without the card's kernel-to-kernel gap): what
+ * kernel benchmarks measure (bench_kineto, profiler traces), so what the GEMM curves are checked against.
+ */
+export function kernelTimeS(op: RooflineOp, accelerator: Accelerator, precision: MatmulPrecision): number {
   if (op.kind === "memory") {
     const vectorPeak = accelerator.peakFlopsPerS.fp32 ?? accelerator.peakFlopsPerS.bf16;
     const bytesPerS = op.streaming

@@ -44,6 +44,11 @@ export interface Accelerator {
      * matmulFp8 stay the typical GEMM's efficiency for the serving cost model, which has no shapes.
      */
     gemm?: GemmModel;
+    /**
+     * Idle seconds between two back-to-back kernels on one stream (the card's kernel-to-kernel gap), paid
+     * once per kernel by the per-kernel models (src/hardware/roofline.ts opTimeS). Absent: 0.
+     */
+    kernelGapS?: number;
   };
   /** Scale-up (NVLink / HCCS / UB / ICI) bandwidth per card per direction, bytes/s, where the catalog knows it. */
   scaleUpBytesPerS?: number;

@@ -14,16 +14,16 @@ import { readReferenceCsv } from "./reference-csv.js";
  *   prefill kernels and all-to-alls: DeepSeek's own prefill profile on H800 and
  *   SGLang's "simulated perfect EPLB" run on H100 (both 4K prompts, 16K tokens per
  *   card; figures from the SGLang blog's "Overall Throughput" table).
- * The issue asks ±20%. V07 (+13%) and the two balanced prefill runs are held to it (priced
- * with per-op kernels, as DeepSeek's engine and SGLang run them). V07's expert imbalance
- * comes from SGLang's own default-against-balanced measurement at 4K prompts; the last test
- * re-derives it. The decodes are not met: V02 +31%, V08 +35%, V24 +87% (each decode step is
- * faster in the model than the deployment's: docs/model.md, "Expert parallelism"). Their
- * bounds here are what the model does now (above the published figure, under a ceiling a
- * few points over today's error), so a change that moves them shows; the ±20% they miss is
- * said plainly. Until 2026-12-07 V02 read −11% and V08 +1%: the rate then counted only the
- * measured requests' work in the measured window, which left out the warm-up requests still
- * decoding in it (a third of the decode batch for most of V02's window).
+ * The issue asks ±20%. V02 (+8%), V08 (+18%), V07 (+13%) and the two balanced prefill runs are
+ * held to it (priced with per-op kernels, as DeepSeek's engine and SGLang run them). V07's expert
+ * imbalance comes from SGLang's own default-against-balanced measurement at 4K prompts; the last
+ * test re-derives it. V24 is not met (+87%: docs/model.md, "Expert parallelism"); its bounds
+ * are what the model does now, so a change that moves it shows. Until 2026-12-07 V02 read −11%
+ * and V08 +1%: the rate then counted only the measured requests' work in the measured window,
+ * which left out the warm-up requests still decoding in it (a third of the decode batch for
+ * most of V02's window); then +31% and +35%, until every Hopper kernel paid the card's measured
+ * kernel-to-kernel gap and the decode schedule hid each all-to-all behind its own blocks
+ * (2026-12-07, evening).
  */
 const reference = readReferenceCsv("inference.csv");
 const published = (id: string) => {
@@ -57,24 +57,24 @@ const POINTS: {
   high: number;
   publishedValue?: number;
 }[] = [
-  // Not met: +31% (today's state, not the issue's ±20%).
+  // +8% (+31% before the kernel gap: its 44-token micro-batches are bound by their kernels' count).
   {
     id: "V02",
     file: "topologies/published/deepseek/deepseek-v3-decode-ep144.yaml",
     perNode: 8,
     read: decodePerCard,
-    low: 1,
-    high: 1.4,
+    low: 0.8,
+    high: 1.2,
   },
-  // Not met: +35% (today's state; +43% until its decode batch was held full at the published 256 per card,
-  // +58% then until the decode schedule left the routed experts unhidden).
+  // +18% (+43% until its decode batch was held full at the published 256 per card, +58% then until the
+  // decode schedule left the routed experts unhidden, +35% until each all-to-all hid behind its own blocks).
   {
     id: "V08",
     file: "topologies/published/deepseek/sglang-h100-decode-ep72.yaml",
     perNode: 8,
     read: decodePerCard,
-    low: 1,
-    high: 1.45,
+    low: 0.8,
+    high: 1.2,
   },
   // +13% (+35% with balanced routing; +74% before the per-op kernels, 2026-12-07).
   {

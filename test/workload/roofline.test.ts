@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { resolveAccelerator } from "../../src/hardware/resolve.js";
 import { attentionEfficiency, opsTimeS, opTimeS } from "../../src/hardware/roofline.js";
 import { A100 } from "./helpers.js";
 
@@ -31,6 +32,29 @@ describe("roofline", () => {
     );
     const skinny = { kind: "matmul" as const, flops: 2 * 8192 * 8192, bytes: 8192 * 8192 * 2 };
     expect(opTimeS(skinny, withElementwise, "bf16")).toBe(opTimeS(skinny, A100, "bf16"));
+  });
+  it("every kernel pays the card's kernel-to-kernel gap once, matmul or memory, on top of its own time", () => {
+    const gapped = { ...A100, efficiency: { ...A100.efficiency, kernelGapS: 2.07e-6 } };
+    const mem = { kind: "memory" as const, flops: 0, bytes: 1e6 };
+    expect(opTimeS(mem, gapped, "bf16")).toBeCloseTo(2.07e-6 + 1e6 / (2.039e12 * 0.8), 15);
+    const mm = { kind: "matmul" as const, flops: 2 * 4096 ** 3, bytes: 3 * 4096 * 4096 * 2 };
+    expect(opTimeS(mm, gapped, "bf16")).toBeCloseTo(2.07e-6 + (2 * 4096 ** 3) / (312e12 * 0.7), 15);
+    // A list of n kernels pays n gaps.
+    expect(opsTimeS([mem, mem, mm], gapped, "bf16") - opsTimeS([mem, mem, mm], A100, "bf16")).toBeCloseTo(
+      3 * 2.07e-6,
+      15,
+    );
+  });
+  it("the Hopper catalog entries carry the gap measured on H800 (2.07 us), with its source", () => {
+    for (const name of ["H100-SXM5-80GB", "H800-SXM5-80GB"] as const) {
+      const acc = resolveAccelerator({ name });
+      expect(acc.efficiency.kernelGapS).toBeCloseTo(2.07e-6, 15);
+      expect(acc.sources["efficiency.kernelGapUs"]).toContain("profile-data");
+    }
+    expect(resolveAccelerator({ name: "A100-SXM4-80GB" }).efficiency.kernelGapS).toBeUndefined();
+    // A topology override replaces it (what-if: CUDA graphs with a smaller gap).
+    const what = resolveAccelerator({ name: "H100-SXM5-80GB", overrides: { efficiency: { kernelGapUs: 0.5 } } });
+    expect(what.efficiency.kernelGapS).toBeCloseTo(0.5e-6, 15);
   });
   it("fp8 on a card without an fp8 peak is an error naming the card", () => {
     expect(() => opTimeS({ kind: "matmul", flops: 1, bytes: 1 }, A100, "fp8")).toThrow(

@@ -309,7 +309,7 @@ export class IterationCostModel {
     out: IterationBreakdownS,
     w: BatchWork,
     expertsS: (st: StageCoefficients) => number,
-    perOpStage?: (st: StageCoefficients) => PerOpLayerS,
+    perOpStage?: (st: StageCoefficients) => Omit<PerOpLayerS, "blocks">,
   ): void {
     const { model, tp, pp } = this.p;
     const F = this.flopsPerS;
@@ -421,12 +421,12 @@ export class IterationCostModel {
     const perOp = ep.perOp;
     // Per-op kernels: each stage's dense and MoE layers at the card's tokens (part.tokens) and the busiest card's load.
     const perOpStage = perOp
-      ? (st: StageCoefficients): PerOpLayerS => {
+      ? (st: StageCoefficients): Omit<PerOpLayerS, "blocks"> => {
           if (instanceTokens > 0) moeLayers += st.moeLayers;
           const dense = perOp.layerS("dense", part.tokens, imbalance);
           const moe = perOp.layerS("moe", part.tokens, imbalance);
           const n = st.layers - st.moeLayers;
-          const sum = (key: keyof PerOpLayerS) => n * dense[key] + st.moeLayers * moe[key];
+          const sum = (key: Exclude<keyof PerOpLayerS, "blocks">) => n * dense[key] + st.moeLayers * moe[key];
           return {
             linear: sum("linear"),
             experts: sum("experts"),
@@ -441,10 +441,9 @@ export class IterationCostModel {
     this.addStages(one, part, expertsS, perOpStage);
     this.finish(one);
     const leaving = (instanceTokens / ep.ep) * imbalance;
-    const layerCommS =
-      instanceTokens > 0
-        ? ep.dispatch.latencyS + ep.dispatch.sPerByte * leaving + ep.combine.latencyS + ep.combine.sPerByte * leaving
-        : 0;
+    const dispatchS = instanceTokens > 0 ? ep.dispatch.latencyS + ep.dispatch.sPerByte * leaving : 0;
+    const combineS = instanceTokens > 0 ? ep.combine.latencyS + ep.combine.sPerByte * leaving : 0;
+    const layerCommS = dispatchS + combineS;
     const out = this.emptyBreakdown();
     for (const key of STEP_PARTS) out[key] = one[key] * micro;
     out.computeBound = one.computeBound * micro;
@@ -452,7 +451,19 @@ export class IterationCostModel {
     const computeS = one.total * micro;
     const commS = layerCommS * moeLayers * micro;
     out.epCommAll = commS;
-    if (micro === 2 && moeLayers > 0) {
+    if (micro === 2 && moeLayers > 0 && ep.overlapWith === "non-expert" && perOp) {
+      // DeepSeek's decode schedule, block by block (docs/serving.md, "Two-batch overlap"): one
+      // micro-batch's dispatch runs beside its shared expert and the other's ATTN-0, its combine beside
+      // the other's ATTN-1 (attention core, output projection, gate), its routed experts beside no
+      // all-to-all. Per MoE layer and micro-batch the exposed part is what each all-to-all outlasts its
+      // own blocks; the last combine has no next layer to hide behind.
+      const b = perOp.layerS("moe", part.tokens, imbalance).blocks;
+      const attentionPerLayerS = (one.attentionDecode + one.attentionPrefill) / model.layers;
+      const hiddenDispatchS = Math.min(dispatchS, b.shared + b.preAttention);
+      const hiddenCombineS = Math.min(combineS, b.postAttention + attentionPerLayerS);
+      const exposedS = micro * moeLayers * (dispatchS - hiddenDispatchS + combineS - hiddenCombineS);
+      out.epComm = Math.max(exposedS + hiddenCombineS, ep.commComputeShare * commS);
+    } else if (micro === 2 && moeLayers > 0) {
       const fill = Math.min(one.total / model.layers, layerCommS);
       const overlappableS = ep.overlapWith === "all" ? computeS : computeS - one.experts * micro;
       out.epComm = Math.max(commS - overlappableS, ep.commComputeShare * commS, 0) + fill;

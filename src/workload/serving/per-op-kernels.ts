@@ -26,6 +26,23 @@ export interface PerOpLayerS {
   elementwise: number;
   computeBound: number;
   memoryBound: number;
+  /**
+   * The same kernels by block of DeepSeek's decode schedule (deepseek-ai/profile-data README, decode
+   * figure), for a layer of routed experts: before the attention core (norm, down/up projections,
+   * rotary: ATTN-0), after it up to the routing gate (output projection, residual, norm, router:
+   * ATTN-1 without the core), the shared expert (SHARED), the routed experts with their permutations
+   * (MLP), and what follows (the residual).
+   */
+  blocks: PerOpBlocksS;
+}
+
+/** Seconds of one layer's kernels by block (PerOpLayerS.blocks); the attention core is not in them. */
+export interface PerOpBlocksS {
+  preAttention: number;
+  postAttention: number;
+  shared: number;
+  routed: number;
+  rest: number;
 }
 
 /** Most distinct token counts cached per layer kind before the cache is dropped (bounded memory). */
@@ -81,7 +98,8 @@ export class PerOpKernels {
     const hit = this.cache.get(key);
     if (hit) return hit;
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-    const out: PerOpLayerS = { linear: 0, experts: 0, elementwise: 0, computeBound: 0, memoryBound: 0 };
+    const blocks: PerOpBlocksS = { preAttention: 0, postAttention: 0, shared: 0, routed: 0, rest: 0 };
+    const out: PerOpLayerS = { linear: 0, experts: 0, elementwise: 0, computeBound: 0, memoryBound: 0, blocks };
     if (tokens > 0) {
       const work = layerWorkByKind(
         { ...this.model, seqLength: tokens },
@@ -93,15 +111,26 @@ export class PerOpKernels {
       // tokens before the dispatch, not on the token-expert pairs it receives (topK × imbalance as many).
       const received = tokens * (this.model.moe?.topK ?? 1) * imbalance;
       const expertInputShare = this.dispatchFp8 ? tokens / received : 1;
-      for (const op of work.forward) this.add(out, op, op.name === "experts-up.quantize" ? expertInputShare : 1);
+      let block: keyof PerOpBlocksS = "preAttention";
+      for (const op of work.forward) {
+        if (op.attention) {
+          block = "postAttention";
+          continue;
+        }
+        const routed =
+          op.name.startsWith("experts-") || op.name === "dispatch-permute" || op.name === "combine-unpermute";
+        const shared = op.name.startsWith("shared-");
+        if (routed || shared) block = "rest";
+        const s = this.add(out, op, op.name === "experts-up.quantize" ? expertInputShare : 1);
+        blocks[routed ? "routed" : shared ? "shared" : block] += s;
+      }
     }
     this.cache.set(key, out);
     return out;
   }
 
-  /** Adds one forward op; `share` scales a quantisation's elements. */
-  private add(out: PerOpLayerS, op: Op, share: number): void {
-    if (op.attention) return;
+  /** Adds one forward op (not the attention core) and returns its seconds; `share` scales a quantisation's elements. */
+  private add(out: PerOpLayerS, op: Op, share: number): number {
     if (op.kind === "memory") {
       const quantize = op.name.endsWith(".quantize");
       const bytes = quantize
@@ -110,7 +139,7 @@ export class PerOpKernels {
       const s = opTimeS({ ...op, bytes }, this.accelerator, this.precision);
       out.elementwise += s;
       out.memoryBound += s;
-      return;
+      return s;
     }
     const s = opTimeS(op, this.accelerator, this.precision);
     if (op.name.startsWith("experts-")) out.experts += s;
@@ -119,7 +148,8 @@ export class PerOpKernels {
     const memoryS = op.bytes / (this.accelerator.hbmBytesPerS * this.accelerator.efficiency.memory);
     const gemm = this.accelerator.efficiency.gemm;
     const fixedS = gemm && op.gemm ? gemmFixedS(gemm, op.precision ?? this.precision, op.gemm) : 0;
-    if (s > memoryS * (1 + 1e-12) + fixedS) out.computeBound += s;
+    if (s > memoryS * (1 + 1e-12) + fixedS + (this.accelerator.efficiency.kernelGapS ?? 0)) out.computeBound += s;
     else out.memoryBound += s;
+    return s;
   }
 }

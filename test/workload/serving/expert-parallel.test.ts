@@ -9,6 +9,7 @@ import type { RunOk } from "../../../src/scenario/types.js";
 import { resolveModel } from "../../../src/workload/model-spec.js";
 import { expertParallelShare } from "../../../src/workload/serving/deployment-memory.js";
 import { IterationCostModel } from "../../../src/workload/serving/iteration-cost.js";
+import { PerOpKernels } from "../../../src/workload/serving/per-op-kernels.js";
 import { runCli } from "../../helpers/run-cli.js";
 
 /** Expert parallelism for MoE serving (issue 15 item 2). */
@@ -222,6 +223,44 @@ describe("expert parallelism: memory and iteration cost by hand", () => {
     // Without overlap the kernels run alone: the share changes nothing.
     const alone = new IterationCostModel({ ...base, expertParallel: { ...ep, commComputeShare: 0.5 } }).breakdown(w);
     expect(alone.total).toBeCloseTo(b.total, 15);
+
+    // Per-op kernels: the decode schedule block by block. A micro-batch's dispatch hides behind its shared
+    // expert and the other's ATTN-0, its combine behind the other's ATTN-1 (core attention included), its
+    // routed experts behind nothing; the last combine of the iteration has no next layer to hide behind.
+    const perOp = new PerOpKernels(model, accelerator, "fp8", 16, 2, true);
+    const withPerOp = { ...ep, perOp };
+    const scheduled = new IterationCostModel({
+      ...base,
+      expertParallel: { ...withPerOp, twoBatchOverlap: true, overlapWith: "non-expert" },
+    }).breakdown(w);
+    const halfPerOp = new IterationCostModel({ ...base, expertParallel: withPerOp }).breakdown({
+      ...w,
+      tokens: 80,
+      decodeSeqs: 80,
+      decodeContextTokens: 80 * 600,
+      logitsTokens: 80,
+    });
+    // One micro-batch on one card: 160 / 16 / 2 = 5 tokens, the busiest card's expert load 1.25 × the mean.
+    const layer = perOp.layerS("moe", 5, 1.25);
+    const blocks = layer.blocks;
+    expect(blocks.preAttention + blocks.postAttention + blocks.shared + blocks.routed + blocks.rest).toBeCloseTo(
+      layer.linear + layer.experts + layer.elementwise,
+      15,
+    );
+    expect(blocks.routed).toBeGreaterThanOrEqual(layer.experts);
+    const dispatchS = 1e-5 + 1e-7 * 6.25;
+    const combineS = 2e-5 + 2e-7 * 6.25;
+    const attentionS = halfPerOp.attentionDecode / model.layers;
+    const hiddenDispatch = Math.min(dispatchS, blocks.shared + blocks.preAttention);
+    const hiddenCombine = Math.min(combineS, blocks.postAttention + attentionS);
+    const exposed = 2 * 3 * (dispatchS - hiddenDispatch + combineS - hiddenCombine) + hiddenCombine;
+    expect(scheduled.epComm).toBeCloseTo(exposed, 15);
+    expect(scheduled.total).toBeCloseTo(2 * (halfPerOp.total - halfPerOp.epComm) + exposed, 12);
+    // Never faster than the schedule that lets the whole non-expert compute hide both all-to-alls.
+    const pooled =
+      2 * halfPerOp.experts +
+      Math.max(2 * (halfPerOp.total - halfPerOp.epComm - halfPerOp.experts), 2 * halfPerOp.epComm);
+    expect(scheduled.total).toBeGreaterThanOrEqual(pooled);
   });
 });
 

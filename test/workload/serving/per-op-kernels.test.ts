@@ -100,6 +100,13 @@ describe("per-op kernels: mechanisms", () => {
   it("is deterministic and cached: the same query returns the same figures", () => {
     const k = new PerOpKernels(model, h800, "fp8", 64, 4, true);
     expect(k.layerS("dense", 1000.5, 1)).toEqual(k.layerS("dense", 1000.5, 1));
-    expect(k.layerS("dense", 0, 1)).toEqual({ linear: 0, experts: 0, elementwise: 0, computeBound: 0, memoryBound: 0 });
+    expect(k.layerS("dense", 0, 1)).toEqual({
+      linear: 0,
+      experts: 0,
+      elementwise: 0,
+      computeBound: 0,
+      memoryBound: 0,
+      blocks: { preAttention: 0, postAttention: 0, shared: 0, routed: 0, rest: 0 },
+    });
   });
 });
