@@ -62,6 +62,9 @@ export interface IterationCostParams {
   expertParallel?: ExpertParallelCost;
 }
 
+/** A stage's per-op kernel seconds by part (PerOpLayerS without the per-layer blocks). */
+type PerOpSumsS = Omit<PerOpLayerS, "blocks">;
+
 /**
  * An expert-parallel instance: `ep` cards, attention data-parallel over
  * `dataParallelGroups` groups of tp cards, whole experts spread over the
@@ -309,7 +312,7 @@ export class IterationCostModel {
     out: IterationBreakdownS,
     w: BatchWork,
     expertsS: (st: StageCoefficients) => number,
-    perOpStage?: (st: StageCoefficients) => Omit<PerOpLayerS, "blocks">,
+    perOpStage?: (st: StageCoefficients) => PerOpSumsS,
   ): void {
     const { model, tp, pp } = this.p;
     const F = this.flopsPerS;
@@ -421,12 +424,12 @@ export class IterationCostModel {
     const perOp = ep.perOp;
     // Per-op kernels: each stage's dense and MoE layers at the card's tokens (part.tokens) and the busiest card's load.
     const perOpStage = perOp
-      ? (st: StageCoefficients): Omit<PerOpLayerS, "blocks"> => {
+      ? (st: StageCoefficients): PerOpSumsS => {
           if (instanceTokens > 0) moeLayers += st.moeLayers;
           const dense = perOp.layerS("dense", part.tokens, imbalance);
           const moe = perOp.layerS("moe", part.tokens, imbalance);
           const n = st.layers - st.moeLayers;
-          const sum = (key: Exclude<keyof PerOpLayerS, "blocks">) => n * dense[key] + st.moeLayers * moe[key];
+          const sum = (key: keyof PerOpSumsS) => n * dense[key] + st.moeLayers * moe[key];
           return {
             linear: sum("linear"),
             experts: sum("experts"),
@@ -452,7 +455,7 @@ export class IterationCostModel {
     const commS = layerCommS * moeLayers * micro;
     out.epCommAll = commS;
     if (micro === 2 && moeLayers > 0 && ep.overlapWith === "non-expert" && perOp) {
-      // DeepSeek's decode schedule, block by block (docs/serving.md, "Two-batch overlap"): one
+      // DeepSeek's decode schedule, block by block (docs/model.md, "Expert parallelism"): one
       // micro-batch's dispatch runs beside its shared expert and the other's ATTN-0, its combine beside
       // the other's ATTN-1 (attention core, output projection, gate), its routed experts beside no
       // all-to-all. Per MoE layer and micro-batch the exposed part is what each all-to-all outlasts its
