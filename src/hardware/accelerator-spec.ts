@@ -44,6 +44,14 @@ const attentionCurve = (pass: "forward" | "backward") =>
       `Fused (flash) attention ${pass} efficiency: [keyTokens, fraction of the BF16 peak] points, ascending, interpolated in log2(keyTokens); absent: efficiency.matmul`,
     );
 
+/** A head dimension (elements per attention head) at which a fused attention curve was measured. */
+const attentionHeadDim = z
+  .number()
+  .int({ message: "expected a whole number of elements per attention head" })
+  .min(8)
+  .max(1024)
+  .describe("elements per attention head (query/key head dim)");
+
 const kHalf = (precision: string) =>
   z
     .number()
@@ -123,6 +131,27 @@ export const EfficiencySpecSchema = z
     ).optional(),
     attentionForward: attentionCurve("forward").optional(),
     attentionBackward: attentionCurve("backward").optional(),
+    attentionHeadDim: attentionHeadDim
+      .optional()
+      .describe(
+        "The head dimension attentionForward / attentionBackward were measured at (default 128); a model with another head dim reads attentionByHeadDim where it has curves",
+      ),
+    attentionByHeadDim: z
+      .array(
+        z.strictObject({
+          headDim: attentionHeadDim,
+          forward: attentionCurve("forward").optional(),
+          backward: attentionCurve("backward").optional(),
+        }),
+      )
+      .min(1)
+      .refine((rows) => new Set(rows.map((r) => r.headDim)).size === rows.length, {
+        message: "expected each head dim once",
+      })
+      .optional()
+      .describe(
+        "Fused attention curves measured at other head dims: a model's head dim between two measured ones is interpolated in log2(headDim), beyond them it takes the nearest",
+      ),
     mlaDecode: z
       .strictObject({
         compute: fraction("Fraction of the BF16 peak the kernel reaches where compute-bound"),

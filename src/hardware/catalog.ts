@@ -42,6 +42,14 @@ const FA3_CUDNN_H100 = {
   backwardTflops: [305, 408, 465, 499, 518, 516],
   peakBf16Tflops: 989.5,
 };
+/**
+ * The same figure set at head dim 64 (FlashAttention-3 paper Fig. 5 "causal, head dim 64" forward and the
+ * head-dim-64 backward figure, cuDNN bars): 0.70-0.72 of the head-dim-128 forward, 0.83-0.87 of its backward.
+ */
+const FA3_CUDNN_H100_HEAD_DIM_64 = {
+  forwardTflops: [225, 288, 334, 363, 379, 388],
+  backwardTflops: [266, 348, 395, 417, 432, 433],
+};
 function attentionCurve(tflops: readonly number[]): [number, number][] {
   return FA3_CUDNN_H100.tokens.map((t, i) => [t, (tflops[i] as number) / FA3_CUDNN_H100.peakBf16Tflops]);
 }
@@ -114,9 +122,20 @@ const EFFICIENCY_HOPPER = {
   // (Shah et al. 2024, arXiv 2407.08608, Fig. 5 "causal, head dim 128" forward and the head-dim-128 backward
   // figure): TFLOP/s at 512, 1k, 2k, 4k, 8k, 16k tokens, forward 315 410 484 518 529 539, backward 305 408 465
   // 499 518 516, over the 989.5 TFLOP/s BF16 peak. FLOPs are counted as the paper does (causal: half the square;
-  // backward 2.5x the forward), as src/workload/layer-ops.ts does. Other head dims use this curve (ASSUMPTION).
+  // backward 2.5x the forward), as src/workload/layer-ops.ts does. Head dim 64 from the same figures (forward
+  // 225 288 334 363 379 388, backward 266 348 395 417 432 433); a head dim between 64 and 128 is interpolated in
+  // log2, one above 128 (MLA's 192, Nemotron-4's 192) takes the 128 curves and one below 64 the 64 curves
+  // (ASSUMPTION: the paper's head-dim-256 bars are not read in).
   attentionForward: attentionCurve(FA3_CUDNN_H100.forwardTflops),
   attentionBackward: attentionCurve(FA3_CUDNN_H100.backwardTflops),
+  attentionHeadDim: 128,
+  attentionByHeadDim: [
+    {
+      headDim: 64,
+      forward: attentionCurve(FA3_CUDNN_H100_HEAD_DIM_64.forwardTflops),
+      backward: attentionCurve(FA3_CUDNN_H100_HEAD_DIM_64.backwardTflops),
+    },
+  ],
   // Sourced (component measurement): FlashMLA, DeepSeek's MLA decode kernel (the one its service and SGLang
   // run on Hopper), on H800 SXM5 in BF16: "up to 660 TFlops" compute-bound (deepseek-ai/FlashMLA README,
   // performance update 2025-04-22; 580 before it) over the 989.5 TFLOP/s peak, and "up to 3000 GB/s" where
@@ -189,6 +208,11 @@ function entry(spec: AcceleratorSpec, source: string, extra: Record<string, stri
       "FlashAttention-3 paper (arXiv 2407.08608) Fig. 5/6: cuDNN BF16 attention on H100 SXM5, head dim 128, 512-16k tokens";
     sources["efficiency.attentionForward"] = fa3;
     sources["efficiency.attentionBackward"] = fa3;
+    sources["efficiency.attentionHeadDim"] = fa3;
+  }
+  if (spec.efficiency.attentionByHeadDim !== undefined) {
+    sources["efficiency.attentionByHeadDim"] =
+      "FlashAttention-3 paper (arXiv 2407.08608) Fig. 5/6: cuDNN BF16 attention on H100 SXM5, head dim 64 (causal forward, backward), 512-16k tokens";
   }
   if (spec.efficiency.mlaDecode !== undefined) {
     sources["efficiency.mlaDecode"] =

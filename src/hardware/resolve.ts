@@ -150,6 +150,14 @@ export function toAccelerator(name: string, spec: AcceleratorSpec, sources: Reco
       ...(spec.efficiency.attentionBackward === undefined
         ? {}
         : { attentionBackward: spec.efficiency.attentionBackward }),
+      ...(spec.efficiency.attentionHeadDim === undefined ? {} : { attentionHeadDim: spec.efficiency.attentionHeadDim }),
+      ...(spec.efficiency.attentionByHeadDim === undefined
+        ? {}
+        : {
+            attentionByHeadDim: [...spec.efficiency.attentionByHeadDim]
+              .sort((a, b) => a.headDim - b.headDim)
+              .map((r) => ({ ...r })),
+          }),
       ...(spec.efficiency.mlaDecode === undefined ? {} : { mlaDecode: { ...spec.efficiency.mlaDecode } }),
       ...(spec.efficiency.gemm === undefined ? {} : { gemm: gemmModel(spec.efficiency.gemm) }),
       ...(spec.efficiency.kernelGapUs === undefined ? {} : { kernelGapS: spec.efficiency.kernelGapUs * 1e-6 }),

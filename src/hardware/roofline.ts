@@ -24,7 +24,7 @@ export interface RooflineOp {
   /** This kernel's matmul precision where it differs from the run's (attention cores stay BF16 under FP8 training). */
   precision?: MatmulPrecision;
   /** A fused attention kernel: timed on the card's attention curve (by pass and key tokens) where it has one. */
-  attention?: { pass: "forward" | "backward"; keyTokens: number };
+  attention?: { pass: "forward" | "backward"; keyTokens: number; headDim?: number };
   /** A memory op that streams whole buffers (the optimizer's multi-tensor kernels): efficiency.memory, not elementwise. */
   streaming?: boolean;
   /** A GEMM's shape: timed by shape where the card has a GEMM model (efficiency.gemm). */
@@ -49,14 +49,55 @@ export function matmulEfficiency(accelerator: Accelerator, precision: MatmulPrec
     : accelerator.efficiency.matmul;
 }
 
+/** Head dim of a card's main attention curves when it does not say (FlashAttention-3's headline figures). */
+export const DEFAULT_ATTENTION_HEAD_DIM = 128;
+
+type AttentionCurve = readonly (readonly [number, number])[];
+
 /**
- * Fraction of the BF16 peak a fused attention kernel reaches over `keyTokens` keys: the card's
- * curve for the pass, piecewise linear in log2(keyTokens) and constant beyond its ends; without a
- * curve, efficiency.matmul.
+ * Fraction of the BF16 peak a fused attention kernel reaches over `keyTokens` keys with heads of
+ * `headDim` elements: the card's curve for the pass, piecewise linear in log2(keyTokens) and
+ * constant beyond its ends. Where the card has curves at several head dims (attentionForward /
+ * attentionBackward at attentionHeadDim, default 128, and attentionByHeadDim), a head dim between two
+ * measured ones is interpolated in log2(headDim) and one beyond them takes the nearest; an entry of
+ * attentionByHeadDim at the main curves' head dim replaces them. Without `headDim`: at the main curves' head dim.
+ * Without a curve for the pass: efficiency.matmul.
  */
-export function attentionEfficiency(accelerator: Accelerator, pass: "forward" | "backward", keyTokens: number): number {
-  const curve = pass === "forward" ? accelerator.efficiency.attentionForward : accelerator.efficiency.attentionBackward;
-  if (!curve || curve.length === 0) return accelerator.efficiency.matmul;
+export function attentionEfficiency(
+  accelerator: Accelerator,
+  pass: "forward" | "backward",
+  keyTokens: number,
+  headDim?: number,
+): number {
+  const e = accelerator.efficiency;
+  const mainDim = e.attentionHeadDim ?? DEFAULT_ATTENTION_HEAD_DIM;
+  const d = headDim ?? mainDim;
+  const extras = e.attentionByHeadDim ?? [];
+  const curveOf = (r: { forward?: AttentionCurve; backward?: AttentionCurve }) =>
+    pass === "forward" ? r.forward : r.backward;
+  // The measured head dims nearest at or below (lo) and at or above (hi) the model's.
+  let loDim = Number.NEGATIVE_INFINITY;
+  let lo: AttentionCurve | undefined;
+  let hiDim = Number.POSITIVE_INFINITY;
+  let hi: AttentionCurve | undefined;
+  const consider = (dim: number, curve: AttentionCurve | undefined) => {
+    if (!curve || curve.length === 0) return;
+    if (dim <= d && dim > loDim) [loDim, lo] = [dim, curve];
+    if (dim >= d && dim < hiDim) [hiDim, hi] = [dim, curve];
+  };
+  for (const r of extras) consider(r.headDim, curveOf(r));
+  if (!extras.some((r) => r.headDim === mainDim && curveOf(r))) {
+    consider(mainDim, pass === "forward" ? e.attentionForward : e.attentionBackward);
+  }
+  if (lo === undefined) return hi === undefined ? e.matmul : curveAt(hi, keyTokens);
+  if (hi === undefined || hiDim === loDim) return curveAt(lo, keyTokens);
+  const t = (Math.log2(d) - Math.log2(loDim)) / (Math.log2(hiDim) - Math.log2(loDim));
+  const a = curveAt(lo, keyTokens);
+  return a + t * (curveAt(hi, keyTokens) - a);
+}
+
+/** A curve's value at `keyTokens`: piecewise linear in log2(keyTokens), constant beyond its ends. */
+function curveAt(curve: AttentionCurve, keyTokens: number): number {
   const first = curve[0] as readonly [number, number];
   if (keyTokens <= first[0]) return first[1];
   for (let i = 1; i < curve.length; i++) {
@@ -102,7 +143,7 @@ export function kernelTimeS(op: RooflineOp, accelerator: Accelerator, precision:
     return gemmFixedS(gemmModel, p, op.gemm) + Math.max(computeS, memoryS);
   }
   const efficiency = op.attention
-    ? attentionEfficiency(accelerator, op.attention.pass, op.attention.keyTokens)
+    ? attentionEfficiency(accelerator, op.attention.pass, op.attention.keyTokens, op.attention.headDim)
     : matmulEfficiency(accelerator, p);
   const computeS = op.flops / (matmulPeakFlopsPerS(accelerator, p) * efficiency);
   return Math.max(computeS, memoryS);

@@ -33,6 +33,17 @@ export interface Accelerator {
      */
     attentionForward?: readonly (readonly [number, number])[];
     attentionBackward?: readonly (readonly [number, number])[];
+    /** The head dim attentionForward / attentionBackward were measured at; absent: 128. */
+    attentionHeadDim?: number;
+    /**
+     * Curves measured at other head dims, ascending by headDim (roofline.ts attentionEfficiency
+     * interpolates between the two measured head dims around a model's, in log2(headDim)).
+     */
+    attentionByHeadDim?: readonly {
+      headDim: number;
+      forward?: readonly (readonly [number, number])[];
+      backward?: readonly (readonly [number, number])[];
+    }[];
     /**
      * The MLA decode attention kernel (absorbed up-projections): its fraction of the BF16 peak where
      * compute-bound and of HBM peak where memory-bound. Absent: matmul and memory.

@@ -240,7 +240,8 @@ export function layerWorkByKind(
         flops,
         bytes: qBytes + kvBytes + oBytes + lseBytes,
         precision: "bf16",
-        attention: { pass: "forward", keyTokens },
+        // The query/key head dim sets the kernel's tiles (FlashAttention-3 measures by it).
+        attention: { pass: "forward", keyTokens, headDim: dqk },
       },
       flash: { qBytes, kvBytes, oBytes, lseBytes },
       module,
@@ -436,7 +437,7 @@ function backwardOf(it: Item, ein: number): Op[] {
         flops: FLASH_BACKWARD_FLOPS_FACTOR * op.flops,
         bytes,
         precision: "bf16",
-        ...(op.attention ? { attention: { pass: "backward" as const, keyTokens: op.attention.keyTokens } } : {}),
+        ...(op.attention ? { attention: { ...op.attention, pass: "backward" as const } } : {}),
       },
     ];
   }

@@ -13,8 +13,8 @@ export interface Op {
   bytes: number;
   /** Matmul precision of this kernel where it differs from the run's (attention cores run in BF16 under FP8 training). */
   precision?: "bf16" | "fp8";
-  /** A fused attention kernel: timed on the card's attention curve by pass and key tokens (src/hardware/roofline.ts). */
-  attention?: { pass: "forward" | "backward"; keyTokens: number };
+  /** A fused attention kernel: timed on the card's attention curve by pass, key tokens and head dim (src/hardware/roofline.ts). */
+  attention?: { pass: "forward" | "backward"; keyTokens: number; headDim?: number };
   /** A memory op streaming whole buffers (the optimizer's multi-tensor kernels): priced at efficiency.memory. */
   streaming?: boolean;
   /** A GEMM's shape: timed by shape where the card has a GEMM model (src/hardware/gemm-shape.ts). */

@@ -142,8 +142,8 @@ describe("accelerator catalog", () => {
   });
 
   it("Hopper's attention curves are the cited FlashAttention-3 cuDNN figures over the 989.5 TFLOP/s BF16 peak", () => {
-    // Consistency of the constants with their source (arXiv 2407.08608, Fig. 5 causal head dim 128 forward and
-    // the head-dim-128 backward figure, cuDNN bars), not a validation.
+    // Consistency of the constants with their source (arXiv 2407.08608, Fig. 5 causal head dims 128 and 64 forward
+    // and the head-dim-128 and -64 backward figures, cuDNN bars), not a validation.
     const lengths = [512, 1024, 2048, 4096, 8192, 16384];
     const forwardTflops = [315, 410, 484, 518, 529, 539];
     const backwardTflops = [305, 408, 465, 499, 518, 516];
@@ -157,6 +157,15 @@ describe("accelerator catalog", () => {
       for (const [i, p] of (e.attentionBackward ?? []).entries()) {
         expect(p[1]).toBeCloseTo((backwardTflops[i] as number) / 989.5, 12);
       }
+      // Head dim 64, the same figure set (Fig. 5 causal head dim 64 forward, the head-dim-64 backward figure).
+      expect(e.attentionHeadDim).toBe(128);
+      const h64 = e.attentionByHeadDim?.find((r) => r.headDim === 64);
+      expect(h64?.forward?.map((p) => p[0])).toEqual(lengths);
+      expect(h64?.backward?.map((p) => p[0])).toEqual(lengths);
+      const f64 = [225, 288, 334, 363, 379, 388];
+      const b64 = [266, 348, 395, 417, 432, 433];
+      for (const [i, p] of (h64?.forward ?? []).entries()) expect(p[1]).toBeCloseTo((f64[i] as number) / 989.5, 12);
+      for (const [i, p] of (h64?.backward ?? []).entries()) expect(p[1]).toBeCloseTo((b64[i] as number) / 989.5, 12);
     }
   });
 

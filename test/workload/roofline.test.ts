@@ -103,4 +103,52 @@ describe("roofline", () => {
     };
     expect(opTimeS(op, card, "bf16")).toBeCloseTo(1e15 / (312e12 * 0.5), 12);
   });
+  it("attention curves at several head dims: log2-interpolated between measured head dims, nearest beyond them", () => {
+    const card = {
+      ...A100,
+      efficiency: {
+        ...A100.efficiency,
+        // Main curves at head dim 128 (the default), one more at 64 (forward only) and one at 256.
+        attentionForward: [[1024, 0.6]] as [number, number][],
+        attentionBackward: [[1024, 0.5]] as [number, number][],
+        attentionByHeadDim: [
+          { headDim: 64, forward: [[1024, 0.4]] as [number, number][] },
+          { headDim: 256, forward: [[1024, 0.8]] as [number, number][], backward: [[1024, 0.7]] as [number, number][] },
+        ],
+      },
+    };
+    expect(attentionEfficiency(card, "forward", 1024, 64)).toBe(0.4);
+    expect(attentionEfficiency(card, "forward", 1024, 128)).toBe(0.6);
+    // Without a head dim: the main curves' (128).
+    expect(attentionEfficiency(card, "forward", 1024)).toBe(0.6);
+    // 2^6.5 = 90.51 is halfway between 64 and 128 in log2: (0.4 + 0.6) / 2.
+    expect(attentionEfficiency(card, "forward", 1024, 2 ** 6.5)).toBeCloseTo(0.5, 12);
+    // 192 = 2^7.585: 0.585 of the way from 128 to 256.
+    expect(attentionEfficiency(card, "forward", 1024, 192)).toBeCloseTo(0.6 + Math.log2(1.5) * 0.2, 12);
+    // Beyond the measured head dims: the nearest.
+    expect(attentionEfficiency(card, "forward", 1024, 32)).toBe(0.4);
+    expect(attentionEfficiency(card, "forward", 1024, 512)).toBe(0.8);
+    // The backward pass has no 64 curve: head dim 64 takes the nearest backward curve, 128's.
+    expect(attentionEfficiency(card, "backward", 1024, 64)).toBe(0.5);
+    expect(attentionEfficiency(card, "backward", 1024, 192)).toBeCloseTo(0.5 + Math.log2(1.5) * 0.2, 12);
+    // An entry at the main head dim replaces the main curve for its pass.
+    const replaced = {
+      ...card,
+      efficiency: {
+        ...card.efficiency,
+        attentionByHeadDim: [{ headDim: 128, forward: [[1024, 0.3]] as [number, number][] }],
+      },
+    };
+    expect(attentionEfficiency(replaced, "forward", 1024, 128)).toBe(0.3);
+    expect(attentionEfficiency(replaced, "backward", 1024, 128)).toBe(0.5);
+    // The op carries its head dim.
+    const op = {
+      kind: "matmul" as const,
+      flops: 1e15,
+      bytes: 0,
+      precision: "bf16" as const,
+      attention: { pass: "forward" as const, keyTokens: 1024, headDim: 64 },
+    };
+    expect(opTimeS(op, card, "bf16")).toBeCloseTo(1e15 / (312e12 * 0.4), 12);
+  });
 });

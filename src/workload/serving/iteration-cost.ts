@@ -325,7 +325,8 @@ export class IterationCostModel {
         ? (w.prefillPairKeyTokens ?? w.prefillContextTokens * w.prefillAttentionPairs) / w.prefillAttentionPairs
         : 0;
     const prefillAttnFlopsPerS =
-      matmulPeakFlopsPerS(this.p.accelerator, "bf16") * attentionEfficiency(this.p.accelerator, "forward", keyTokens);
+      matmulPeakFlopsPerS(this.p.accelerator, "bf16") *
+      attentionEfficiency(this.p.accelerator, "forward", keyTokens, model.qkHeadDim);
     const prefillAttn = roof(
       out,
       (this.prefillFlopsPerPair * w.prefillAttentionPairs) / prefillAttnFlopsPerS,
