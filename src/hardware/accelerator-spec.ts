@@ -146,7 +146,11 @@ export const EfficiencySpecSchema = z
       )
       .min(1)
       .refine((rows) => new Set(rows.map((r) => r.headDim)).size === rows.length, {
-        message: "expected each head dim once",
+        error: (iss) => {
+          const dims = (iss.input as { headDim: number }[]).map((r) => r.headDim);
+          const twice = dims.find((d, i) => dims.indexOf(d) !== i);
+          return `expected each head dim once, found ${twice} more than once`;
+        },
       })
       .optional()
       .describe(

@@ -9,6 +9,12 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** Each bad fixture and a fragment its error line must contain (after `file:line:col: `). */
 const EXPECTED: Record<string, string[]> = {
   "a-directory.yaml": ["expected a YAML or JSON file, found a directory"],
+  "attention-head-dims.yaml": [
+    ":9:22: accelerator.overrides.efficiency.attentionByHeadDim.0.headDim: expected a whole number, found 64.5",
+  ],
+  "attention-head-dim-twice.yaml": [
+    ":9:9: accelerator.overrides.efficiency.attentionByHeadDim: expected each head dim once, found 96 more than once",
+  ],
   "absurd-size.yaml": [":2:8: nodes: expected a number <= 1,048,576, found 1000000000000"],
   "bad-kind.yaml": [
     ':11:9: scaleOut.kind: expected one of "single-switch", "fat-tree", "rail-optimized", "torus", found "fat-three"',
