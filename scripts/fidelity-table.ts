@@ -83,6 +83,7 @@ function nemoH100(): FidelitySet {
     ["nemotron-22b-64", "Nemotron-22B", "24.07"],
     ["nemotron4-340b-128", "Nemotron-340B", "24.07"],
     ["qwen3-30b-a3b-16", "Qwen3_30B_a3B", "26.04.01"],
+    ["qwen3-235b-a22b-256", "Qwen3_235B_a22B", "26.04.01"],
     ["gpt-oss-120b-64", "GPT OSS 120B", "26.04.01"],
   ];
   return {

@@ -1,3 +1,4 @@
+import { expertGroupError } from "../workload/expert-groups.js";
 import type { Model } from "../workload/model-spec.js";
 import type { ParallelPlan } from "../workload/plan-spec.js";
 
@@ -50,7 +51,12 @@ export function enumerateCandidates(
       for (const pp of divisors(rest)) {
         if (pp > model.layers) continue;
         const dp = rest / pp;
-        const eps = experts > 0 ? divisors(cp * dp).filter((e) => experts % e === 0) : [1];
+        const eps =
+          experts > 0
+            ? divisors(tp * cp * dp).filter(
+                (e) => experts % e === 0 && expertGroupError({ tp, cp, dp, ep: e }) === undefined,
+              )
+            : [1];
         for (const v of VIRTUAL_STAGE_CANDIDATES) {
           if (v > 1 && pp === 1) continue;
           // The scenario's own uneven split serves its own pipeline depth; other depths split evenly.

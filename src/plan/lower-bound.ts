@@ -1,10 +1,11 @@
 import type { Cluster } from "../cluster/types.js";
 import { type MatmulPrecision, opTimeS } from "../hardware/roofline.js";
+import { firstExpertGroupCards } from "../workload/expert-groups.js";
 import { layerWorkByKind } from "../workload/layer-ops.js";
 import type { LayerKind, Model } from "../workload/model-spec.js";
 import type { CommNeed, Op } from "../workload/ops.js";
 import { pipelineSchedule } from "../workload/pipeline-schedule.js";
-import { type ResolvedPlan, rankOf, stageLayerIndices } from "../workload/plan-spec.js";
+import { type ResolvedPlan, stageLayerIndices } from "../workload/plan-spec.js";
 import { inLayerGroupCards } from "../workload/training/compile.js";
 import { expertDispatchTraffic } from "../workload/training/expert-dispatch.js";
 import type { PredictRequestS } from "./estimate-program.js";
@@ -46,7 +47,7 @@ export function stepLowerBoundS(
     const tpcp = plan.tpCommOverlap
       ? ""
       : `${inLayerGroupCards(plan, rank, "tp").join(",")}|${inLayerGroupCards(plan, rank, "cp").join(",")}`;
-    return `${tpcp}|${plan.ep > 1 ? epGroupCards(plan, rank).join(",") : ""}`;
+    return `${tpcp}|${plan.ep > 1 ? firstExpertGroupCards(plan, rank).join(",") : ""}`;
   });
   const planKey = `${plan.tp}:${plan.cp}:${plan.ep}:${plan.microBatchSize}:${plan.recompute}:${plan.recomputeModules ?? ""}:${plan.sequenceParallel}:${plan.expertCommOverlap}:${plan.expertImbalance}:${JSON.stringify(plan.expertDispatch ?? {})}`;
   // Every layer of a kind on a rank has the same cost: look it up once per (kind, rank) here.
@@ -83,7 +84,7 @@ export function stepLowerBoundS(
           : w.comms
               .filter((n) => n.group === "ep" && phases.includes(n.phase))
               .reduce((t, n) => {
-                const cards = epGroupCards(plan, rank);
+                const cards = firstExpertGroupCards(plan, rank);
                 if (cards.length < 2) return t;
                 const matrix = traffic?.(cards, n.sizeBytes);
                 return (
@@ -130,17 +131,4 @@ export function stepLowerBoundS(
     bound = Math.max(bound, head + m * work + tail);
   }
   return bound;
-}
-
-/**
- * The first TP rank's cards of replica 0's EP group on pipeline rank `rank`,
- * in the order the executor lists them (member by member, cp positions in
- * order): ep / cp replicas with all their cp positions.
- */
-function epGroupCards(plan: ResolvedPlan, rank: number): number[] {
-  const cards: number[] = [];
-  for (let replica = 0; replica < plan.ep / plan.cp; replica++) {
-    for (let j = 0; j < plan.cp; j++) cards.push(rankOf(plan, { tp: 0, cp: j, dp: replica, pp: rank }));
-  }
-  return cards;
 }

@@ -1,4 +1,5 @@
 import type { Accelerator } from "../hardware/types.js";
+import { expertGroupError } from "./expert-groups.js";
 import type { Model } from "./model-spec.js";
 import type { ParallelPlan } from "./plan-spec.js";
 
@@ -179,13 +180,8 @@ export function checkPlan(
   if (ep > 1 && !m.moe) err("ep", `ep ${ep} but the model has no MoE layers`);
   if (m.moe) {
     if (m.moe.experts % ep !== 0) err("ep", `${ep} must divide experts ${m.moe.experts}`);
-    if ((dp * cp) % ep !== 0) err("ep", `${ep} must divide dp·cp = ${dp}·${cp} (EP groups are carved out of them)`);
-    else if (ep > 1 && ep % cp !== 0) {
-      err(
-        "ep",
-        `with context parallelism, ep must be a multiple of cp = ${cp} (an EP group takes whole replicas with all their cp positions), found ${ep}`,
-      );
-    }
+    const layout = ep > 1 ? expertGroupError({ tp, cp, dp, ep }) : undefined;
+    if (layout !== undefined) err("ep", layout);
   }
   if (ep === 1 && plan.expertDispatch !== undefined) {
     warn("expertDispatch", "has no effect with ep 1 (no expert all-to-alls)");

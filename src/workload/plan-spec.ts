@@ -8,9 +8,9 @@ import { z } from "zod";
  * so TP groups are adjacent cards (inside one scale-up domain when tp divides
  * it), then CP, then DP, with pipeline stages outermost (Megatron-LM's default
  * order tp-cp-ep-dp-pp; Narayanan et al. 2021 §3.3 place TP inside a node).
- * EP groups are carved out of the DP×CP ranks: ep consecutive (cp, dp)
- * replicas with the same tp rank and stage form one EP group
- * (Megatron-Core: expert parallelism over the data-parallel dimension).
+ * EP groups are ep consecutive ranks of a stage in this order, spanning TP
+ * ranks (Megatron-Core's expert layout with expert tensor parallelism 1:
+ * src/workload/expert-groups.ts).
  */
 
 const posInt = (desc: string) => z.int().min(1).describe(desc);
@@ -35,7 +35,7 @@ export const ParallelPlanSchema = z
     dp: posInt("Data-parallel size: model replicas"),
     cp: posInt("Context-parallel size: the sequence split over cp cards (ring attention)").default(1),
     ep: posInt(
-      "Expert-parallel size (MoE only): experts split over ep cards carved out of the dp·cp replicas; must divide dp·cp",
+      "Expert-parallel size (MoE only): routed experts split over ep consecutive ranks of a pipeline stage (tp fastest, then cp, then dp: Megatron-Core with expert tensor parallelism 1); must divide tp·cp·dp and be a multiple or a divisor of tp·cp",
     ).default(1),
     expertDispatch: z
       .strictObject({

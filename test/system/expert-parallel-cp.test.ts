@@ -27,16 +27,24 @@ describe("expert parallelism with context parallelism", () => {
     expect(ratio).toBeLessThan(2);
   });
 
-  it("ep not a multiple of cp is a plan error naming the field, not an internal error", () => {
-    const r = runScenario({
+  it("ep below cp takes an aligned block of a replica's cp positions; an ep that does not tile is a plan error naming the field", () => {
+    // Megatron-Core's expert layout (expert tensor parallelism 1): ep consecutive ranks (src/workload/expert-groups.ts).
+    const inside = runScenario({
       scenarioPath: MOE,
       sets: ["parallel.cp=4", "parallel.dp=4", "parallel.ep=2"],
+      seed: 1,
+      steps: 1,
+    });
+    expect(inside.ok, inside.ok ? "" : inside.error).toBe(true);
+    const r = runScenario({
+      scenarioPath: MOE,
+      sets: ["parallel.cp=4", "parallel.dp=1", "parallel.ep=8", "parallel.globalBatchSize=8"],
       seed: 1,
       steps: 1,
     });
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.kind).toBe("invalid-plan");
-    expect(r.error).toMatch(/parallel\.ep: with context parallelism, ep must be a multiple of cp = 4/);
+    expect(r.error).toMatch(/parallel\.ep: 8 must divide tp·cp·dp = 1·4·1 = 4/);
   });
 });

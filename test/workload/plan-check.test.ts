@@ -99,9 +99,18 @@ describe("checkPlan", () => {
   it("checks expert parallelism", () => {
     expect(errors(ds, plan({ dp: 64, ep: 48, globalBatchSize: 64 }), 64, 8)).toEqual([
       "parallel.ep: 48 must divide experts 256",
-      "parallel.ep: 48 must divide dp·cp = 64·1 (EP groups are carved out of them)",
+      "parallel.ep: 48 must divide tp·cp·dp = 1·1·64 = 64 (an EP group is ep consecutive ranks of a pipeline stage, Megatron-Core's expert layout with expert tensor parallelism 1)",
     ]);
     expect(errors(ds, plan({ dp: 64, ep: 64, globalBatchSize: 64 }), 64, 8)).toEqual([]);
+    // Folded over TP ranks: ep > dp (Qwen3 235B-A22B's TP 2, DP 16, EP 32) and ep inside a TP group.
+    expect(errors(ds, plan({ tp: 2, dp: 16, ep: 32, globalBatchSize: 16 }), 32, 8)).toEqual([]);
+    expect(errors(ds, plan({ tp: 8, dp: 2, ep: 4, globalBatchSize: 2 }), 16, 8)).toEqual([]);
+    expect(errors(ds, plan({ tp: 2, dp: 4, ep: 16, globalBatchSize: 4 }), 8, 8)).toContain(
+      "parallel.ep: 16 must divide tp·cp·dp = 2·1·4 = 8 (an EP group is ep consecutive ranks of a pipeline stage, Megatron-Core's expert layout with expert tensor parallelism 1)",
+    );
+    expect(errors(ds, plan({ cp: 3, dp: 8, ep: 8, globalBatchSize: 8 }), 24, 8)).toContain(
+      "parallel.ep: expected ep to be a multiple or a divisor of tp·cp = 3 (an EP group takes whole replicas or an aligned block of one), found 8",
+    );
     expect(errors(gpt3, plan({ tp: 8, dp: 2, ep: 2, globalBatchSize: 2 }), 16, 8)).toContain(
       "parallel.ep: ep 2 but the model has no MoE layers",
     );

@@ -17,7 +17,7 @@ interface Shape {
   buckets?: number[];
   overlap?: boolean;
   ep?: {
-    groupActors: number;
+    groupReplicas: number;
     segments: EpSegment[];
     overlap?: { commComputeShare: number; predictS(rank: number, bytesPerCard: number): number };
   };
@@ -50,7 +50,7 @@ function stepProgram(s: Shape): StepProgram {
     ...(s.ep
       ? {
           expertParallel: {
-            groupActors: s.ep.groupActors,
+            group: { replicas: s.ep.groupReplicas, positionBlock: 1 },
             segments: () => s.ep?.segments ?? [],
             ...(s.ep.overlap ? { overlap: s.ep.overlap } : {}),
           },
@@ -194,7 +194,7 @@ describe("training step graph: cut points", () => {
       { computeFraction: 0.25, alltoallBytesPerCard: 7 },
       { computeFraction: 0.75, alltoallBytesPerCard: 9 },
     ];
-    const g = trainingStepGraph(stepProgram({ pp: 1, m: 1, replicas: 2, ep: { groupActors: 2, segments } }));
+    const g = trainingStepGraph(stepProgram({ pp: 1, m: 1, replicas: 2, ep: { groupReplicas: 2, segments } }));
     const t = g.tasks[0] as TaskList;
     const chain = Array.from(t.chain);
     expect(chain.map((i) => KIND[t.kind[i] as number])).toEqual([
@@ -286,7 +286,7 @@ describe("training step graph: expert all-to-all overlap (expertCommOverlap)", (
       run: (_req, done) => sim.callAfter(1, "c", done),
       send: (_s, _d, _b, done) => sim.callAfter(0.5, "s", done),
     };
-    const ep = { groupActors: 2, segments, ...(overlap ? { overlap } : {}) };
+    const ep = { groupReplicas: 2, segments, ...(overlap ? { overlap } : {}) };
     const g = trainingStepGraph(stepProgram({ pp: 1, m: 2, replicas: 2, ep }));
     return { g, endS: (new TaskExecutor(sim, g, comm).run(1)[0] as { endS: number }).endS };
   };

@@ -1,6 +1,7 @@
 import type { Cluster } from "../../cluster/types.js";
 import type { CollectiveRequest } from "../../collectives/types.js";
 import { type MatmulPrecision, opTimeS } from "../../hardware/roofline.js";
+import { expertDataParallelCards, expertGroupShape, firstExpertGroupCards } from "../expert-groups.js";
 import { type LayerWork, layerWorkByKind } from "../layer-ops.js";
 import type { LayerKind, Model } from "../model-spec.js";
 import type { CommNeed, Op } from "../ops.js";
@@ -29,12 +30,8 @@ export function inLayerGroupCards(plan: ResolvedPlan, rank: number, group: CommN
     case "dp":
       return Array.from({ length: plan.dp }, (_, r) => at(0, 0, r));
     case "expert-dp":
-      // EP groups are ep consecutive (cp, dp) positions, cp fastest (plan-spec.ts): the same expert shard
-      // sits at the same index of every group.
-      return Array.from({ length: Math.floor((plan.cp * plan.dp) / plan.ep) }, (_, g) => {
-        const e = g * plan.ep;
-        return at(0, e % plan.cp, Math.floor(e / plan.cp));
-      });
+      // The same expert shard sits at the same index of every EP group (expert-groups.ts).
+      return expertDataParallelCards(plan, rank);
     default:
       throw new Error(`step compiler invariant violated: no card group for in-layer communication over '${group}'`);
   }
@@ -401,15 +398,8 @@ export function compileStep(
   const traffic = hasEp ? expertDispatchTraffic(model, plan, cluster) : undefined;
   // Expert all-to-all overlap pairs passes of the non-interleaved 1F1B schedule (plan-check warns otherwise).
   const overlapEp = hasEp && plan.expertCommOverlap && !simulated && v === 1 && plan.schedule === "1f1b";
-  // The executor's first all-to-all of replica 0's EP group on a rank: TP position 0 of each member's cards
-  // (only the overlap prices all-to-alls here).
-  const epCards = overlapEp
-    ? Array.from({ length: pp }, (_, r) =>
-        Array.from({ length: plan.ep / cp }, (_, g) =>
-          actorCards(g * pp + r).filter((_, pos) => pos % tp === 0),
-        ).flat(),
-      )
-    : [];
+  // The executor's first all-to-all of replica 0's EP group on a rank (only the overlap prices all-to-alls here).
+  const epCards = overlapEp ? Array.from({ length: pp }, (_, r) => firstExpertGroupCards(plan, r)) : [];
   const a2aPredicted = new Map<string, number>();
   const predictA2aS = (rank: number, bytesPerCard: number): number => {
     const key = `${rank}:${bytesPerCard}`;
@@ -459,9 +449,8 @@ export function compileStep(
     ...(hasEp
       ? {
           expertParallel: {
-            // EP groups are ep consecutive (cp, dp) positions, cp fastest, and ep is a multiple of cp
-            // (plan-check): ep / cp whole replicas, each with all its cp positions.
-            groupActors: plan.ep / plan.cp,
+            // EP groups are ep consecutive ranks of a stage, tp fastest (expert-groups.ts).
+            group: expertGroupShape(plan),
             segments: (rank: number, chunk: number, kind: "F" | "B") => pass(rank, chunk, kind).segments,
             ...(traffic ? { traffic } : {}),
             ...(overlapEp

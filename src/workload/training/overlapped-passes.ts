@@ -1,5 +1,6 @@
 import { TIME_CATEGORIES, type TimeCategory } from "../../system/ports.js";
 import { TaskKind, type TaskListBuilder } from "../../system/program.js";
+import type { ExpertGroupShape } from "../expert-groups.js";
 import type { Pass } from "../pipeline-schedule.js";
 import type { EpSegment, PassCost } from "./step-program.js";
 
@@ -48,8 +49,7 @@ export interface OverlapPass {
 export function addOverlappedPair(
   b: TaskListBuilder,
   pair: readonly [OverlapPass, OverlapPass],
-  tp: number,
-  epGroup: number,
+  epGroup: ExpertGroupShape,
   overlap: { commComputeShare: number; predictS(bytesPerCard: number): number },
 ): { first: [number, number]; last: [number, number]; chainLast: number } {
   type Piece = { side: 0 | 1; index: number; slowS: number; fixedS: number; tpParts: number[]; a2aBytes?: number };
@@ -121,9 +121,8 @@ export function addOverlappedPair(
         chain: false,
         op: "alltoall",
         bytes: piece.a2aBytes,
-        groupReplicas: epGroup,
-        // With context parallelism an EP group takes every cp position of its actors: one all-to-all per TP rank.
-        positionModulo: tp,
+        groupReplicas: epGroup.replicas,
+        positionBlock: epGroup.positionBlock,
       });
       b.edge(t, a2a);
       pendingA2a[piece.side] = a2a;

@@ -1,5 +1,6 @@
 import { TIME_CATEGORIES, type TimeCategory } from "../../system/ports.js";
 import { finishTaskLists, NO_CATEGORY, type Program, TaskKind, TaskListBuilder } from "../../system/program.js";
+import type { ExpertGroupShape } from "../expert-groups.js";
 import type { Pass, PassKind } from "../pipeline-schedule.js";
 import { addOverlappedPair, type OverlapPass, overlappedPairs } from "./overlapped-passes.js";
 import type { PassCost, PassItem, StepProgram } from "./step-program.js";
@@ -35,7 +36,7 @@ function addItems(
   items: readonly PassItem[],
   name: string,
   tp: number,
-  epGroup: number,
+  epGroup: ExpertGroupShape,
 ): { first: number; last: number } {
   let first = -1;
   let last = -1;
@@ -91,9 +92,8 @@ function addItems(
           chain: true,
           op: "alltoall",
           bytes: it.bytes,
-          groupReplicas: epGroup,
-          // With context parallelism an EP group takes every cp position of its actors: one all-to-all per TP rank.
-          positionModulo: tp,
+          groupReplicas: epGroup.replicas,
+          positionBlock: epGroup.positionBlock,
           runCat: cat("epComm"),
         });
         break;
@@ -265,7 +265,7 @@ export function trainingStepGraph(p: StepProgram): Program {
           segments: ep.segments(rank, x.chunk, x.kind),
           firstWaitCat: cat("bubble"),
         }));
-        const r = addOverlappedPair(b, [both[0] as OverlapPass, both[1] as OverlapPass], p.tp, ep.groupActors, {
+        const r = addOverlappedPair(b, [both[0] as OverlapPass, both[1] as OverlapPass], ep.group, {
           commComputeShare: epOverlap.commComputeShare,
           predictS: (bytes) => epOverlap.predictS(rank, bytes),
         });
@@ -286,7 +286,7 @@ export function trainingStepGraph(p: StepProgram): Program {
           items,
           `${pass.kind}${pass.chunk}.${pass.microBatch}`,
           p.tp,
-          p.expertParallel?.groupActors ?? 1,
+          p.expertParallel?.group ?? { replicas: 1, positionBlock: p.cardsPerActor },
         );
         first = r.first;
         lastPassTask = r.last;
@@ -324,9 +324,8 @@ export function trainingStepGraph(p: StepProgram): Program {
             chain: true,
             op: "alltoall",
             bytes: (segs[i] as { alltoallBytesPerCard: number }).alltoallBytesPerCard,
-            groupReplicas: p.expertParallel?.groupActors ?? 1,
-            // With context parallelism an EP group takes every cp position of its actors: one all-to-all per TP rank.
-            positionModulo: p.tp,
+            groupReplicas: ep?.group.replicas ?? 1,
+            positionBlock: ep?.group.positionBlock ?? p.cardsPerActor,
             runCat: cat("epComm"),
           });
         }

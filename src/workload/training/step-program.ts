@@ -1,4 +1,5 @@
 import type { CollectiveOp } from "../../collectives/types.js";
+import type { ExpertGroupShape } from "../expert-groups.js";
 import type { Pass } from "../pipeline-schedule.js";
 import type { AlltoallTraffic } from "./expert-dispatch.js";
 
@@ -97,8 +98,8 @@ export interface Bucket {
  * an all-to-all (one per TP rank, over the EP group's cards of that TP rank).
  */
 export interface ExpertParallelProgram {
-  /** EP group size in actors (ep); groups are consecutive replicas. */
-  groupActors: number;
+  /** An EP group: consecutive replicas, and a block of consecutive card positions of each (expert-groups.ts). */
+  group: ExpertGroupShape;
   /**
    * Segments of a pass: fractions of the pass's compute that end at each
    * all-to-all, and the bytes per card of each all-to-all.
