@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { runSweep } from "./run-sweep.js";
 import type { RunnerRef } from "./worker.js";
 
@@ -48,7 +48,8 @@ export async function benchSweep(
       }
       records.push({
         benchmark: "sweep",
-        sweep: sweepPath,
+        // Relative to the working directory (the repository root for `bench`): no machine path in the record.
+        sweep: relative(process.cwd(), sweepPath),
         workers: s.workers,
         points: s.ran,
         wallSeconds: s.wallSeconds,
